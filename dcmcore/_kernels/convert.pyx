@@ -1,0 +1,140 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False, freethreading_compatible=True
+"""Stored-value kernels for natively encoded pixel data.
+
+Every kernel works on raw bytes and an item size, and applies one fused
+per-sample operation on the way from ``src`` to ``dst``::
+
+    v = bswap(src[i]) if swap else src[i]
+    dst[i] = ((v & mask) ^ sign) - sign
+
+With ``mask = 2**bits_stored - 1`` and ``sign = 2**(bits_stored - 1)`` for signed
+data (``0`` for unsigned), this clears the unused high bits of unsigned values
+and sign-extends signed ones, in unsigned arithmetic (no undefined behaviour).
+
+The kernels trust their arguments: ``dcmcore._native`` checks lengths,
+alignment and sizes before calling them.
+"""
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.string cimport memcpy
+
+from dcmcore._kernels._util cimport bswap16, bswap32, bswap64
+from dcmcore._kernels.fused cimport storage_t
+
+
+cdef inline storage_t _swap(storage_t v) noexcept nogil:
+    if storage_t is uint16_t:
+        return bswap16(v)
+    elif storage_t is uint32_t:
+        return bswap32(v)
+    elif storage_t is uint64_t:
+        return bswap64(v)
+    else:
+        return v
+
+
+cdef void _convert(
+    const storage_t* s, storage_t* d, Py_ssize_t n, bint swap, storage_t mask, storage_t sign
+) noexcept nogil:
+    cdef Py_ssize_t i
+    if swap:
+        for i in range(n):
+            d[i] = ((_swap(s[i]) & mask) ^ sign) - sign
+    else:
+        for i in range(n):
+            d[i] = ((s[i] & mask) ^ sign) - sign
+
+
+cdef void _planar3(
+    const storage_t* s, storage_t* d, Py_ssize_t nframes, Py_ssize_t npix,
+    bint swap, storage_t mask, storage_t sign,
+) noexcept nogil:
+    # Each frame: three planes of npix samples -> npix interleaved triplets.
+    cdef Py_ssize_t f, p
+    cdef const storage_t* a
+    cdef const storage_t* b
+    cdef const storage_t* c
+    cdef storage_t* o
+    for f in range(nframes):
+        a = s + 3 * npix * f
+        b = a + npix
+        c = b + npix
+        o = d + 3 * npix * f
+        if swap:
+            for p in range(npix):
+                o[3 * p] = ((_swap(a[p]) & mask) ^ sign) - sign
+                o[3 * p + 1] = ((_swap(b[p]) & mask) ^ sign) - sign
+                o[3 * p + 2] = ((_swap(c[p]) & mask) ^ sign) - sign
+        else:
+            for p in range(npix):
+                o[3 * p] = ((a[p] & mask) ^ sign) - sign
+                o[3 * p + 1] = ((b[p] & mask) ^ sign) - sign
+                o[3 * p + 2] = ((c[p] & mask) ^ sign) - sign
+
+
+cdef inline void _masks(int bits_stored, bint signed, uint64_t* mask, uint64_t* sign) noexcept nogil:
+    mask[0] = 0xFFFFFFFFFFFFFFFFULL if bits_stored >= 64 else ((<uint64_t>1) << bits_stored) - 1
+    sign[0] = ((<uint64_t>1) << (bits_stored - 1)) if signed else 0
+
+
+def convert(
+    const uint8_t[::1] src, uint8_t[::1] dst, int itemsize, bint swap, int bits_stored, bint signed
+):
+    """Kernel: apply the fused swap/mask/sign operation to ``len(dst) // itemsize`` samples.
+
+    ``src`` and ``dst`` are byte views aligned to ``itemsize``, non-empty, and
+    ``len(src) >= len(dst)``. ``1 <= bits_stored <= 8 * itemsize``.
+    """
+    cdef Py_ssize_t n = dst.shape[0] // itemsize
+    cdef uint64_t mask, sign
+    _masks(bits_stored, signed, &mask, &sign)
+    with nogil:
+        if itemsize == 1:
+            _convert(<const uint8_t*>&src[0], <uint8_t*>&dst[0], n, False, <uint8_t>mask, <uint8_t>sign)
+        elif itemsize == 2:
+            _convert(<const uint16_t*>&src[0], <uint16_t*>&dst[0], n, swap, <uint16_t>mask, <uint16_t>sign)
+        elif itemsize == 4:
+            _convert(<const uint32_t*>&src[0], <uint32_t*>&dst[0], n, swap, <uint32_t>mask, <uint32_t>sign)
+        else:
+            _convert(<const uint64_t*>&src[0], <uint64_t*>&dst[0], n, swap, mask, sign)
+
+
+def planar_to_interleaved(
+    const uint8_t[::1] src, uint8_t[::1] dst, int itemsize, Py_ssize_t nframes,
+    Py_ssize_t npix, bint swap, int bits_stored, bint signed,
+):
+    """Kernel: 3-sample frames from planar (R..G..B..) to interleaved (RGBRGB..) order.
+
+    Applies the fused swap/mask/sign operation on the way. Both views hold at
+    least ``nframes * 3 * npix * itemsize`` bytes, aligned to ``itemsize``.
+    """
+    cdef uint64_t mask, sign
+    _masks(bits_stored, signed, &mask, &sign)
+    with nogil:
+        if itemsize == 1:
+            _planar3(<const uint8_t*>&src[0], <uint8_t*>&dst[0], nframes, npix, False,
+                     <uint8_t>mask, <uint8_t>sign)
+        elif itemsize == 2:
+            _planar3(<const uint16_t*>&src[0], <uint16_t*>&dst[0], nframes, npix, swap,
+                     <uint16_t>mask, <uint16_t>sign)
+        elif itemsize == 4:
+            _planar3(<const uint32_t*>&src[0], <uint32_t*>&dst[0], nframes, npix, swap,
+                     <uint32_t>mask, <uint32_t>sign)
+        else:
+            _planar3(<const uint64_t*>&src[0], <uint64_t*>&dst[0], nframes, npix, swap, mask, sign)
+
+
+cdef void _swap_pairs(const uint8_t* s, Py_ssize_t start, uint8_t* d, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t k
+    for k in range(n):
+        d[k] = s[(start + k) ^ 1]
+
+
+def swap_pairs(const uint8_t[::1] src, Py_ssize_t start, uint8_t[::1] dst):
+    """Kernel: ``dst[k] = src[(start + k) ^ 1]`` for ``k < len(dst)``.
+
+    Reads 8-bit samples that a big endian writer stored as 16-bit words (OW).
+    The caller guarantees ``((start + len(dst) - 1) | 1) < len(src)``.
+    """
+    with nogil:
+        _swap_pairs(&src[0], start, &dst[0], dst.shape[0])

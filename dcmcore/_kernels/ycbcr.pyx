@@ -1,0 +1,162 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False, freethreading_compatible=True
+"""YCbCr kernels: YBR_FULL_422 upsampling and YBR_FULL <-> RGB (PS3.3 C.7.6.3.1.2).
+
+Colour conversion is 8-bit, in 16-bit fixed point with round-half-up, the
+equations of ITU-T T.871 that PS3.3 refers to::
+
+    R = Y                 + 1.402    (Cr - 128)
+    G = Y - 0.344136 (Cb - 128) - 0.714136 (Cr - 128)
+    B = Y + 1.772    (Cb - 128)
+
+The kernels trust their arguments; ``dcmcore.color`` and ``dcmcore._native``
+validate sizes first.
+"""
+from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t, uint64_t
+
+from dcmcore._kernels.fused cimport storage_t
+
+# Fixed-point coefficients, scaled by 2**16 and rounded.
+cdef enum:
+    _ONE = 65536
+    _HALF = 32768
+    _BIAS = 256 * 65536  # keeps the shifted value non-negative
+    _CR_R = 91881  # 1.402
+    _CB_G = 22553  # 0.344136
+    _CR_G = 46802  # 0.714136
+    _CB_B = 116130  # 1.772
+    # RGB -> YBR_FULL
+    _R_Y = 19595  # 0.299
+    _G_Y = 38470  # 0.587
+    _B_Y = 7471  # 0.114
+    _R_CB = 11058  # 0.168736
+    _G_CB = 21710  # 0.331264
+    _B_CB = 32768  # 0.5
+    _R_CR = 32768  # 0.5
+    _G_CR = 27439  # 0.418688
+    _B_CR = 5329  # 0.081312
+
+
+cdef inline uint8_t _clamp8(int32_t fixed) noexcept nogil:
+    # fixed = value * 2**16 (+ bias); round half up, then clamp to 0..255
+    cdef int32_t v = ((fixed + _HALF + _BIAS) >> 16) - 256
+    if v < 0:
+        return 0
+    if v > 255:
+        return 255
+    return <uint8_t>v
+
+
+cdef inline void _ybr_px(int32_t y, int32_t cb, int32_t cr, uint8_t* o) noexcept nogil:
+    cdef int32_t yy = y * _ONE
+    cb -= 128
+    cr -= 128
+    o[0] = _clamp8(yy + _CR_R * cr)
+    o[1] = _clamp8(yy - _CB_G * cb - _CR_G * cr)
+    o[2] = _clamp8(yy + _CB_B * cb)
+
+
+cdef void _ybr_to_rgb(
+    const uint8_t* s, uint8_t* d, Py_ssize_t nframes, Py_ssize_t npix, bint planar
+) noexcept nogil:
+    cdef Py_ssize_t f, p
+    cdef const uint8_t* a
+    cdef uint8_t* o
+    for f in range(nframes):
+        a = s + 3 * npix * f
+        o = d + 3 * npix * f
+        if planar:
+            for p in range(npix):
+                _ybr_px(a[p], a[npix + p], a[2 * npix + p], o + 3 * p)
+        else:
+            for p in range(npix):
+                _ybr_px(a[3 * p], a[3 * p + 1], a[3 * p + 2], o + 3 * p)
+
+
+def ybr_to_rgb8(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t nframes, Py_ssize_t npix, bint planar):
+    """Kernel: 8-bit YBR_FULL frames to interleaved RGB.
+
+    ``src`` holds ``nframes`` frames of ``npix`` pixels, interleaved or planar;
+    ``dst`` receives them interleaved. ``src`` and ``dst`` may be the same
+    buffer when ``planar`` is false.
+    """
+    with nogil:
+        _ybr_to_rgb(&src[0], &dst[0], nframes, npix, planar)
+
+
+cdef void _ybr422_to_rgb(const uint8_t* s, uint8_t* d, Py_ssize_t npairs) noexcept nogil:
+    # Y1 Y2 Cb Cr -> R1 G1 B1 R2 G2 B2, the chroma terms computed once per pair
+    cdef Py_ssize_t i
+    cdef int32_t y1, y2, cb, cr, tr, tg, tb
+    for i in range(npairs):
+        y1 = s[4 * i] * _ONE
+        y2 = s[4 * i + 1] * _ONE
+        cb = s[4 * i + 2] - 128
+        cr = s[4 * i + 3] - 128
+        tr = _CR_R * cr
+        tg = -_CB_G * cb - _CR_G * cr
+        tb = _CB_B * cb
+        d[6 * i] = _clamp8(y1 + tr)
+        d[6 * i + 1] = _clamp8(y1 + tg)
+        d[6 * i + 2] = _clamp8(y1 + tb)
+        d[6 * i + 3] = _clamp8(y2 + tr)
+        d[6 * i + 4] = _clamp8(y2 + tg)
+        d[6 * i + 5] = _clamp8(y2 + tb)
+
+
+def ybr422_to_rgb8(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t npairs):
+    """Kernel: 8-bit YBR_FULL_422 (Y1 Y2 Cb Cr per pixel pair) to interleaved RGB.
+
+    ``src`` holds at least ``4 * npairs`` bytes and ``dst`` at least ``6 * npairs``.
+    """
+    with nogil:
+        _ybr422_to_rgb(&src[0], &dst[0], npairs)
+
+
+cdef void _ybr422_expand(const storage_t* s, storage_t* d, Py_ssize_t npairs) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef storage_t cb, cr
+    for i in range(npairs):
+        cb = s[4 * i + 2]
+        cr = s[4 * i + 3]
+        d[6 * i] = s[4 * i]
+        d[6 * i + 1] = cb
+        d[6 * i + 2] = cr
+        d[6 * i + 3] = s[4 * i + 1]
+        d[6 * i + 4] = cb
+        d[6 * i + 5] = cr
+
+
+def ybr422_expand(const uint8_t[::1] src, uint8_t[::1] dst, int itemsize, Py_ssize_t npairs):
+    """Kernel: remove YBR_FULL_422 sub-sampling: Y1 Y2 Cb Cr -> Y1 Cb Cr Y2 Cb Cr.
+
+    Samples are ``itemsize`` bytes in native order, the views aligned to it;
+    ``src`` holds ``4 * npairs`` samples and ``dst`` ``6 * npairs``.
+    """
+    with nogil:
+        if itemsize == 1:
+            _ybr422_expand(<const uint8_t*>&src[0], <uint8_t*>&dst[0], npairs)
+        elif itemsize == 2:
+            _ybr422_expand(<const uint16_t*>&src[0], <uint16_t*>&dst[0], npairs)
+        elif itemsize == 4:
+            _ybr422_expand(<const uint32_t*>&src[0], <uint32_t*>&dst[0], npairs)
+        else:
+            _ybr422_expand(<const uint64_t*>&src[0], <uint64_t*>&dst[0], npairs)
+
+
+cdef void _rgb_to_ybr(const uint8_t* s, uint8_t* d, Py_ssize_t npix) noexcept nogil:
+    cdef Py_ssize_t p
+    cdef int32_t r, g, b
+    for p in range(npix):
+        r = s[3 * p]
+        g = s[3 * p + 1]
+        b = s[3 * p + 2]
+        d[3 * p] = _clamp8(_R_Y * r + _G_Y * g + _B_Y * b)
+        d[3 * p + 1] = _clamp8(-_R_CB * r - _G_CB * g + _B_CB * b + 128 * _ONE)
+        d[3 * p + 2] = _clamp8(_R_CR * r - _G_CR * g - _B_CR * b + 128 * _ONE)
+
+
+def rgb_to_ybr8(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t npix):
+    """Kernel: interleaved 8-bit RGB to interleaved YBR_FULL; ``src`` may be ``dst``."""
+    with nogil:
+        _rgb_to_ybr(&src[0], &dst[0], npix)

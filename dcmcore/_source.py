@@ -1,0 +1,199 @@
+"""Where pixel data comes from: a data set in memory, or a file read a frame at a time."""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator
+
+import numpy as np
+import pydicom
+from pydicom.dataset import Dataset
+
+from dcmcore.errors import CorruptPixelDataError, MissingElementError, PixelDataLengthError
+from dcmcore.spec import PIXEL_KEYWORDS, PixelSpec, transfer_syntax_of
+from dcmcore.uids import DeflatedExplicitVRLittleEndian
+
+__all__ = ["PixelSource", "open_source"]
+
+_KEYWORD_OF_TAG = {tag: kw for kw, tag in PIXEL_KEYWORDS.items()}
+_LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT"}
+UNDEFINED_LENGTH = 0xFFFFFFFF
+
+
+class PixelSource:
+    """The pixel data value of one data set, and its description.
+
+    Attributes
+    ----------
+    ds : pydicom.dataset.Dataset
+        The data set (without its pixel data when read from a file).
+    spec : PixelSpec
+        The validated description of the pixel data.
+    buffer : memoryview or None
+        The whole value when it is in memory; None when it is read from a file.
+    length : int or None
+        The value length in bytes (None for an undefined length).
+    """
+
+    def __init__(
+        self,
+        ds: Dataset,
+        spec: PixelSpec,
+        *,
+        buffer: memoryview | None = None,
+        fp: BinaryIO | None = None,
+        offset: int = 0,
+        length: int | None = None,
+    ) -> None:
+        self.ds = ds
+        self.spec = spec
+        self.buffer = buffer
+        self.fp = fp
+        self.offset = offset
+        self.length = len(buffer) if buffer is not None else length
+        self._scratch = np.empty(0, np.uint8)
+
+    def read(self, start: int, stop: int) -> memoryview | np.ndarray:
+        """Bytes ``[start, stop)`` of the value (a view when in memory)."""
+        if self.buffer is not None:
+            return self.buffer[start:stop]
+        n = stop - start
+        if self._scratch.size < n:
+            self._scratch = np.empty(n, np.uint8)
+        view = self._scratch[:n]
+        self.readinto(start, view)
+        return view
+
+    def readinto(self, start: int, dst: np.ndarray) -> None:
+        """Fill the byte array `dst` with the value's bytes from `start`."""
+        n = dst.size
+        if self.buffer is not None:
+            np.copyto(dst, np.frombuffer(self.buffer, np.uint8, count=n, offset=start))
+            return
+        assert self.fp is not None
+        self.fp.seek(self.offset + start)
+        view = memoryview(dst).cast("B")
+        got = 0
+        while got < n:
+            chunk = self.fp.readinto(view[got:])
+            if not chunk:
+                raise PixelDataLengthError(
+                    f"The file ends {start + got} bytes into the pixel data value, "
+                    f"{start + n} bytes were needed"
+                )
+            got += chunk
+
+
+def _element_header(fp: BinaryIO, ds: Dataset) -> tuple[str, str | None, int]:
+    """Parse the pixel data element header at the file position: (keyword, VR, length)."""
+    tsyntax = transfer_syntax_of(ds)
+    little = tsyntax.is_little_endian if tsyntax.is_transfer_syntax else True
+    implicit = tsyntax.is_implicit_VR if tsyntax.is_transfer_syntax else False
+    end = "<" if little else ">"
+    head = fp.read(8)
+    if len(head) < 8:
+        raise MissingElementError(
+            "The file has no (7FE0,0010) 'Pixel Data', (7FE0,0008) 'Float Pixel Data' or "
+            "(7FE0,0009) 'Double Float Pixel Data' element: no pixel data to decode"
+        )
+    group, elem = struct.unpack(f"{end}HH", head[:4])
+    tag = group << 16 | elem
+    if tag not in _KEYWORD_OF_TAG:
+        raise MissingElementError(f"Expected a pixel data element, found ({group:04X},{elem:04X})")
+    if implicit:
+        (length,) = struct.unpack(f"{end}L", head[4:])
+        vr = None
+    else:
+        vr_bytes = head[4:6]
+        if vr_bytes in _LONG_VRS:
+            rest = fp.read(4)
+            if len(rest) < 4:
+                raise PixelDataLengthError("The file ends inside the pixel data element header")
+            (length,) = struct.unpack(f"{end}L", rest)
+        else:
+            (length,) = struct.unpack(f"{end}H", head[6:])
+        vr = vr_bytes.decode("ascii", "replace")
+    return _KEYWORD_OF_TAG[tag], vr, length
+
+
+def _from_file(fp: BinaryIO, name: str) -> PixelSource:
+    start = fp.tell()
+    ds = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
+    tsyntax = transfer_syntax_of(ds)
+    if tsyntax == DeflatedExplicitVRLittleEndian:
+        # The whole data set is deflated: there is no seeking in it.
+        fp.seek(start)
+        return _from_dataset(pydicom.dcmread(fp, force=True))
+    keyword, vr, length = _element_header(fp, ds)
+    offset = fp.tell()
+    spec = PixelSpec.from_dataset(ds, pixel_keyword=keyword, pixel_vr=vr)
+    if length == UNDEFINED_LENGTH:
+        if spec.is_native:
+            raise CorruptPixelDataError(
+                f"{name}: natively encoded pixel data with an undefined length is invalid "
+                f"for the transfer syntax {tsyntax}"
+            )
+        return PixelSource(ds, spec, fp=fp, offset=offset, length=None)
+    size = os.fstat(fp.fileno()).st_size if hasattr(fp, "fileno") and _has_fileno(fp) else None
+    if size is None:
+        here = fp.tell()
+        size = fp.seek(0, io.SEEK_END)
+        fp.seek(here)
+    if offset + length > size:
+        raise PixelDataLengthError(
+            f"{name}: the pixel data element's value is {length} bytes long but the file "
+            f"ends {size - offset} bytes into it (the file is truncated)"
+        )
+    return PixelSource(ds, spec, fp=fp, offset=offset, length=length)
+
+
+def _has_fileno(fp: Any) -> bool:
+    try:
+        fp.fileno()
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        return False
+    return True
+
+
+def _from_dataset(ds: Dataset) -> PixelSource:
+    spec = PixelSpec.from_dataset(ds)
+    value = ds[spec.pixel_keyword].value
+    if value is None:
+        raise MissingElementError(f"The data set's {spec.pixel_keyword} element has no value")
+    if hasattr(value, "read"):  # pydicom 3 buffered pixel data
+        value.seek(0)
+        value = value.read()
+    return PixelSource(ds, spec, buffer=memoryview(value).cast("B"))
+
+
+@contextmanager
+def open_source(src: Dataset | str | os.PathLike[str] | BinaryIO) -> Iterator[PixelSource]:
+    """Open `src` (a data set, a path or a readable binary file) as a :class:`PixelSource`.
+
+    A path is opened and closed here; a file object is read from its start
+    and returned to its original position.
+    """
+    if isinstance(src, Dataset):
+        yield _from_dataset(src)
+        return
+    if hasattr(src, "read"):
+        fp: BinaryIO = src  # type: ignore[assignment]
+        position = fp.tell()
+        fp.seek(0)
+        try:
+            yield _from_file(fp, getattr(fp, "name", "file"))
+        finally:
+            fp.seek(position)
+        return
+    if isinstance(src, (str, os.PathLike)):
+        path = Path(src)
+        with path.open("rb") as fp:
+            yield _from_file(fp, str(path))
+        return
+    raise TypeError(
+        f"'src' must be a pydicom Dataset, a path or a readable binary file, not {type(src).__name__}"
+    )

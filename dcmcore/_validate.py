@@ -1,0 +1,52 @@
+"""Checks shared by the wrappers that call kernels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["output_array", "byte_view", "readable_bytes"]
+
+
+def output_array(out: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype, name: str = "out") -> np.ndarray:
+    """Return `out` checked to receive an array of `shape` and `dtype`, or a new empty one.
+
+    `out` must be C-contiguous, aligned, writeable, of exactly `dtype` (native
+    byte order) and of `shape`; a leading axis of length 1 is also accepted,
+    so ``big[i:i + 1]`` can receive a single frame.
+    """
+    dtype = np.dtype(dtype)
+    if out is None:
+        return np.empty(shape, dtype)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"'{name}' must be a numpy.ndarray, not {type(out).__name__}")
+    if out.dtype != dtype:
+        raise TypeError(f"'{name}' has dtype {out.dtype}, the decoded pixel data needs {dtype}")
+    if out.shape != tuple(shape) and out.shape != (1, *shape):
+        raise ValueError(f"'{name}' has shape {out.shape}, the decoded pixel data needs {tuple(shape)}")
+    if not out.flags.c_contiguous:
+        raise ValueError(f"'{name}' must be C-contiguous (a slice along its first axis is)")
+    if not out.flags.writeable:
+        raise ValueError(f"'{name}' is read-only")
+    if not out.flags.aligned:
+        raise ValueError(f"'{name}' is not aligned to its itemsize")
+    return out
+
+
+def byte_view(arr: np.ndarray) -> np.ndarray:
+    """A flat uint8 view of a C-contiguous array (no copy)."""
+    return arr.reshape(-1).view(np.uint8)
+
+
+def readable_bytes(src: Any) -> memoryview:
+    """A flat, read-only byte view of any buffer (bytes, bytearray, memoryview, ndarray)."""
+    try:
+        view = memoryview(src)
+    except TypeError:
+        raise TypeError(f"Expected a bytes-like object, not {type(src).__name__}") from None
+    if not view.c_contiguous:
+        raise ValueError("The buffer must be C-contiguous")
+    if view.format != "B" or view.ndim != 1:
+        view = view.cast("B")
+    return view
