@@ -15,6 +15,12 @@ from dcmcore.errors import (
 from dcmcore.pixels import iter_pixels, pixel_array
 from dcmcore.spec import PixelSpec
 
+# -- overlays (issue 4) --
+# -- end overlays --
+
+# -- transforms (issue 5) --
+# -- end transforms --
+
 __version__ = "0.1.0"
 
 __all__ = [
