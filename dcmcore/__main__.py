@@ -1,0 +1,5 @@
+"""``python -m dcmcore``."""
+
+from dcmcore.cli import main
+
+raise SystemExit(main())

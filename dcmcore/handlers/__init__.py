@@ -1,0 +1,1 @@
+"""Compatibility modules with the function names of pydicom's pixel data handlers."""
