@@ -49,7 +49,7 @@ class BuildExt(build_ext):
 
 def extensions():
     only = {s.strip() for s in os.environ.get("DCMCORE_ONLY", "").split(",") if s.strip()}
-    pxds = sorted(str(p.relative_to(HERE)) for p in KERNELS.glob("*.pxd"))
+    pxds = sorted(str(p.relative_to(HERE)) for p in [*KERNELS.glob("*.pxd"), *KERNELS.glob("*.h")])
     exts = []
     for pyx in sorted(KERNELS.glob("*.pyx")):
         if only and pyx.stem not in only:

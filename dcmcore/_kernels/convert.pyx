@@ -21,6 +21,10 @@ from libc.string cimport memcpy
 from dcmcore._kernels._util cimport bswap16, bswap32, bswap64
 from dcmcore._kernels.fused cimport storage_t
 
+cdef extern from "simd8.h" nogil:
+    void dcm_interleave3_u8(const uint8_t* a, const uint8_t* b, const uint8_t* c,
+                            uint8_t* d, Py_ssize_t n, int allow_simd)
+
 
 cdef inline storage_t _swap(storage_t v) noexcept nogil:
     if storage_t is uint16_t:
@@ -60,6 +64,10 @@ cdef void _planar3(
         b = a + npix
         c = b + npix
         o = d + 3 * npix * f
+        if storage_t is uint8_t:
+            if mask == 0xFF and sign == 0:
+                dcm_interleave3_u8(a, b, c, o, npix, True)
+                continue
         if swap:
             for p in range(npix):
                 o[3 * p] = ((_swap(a[p]) & mask) ^ sign) - sign

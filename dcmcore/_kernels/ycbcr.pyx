@@ -2,12 +2,15 @@
 # cython: initializedcheck=False, freethreading_compatible=True
 """YCbCr kernels: YBR_FULL_422 upsampling and YBR_FULL <-> RGB (PS3.3 C.7.6.3.1.2).
 
-Colour conversion is 8-bit, in 16-bit fixed point with round-half-up, the
-equations of ITU-T T.871 that PS3.3 refers to::
+YCbCr to RGB is 8-bit, in fixed point (scale 2**14) with round-half-up and
+clamping, the equations of ITU-T T.871 that PS3.3 refers to::
 
     R = Y                 + 1.402    (Cr - 128)
     G = Y - 0.344136 (Cb - 128) - 0.714136 (Cr - 128)
     B = Y + 1.772    (Cb - 128)
+
+The per-pixel arithmetic lives in ``simd8.h`` (with an SSSE3 loop for
+YBR_FULL_422, picked at run time), so every path gives identical values.
 
 The kernels trust their arguments; ``dcmcore.color`` and ``dcmcore._native``
 validate sizes first.
@@ -16,16 +19,15 @@ from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t, uint64_t
 
 from dcmcore._kernels.fused cimport storage_t
 
-# Fixed-point coefficients, scaled by 2**16 and rounded.
+cdef extern from "simd8.h" nogil:
+    void dcm_ybr_px(int32_t y, int32_t cb, int32_t cr, uint8_t* o)
+    void dcm_ybr422_to_rgb(const uint8_t* s, uint8_t* d, Py_ssize_t npairs, int allow_simd)
+
+# RGB -> YBR_FULL coefficients, scaled by 2**16 (each row sums exactly).
 cdef enum:
     _ONE = 65536
     _HALF = 32768
     _BIAS = 256 * 65536  # keeps the shifted value non-negative
-    _CR_R = 91881  # 1.402
-    _CB_G = 22553  # 0.344136
-    _CR_G = 46802  # 0.714136
-    _CB_B = 116130  # 1.772
-    # RGB -> YBR_FULL
     _R_Y = 19595  # 0.299
     _G_Y = 38470  # 0.587
     _B_Y = 7471  # 0.114
@@ -38,22 +40,11 @@ cdef enum:
 
 
 cdef inline uint8_t _clamp8(int32_t fixed) noexcept nogil:
-    # fixed = value * 2**16 (+ bias); round half up, then clamp to 0..255
+    # fixed = value * 2**16; round half up, then clamp to 0..255 (branch-free)
     cdef int32_t v = ((fixed + _HALF + _BIAS) >> 16) - 256
-    if v < 0:
-        return 0
-    if v > 255:
-        return 255
+    v = 0 if v < 0 else v
+    v = 255 if v > 255 else v
     return <uint8_t>v
-
-
-cdef inline void _ybr_px(int32_t y, int32_t cb, int32_t cr, uint8_t* o) noexcept nogil:
-    cdef int32_t yy = y * _ONE
-    cb -= 128
-    cr -= 128
-    o[0] = _clamp8(yy + _CR_R * cr)
-    o[1] = _clamp8(yy - _CB_G * cb - _CR_G * cr)
-    o[2] = _clamp8(yy + _CB_B * cb)
 
 
 cdef void _ybr_to_rgb(
@@ -67,10 +58,10 @@ cdef void _ybr_to_rgb(
         o = d + 3 * npix * f
         if planar:
             for p in range(npix):
-                _ybr_px(a[p], a[npix + p], a[2 * npix + p], o + 3 * p)
+                dcm_ybr_px(a[p], a[npix + p], a[2 * npix + p], o + 3 * p)
         else:
             for p in range(npix):
-                _ybr_px(a[3 * p], a[3 * p + 1], a[3 * p + 2], o + 3 * p)
+                dcm_ybr_px(a[3 * p], a[3 * p + 1], a[3 * p + 2], o + 3 * p)
 
 
 def ybr_to_rgb8(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t nframes, Py_ssize_t npix, bint planar):
@@ -84,33 +75,14 @@ def ybr_to_rgb8(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t nframes, Py
         _ybr_to_rgb(&src[0], &dst[0], nframes, npix, planar)
 
 
-cdef void _ybr422_to_rgb(const uint8_t* s, uint8_t* d, Py_ssize_t npairs) noexcept nogil:
-    # Y1 Y2 Cb Cr -> R1 G1 B1 R2 G2 B2, the chroma terms computed once per pair
-    cdef Py_ssize_t i
-    cdef int32_t y1, y2, cb, cr, tr, tg, tb
-    for i in range(npairs):
-        y1 = s[4 * i] * _ONE
-        y2 = s[4 * i + 1] * _ONE
-        cb = s[4 * i + 2] - 128
-        cr = s[4 * i + 3] - 128
-        tr = _CR_R * cr
-        tg = -_CB_G * cb - _CR_G * cr
-        tb = _CB_B * cb
-        d[6 * i] = _clamp8(y1 + tr)
-        d[6 * i + 1] = _clamp8(y1 + tg)
-        d[6 * i + 2] = _clamp8(y1 + tb)
-        d[6 * i + 3] = _clamp8(y2 + tr)
-        d[6 * i + 4] = _clamp8(y2 + tg)
-        d[6 * i + 5] = _clamp8(y2 + tb)
-
-
-def ybr422_to_rgb8(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t npairs):
+def ybr422_to_rgb8(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t npairs, bint simd=True):
     """Kernel: 8-bit YBR_FULL_422 (Y1 Y2 Cb Cr per pixel pair) to interleaved RGB.
 
     ``src`` holds at least ``4 * npairs`` bytes and ``dst`` at least ``6 * npairs``.
+    ``simd=False`` forces the portable loop (the results are identical).
     """
     with nogil:
-        _ybr422_to_rgb(&src[0], &dst[0], npairs)
+        dcm_ybr422_to_rgb(&src[0], &dst[0], npairs, simd)
 
 
 cdef void _ybr422_expand(const storage_t* s, storage_t* d, Py_ssize_t npairs) noexcept nogil:

@@ -1,0 +1,580 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False, freethreading_compatible=True
+"""RLE Lossless kernels (DICOM PS3.5 Annex G).
+
+An RLE frame is a 64-byte header (segment count and offsets, little endian)
+followed by up to 15 segments. Segment ``k`` holds one byte plane of one
+sample: sample ``k // nbytes``, byte ``k % nbytes`` counted from the most
+significant byte (PS3.5 G.2). Each segment is a PackBits stream: a header
+byte ``h`` followed by ``h + 1`` literal bytes (``h`` 0..127), or by one byte
+repeated ``257 - h`` times (``h`` 129..255); ``h`` 128 is a no-op.
+
+Decoding runs all segments in lockstep, ``_CHUNK`` pixels at a time: each
+segment decodes its next bytes into a small plane buffer that stays in the
+L1 cache, and one pass assembles the samples (most significant byte first)
+and interleaves them straight into the output. The output is written once;
+there is no frame-sized planar temporary and no transpose.
+
+The kernels trust the geometry they are given (``dcmcore.rle`` validates the
+header and the output first) but never the encoded bytes: every read is
+bounded by the segment's end and every write by the segment's decoded
+length. Failures come back as status codes (``ST_*``) with details in
+``info``; ``dcmcore.rle`` maps them to ``CorruptPixelDataError``.
+"""
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc
+from libc.string cimport memcpy, memset
+
+from dcmcore._kernels._util cimport bswap16, bswap32, bswap64
+from dcmcore._kernels.fused cimport storage_t
+
+# -- status codes (returned by the nogil code, mapped in dcmcore.rle) --------
+cdef enum:
+    _OK = 0
+    _SHORT = -1            # segment ended before its decoded length was reached
+    _LITERAL_TRUNCATED = -2  # a literal run reads past the end of the segment
+    _REPLICATE_TRUNCATED = -3  # a replicate run's byte is missing
+    _OVERLONG = -4         # a run would decode past the segment's decoded length
+    _NO_MEMORY = -5
+    _BAD_GEOMETRY = -6     # offsets/lengths inconsistent with the buffers
+
+ST_OK = _OK
+ST_SHORT = _SHORT
+ST_LITERAL_TRUNCATED = _LITERAL_TRUNCATED
+ST_REPLICATE_TRUNCATED = _REPLICATE_TRUNCATED
+ST_OVERLONG = _OVERLONG
+ST_NO_MEMORY = _NO_MEMORY
+ST_BAD_GEOMETRY = _BAD_GEOMETRY
+
+# Slots of the ``info`` array filled on failure.
+cdef enum:
+    _I_SEGMENT = 0    # index of the failing segment (0-based)
+    _I_POSITION = 1   # offset, within the segment, of the failing run's header byte
+    _I_RUN = 2        # length of the failing run (bytes it would produce)
+    _I_DECODED = 3    # bytes of the segment decoded before the failing run
+    _I_AVAILABLE = 4  # bytes of the segment left after the header byte
+    _I_SIZE = 5
+
+INFO_SEGMENT = _I_SEGMENT
+INFO_POSITION = _I_POSITION
+INFO_RUN = _I_RUN
+INFO_DECODED = _I_DECODED
+INFO_AVAILABLE = _I_AVAILABLE
+INFO_SIZE = _I_SIZE
+
+cdef enum:
+    # Pixels decoded per lockstep step: 15 planes of 2 KiB stay in the L1 cache.
+    _CHUNK = 2048
+    # Longest run of either kind (PS3.5 G.3.1).
+    _MAX_RUN = 128
+
+
+# -- decoding -----------------------------------------------------------------
+cdef struct _Segment:
+    const uint8_t* start   # first byte of the segment
+    const uint8_t* p       # next header byte
+    const uint8_t* end     # one past the segment's last byte
+    Py_ssize_t left        # decoded bytes not yet claimed by a parsed run
+    Py_ssize_t pending     # bytes of the current run not yet written
+    const uint8_t* literal  # next byte of the current literal run
+    uint8_t value          # byte of the current replicate run
+    bint replicate
+
+
+cdef inline void _segment_init(
+    _Segment* s, const uint8_t* start, Py_ssize_t length, Py_ssize_t decoded_length
+) noexcept nogil:
+    s.start = start
+    s.p = start
+    s.end = start + length
+    s.left = decoded_length
+    s.pending = 0
+    s.literal = NULL
+    s.value = 0
+    s.replicate = False
+
+
+cdef inline void _fill(uint8_t* d, uint8_t v, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    if n >= 16:
+        memset(d, v, <size_t>n)
+    else:
+        for i in range(n):
+            d[i] = v
+
+
+cdef inline void _copy(uint8_t* d, const uint8_t* s, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    if n >= 16:
+        memcpy(d, s, <size_t>n)
+    else:
+        for i in range(n):
+            d[i] = s[i]
+
+
+cdef int _segment_read(_Segment* s, uint8_t* d, Py_ssize_t n, Py_ssize_t* info) noexcept nogil:
+    """Write the next `n` decoded bytes of segment `s` to `d`.
+
+    The caller guarantees that `n` does not exceed the bytes still to be
+    decoded (``s.left + s.pending``). Returns _OK or a negative status, with
+    the position, run length, bytes decoded and bytes available in `info`.
+    """
+    cdef Py_ssize_t k, run, avail
+    cdef uint8_t h
+    while n > 0:
+        if s.pending == 0:
+            if s.p >= s.end:
+                info[_I_POSITION] = s.p - s.start
+                info[_I_RUN] = 0
+                info[_I_AVAILABLE] = 0
+                return _SHORT
+            h = s.p[0]
+            s.p += 1
+            avail = s.end - s.p
+            if h < 128:
+                run = h + 1
+                if run > avail:
+                    info[_I_POSITION] = s.p - 1 - s.start
+                    info[_I_RUN] = run
+                    info[_I_AVAILABLE] = avail
+                    return _LITERAL_TRUNCATED
+                if run > s.left:
+                    info[_I_POSITION] = s.p - 1 - s.start
+                    info[_I_RUN] = run
+                    info[_I_AVAILABLE] = avail
+                    return _OVERLONG
+                s.literal = s.p
+                s.p += run
+                s.replicate = False
+            elif h > 128:
+                run = 257 - h
+                if avail < 1:
+                    info[_I_POSITION] = s.p - 1 - s.start
+                    info[_I_RUN] = run
+                    info[_I_AVAILABLE] = avail
+                    return _REPLICATE_TRUNCATED
+                if run > s.left:
+                    info[_I_POSITION] = s.p - 1 - s.start
+                    info[_I_RUN] = run
+                    info[_I_AVAILABLE] = avail
+                    return _OVERLONG
+                s.value = s.p[0]
+                s.p += 1
+                s.replicate = True
+            else:
+                continue  # 128 (-128 as a signed byte): no operation
+            s.pending = run
+            s.left -= run
+        k = s.pending if s.pending < n else n
+        if s.replicate:
+            _fill(d, s.value, k)
+        else:
+            _copy(d, s.literal, k)
+            s.literal += k
+        s.pending -= k
+        d += k
+        n -= k
+    return _OK
+
+
+cdef inline Py_ssize_t _decoded(const _Segment* s, Py_ssize_t decoded_length) noexcept nogil:
+    # Bytes of the segment decoded so far, before the current (failing) run.
+    return decoded_length - s.left - s.pending
+
+
+cdef void _assemble(
+    storage_t* dst, const uint8_t* planes, Py_ssize_t plane_stride, Py_ssize_t n, int spp
+) noexcept nogil:
+    """dst[i * spp + c] = the sample c of pixel i, from its byte planes.
+
+    Plane ``c * nb + j`` (at ``planes + (c * nb + j) * plane_stride``) holds
+    byte ``j`` of sample ``c``, most significant first. Values are assembled
+    with shifts, so the result is in the host's byte order.
+    """
+    cdef int nb = sizeof(storage_t)
+    cdef Py_ssize_t i
+    cdef int j, c
+    cdef storage_t v
+    if nb == 1 and spp == 1:
+        memcpy(dst, planes, <size_t>n)
+    elif spp == 1:
+        for i in range(n):
+            v = 0
+            for j in range(nb):
+                v = <storage_t>((v << 8) | planes[j * plane_stride + i])
+            dst[i] = v
+    elif spp == 3:
+        for i in range(n):
+            for c in range(3):
+                v = 0
+                for j in range(nb):
+                    v = <storage_t>((v << 8) | planes[(c * nb + j) * plane_stride + i])
+                dst[3 * i + c] = v
+    else:
+        for i in range(n):
+            for c in range(spp):
+                v = 0
+                for j in range(nb):
+                    v = <storage_t>((v << 8) | planes[(c * nb + j) * plane_stride + i])
+                dst[spp * i + c] = v
+
+
+cdef int _decode_frame(
+    const uint8_t* src,
+    const Py_ssize_t* starts,
+    const Py_ssize_t* ends,
+    int nseg,
+    Py_ssize_t npix,
+    int spp,
+    storage_t* dst,
+    Py_ssize_t* info,
+) noexcept nogil:
+    """Decode `nseg` = spp * sizeof(storage_t) segments into npix * spp samples."""
+    cdef _Segment segs[15]
+    cdef uint8_t* planes
+    cdef Py_ssize_t done = 0, n
+    cdef int k, rc = _OK
+    for k in range(nseg):
+        _segment_init(&segs[k], src + starts[k], ends[k] - starts[k], npix)
+    if nseg == 1:
+        # One plane (8-bit, one sample): decode straight into the output.
+        rc = _segment_read(&segs[0], <uint8_t*>dst, npix, info)
+        if rc != _OK:
+            info[_I_SEGMENT] = 0
+            info[_I_DECODED] = _decoded(&segs[0], npix)
+        return rc
+    planes = <uint8_t*>malloc(<size_t>(nseg * _CHUNK))
+    if planes == NULL:
+        return _NO_MEMORY
+    while done < npix:
+        n = npix - done
+        if n > _CHUNK:
+            n = _CHUNK
+        for k in range(nseg):
+            rc = _segment_read(&segs[k], planes + k * _CHUNK, n, info)
+            if rc != _OK:
+                info[_I_SEGMENT] = k
+                info[_I_DECODED] = _decoded(&segs[k], npix)
+                free(planes)
+                return rc
+        _assemble(dst + done * spp, planes, _CHUNK, n, spp)
+        done += n
+    free(planes)
+    return _OK
+
+
+def decode_frame(
+    const uint8_t[::1] src,
+    const Py_ssize_t[::1] starts,
+    const Py_ssize_t[::1] ends,
+    Py_ssize_t npix,
+    int spp,
+    int nbytes,
+    uint8_t[::1] dst,
+    Py_ssize_t[::1] info,
+):
+    """Kernel: decode the segments ``src[starts[k]:ends[k]]`` into `dst`.
+
+    `dst` is the byte view of an aligned, C-contiguous array of ``npix * spp``
+    samples of `nbytes` bytes each (1, 2, 4 or 8), receiving the samples
+    interleaved and in the host's byte order. There must be ``spp * nbytes``
+    segments (at most 15), each decoding to exactly `npix` bytes; bytes after
+    the run that completes a segment are ignored (segment padding).
+
+    Returns ST_OK, or a negative ST_* code with details in `info`
+    (at least INFO_SIZE items).
+    """
+    cdef int nseg = starts.shape[0]
+    cdef Py_ssize_t srclen = src.shape[0]
+    cdef int k, rc
+    cdef void* d
+    if (
+        nseg < 1 or nseg > 15 or ends.shape[0] != nseg or nseg != spp * nbytes
+        or npix < 1 or info.shape[0] < _I_SIZE
+        or dst.shape[0] != npix * spp * nbytes
+    ):
+        return _BAD_GEOMETRY
+    for k in range(nseg):
+        if not (0 <= starts[k] <= ends[k] <= srclen):
+            return _BAD_GEOMETRY
+    d = <void*>&dst[0]
+    with nogil:
+        if nbytes == 1:
+            rc = _decode_frame(&src[0], &starts[0], &ends[0], nseg, npix, spp, <uint8_t*>d, &info[0])
+        elif nbytes == 2:
+            rc = _decode_frame(&src[0], &starts[0], &ends[0], nseg, npix, spp, <uint16_t*>d, &info[0])
+        elif nbytes == 4:
+            rc = _decode_frame(&src[0], &starts[0], &ends[0], nseg, npix, spp, <uint32_t*>d, &info[0])
+        elif nbytes == 8:
+            rc = _decode_frame(&src[0], &starts[0], &ends[0], nseg, npix, spp, <uint64_t*>d, &info[0])
+        else:
+            rc = _BAD_GEOMETRY
+    return rc
+
+
+def decode_segment(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t[::1] info):
+    """Kernel: decode the whole of segment `src` into exactly ``len(dst)`` bytes.
+
+    Returns ST_OK or a negative ST_* code with details in `info`.
+    """
+    cdef _Segment seg
+    cdef Py_ssize_t n = dst.shape[0]
+    cdef int rc
+    if n < 1 or src.shape[0] < 1 or info.shape[0] < _I_SIZE:
+        return _BAD_GEOMETRY
+    with nogil:
+        _segment_init(&seg, &src[0], src.shape[0], n)
+        rc = _segment_read(&seg, &dst[0], n, &info[0])
+        if rc != _OK:
+            info[_I_SEGMENT] = 0
+            info[_I_DECODED] = _decoded(&seg, n)
+    return rc
+
+
+# -- encoding -----------------------------------------------------------------
+
+cdef inline void _store_le32(uint8_t* p, uint32_t v) noexcept nogil:
+    p[0] = <uint8_t>v
+    p[1] = <uint8_t>(v >> 8)
+    p[2] = <uint8_t>(v >> 16)
+    p[3] = <uint8_t>(v >> 24)
+
+
+cdef inline uint64_t _load64(const uint8_t* p) noexcept nogil:
+    cdef uint64_t v
+    memcpy(&v, p, 8)
+    return v
+
+
+cdef inline bint _has_zero_byte(uint64_t v) noexcept nogil:
+    # Exact test for "some byte of v is zero" (no false positives or negatives).
+    return ((v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL) != 0
+
+
+cdef inline Py_ssize_t _next_triple(const uint8_t* s, Py_ssize_t k, Py_ssize_t n) noexcept nogil:
+    """Smallest m >= k with s[m] == s[m + 1] == s[m + 2] (m + 2 < n), else n."""
+    cdef uint64_t a, b, c
+    # Eight candidate positions per step: reads s[k .. k + 9], in bounds while k + 10 <= n.
+    while k + 10 <= n:
+        a = _load64(s + k)
+        b = _load64(s + k + 1)
+        c = _load64(s + k + 2)
+        if _has_zero_byte((a ^ b) | (b ^ c)):
+            break
+        k += 8
+    while k + 2 < n:
+        if s[k] == s[k + 1] and s[k] == s[k + 2]:
+            return k
+        k += 1
+    return n
+
+
+cdef inline uint8_t* _put_literal(const uint8_t* s, Py_ssize_t n, uint8_t* o) noexcept nogil:
+    cdef Py_ssize_t k
+    while n > 0:
+        k = n if n < _MAX_RUN else _MAX_RUN
+        o[0] = <uint8_t>(k - 1)
+        memcpy(o + 1, s, <size_t>k)
+        o += k + 1
+        s += k
+        n -= k
+    return o
+
+
+cdef Py_ssize_t _pack_row(const uint8_t* s, Py_ssize_t n, uint8_t* d) noexcept nogil:
+    """PackBits-encode the n bytes of one row of one byte plane into d.
+
+    Run policy: a repeat of 3 or more bytes is a replicate run; a repeat of
+    exactly 2 is a replicate run only where no literal run is open (it then
+    costs 2 bytes either way, and a literal would cost a header byte more),
+    otherwise it joins the open literal run (splitting the literal would
+    cost a header byte). Runs are at most 128 bytes and never leave the row.
+    At most ``n + ceil(n / 128) + 1`` bytes are written.
+    """
+    cdef Py_ssize_t i = 0, j, lim, m
+    cdef uint8_t* o = d
+    cdef uint8_t v
+    while i < n:
+        # No literal run is open at i.
+        v = s[i]
+        lim = i + _MAX_RUN
+        if lim > n:
+            lim = n
+        j = i + 1
+        while j < lim and s[j] == v:
+            j += 1
+        if j - i >= 2:
+            o[0] = <uint8_t>(257 - (j - i))
+            o[1] = v
+            o += 2
+            i = j
+            continue
+        # s[i] != s[i + 1]: a literal run from i up to the next 3-byte repeat.
+        m = _next_triple(s, i + 1, n)
+        o = _put_literal(s + i, m - i, o)
+        i = m
+    return o - d
+
+
+cdef inline storage_t _swapped(storage_t v) noexcept nogil:
+    if storage_t is uint16_t:
+        return bswap16(v)
+    elif storage_t is uint32_t:
+        return bswap32(v)
+    elif storage_t is uint64_t:
+        return bswap64(v)
+    else:
+        return v
+
+
+cdef void _split_row(
+    const uint8_t* src,
+    Py_ssize_t row_offset,
+    Py_ssize_t pixel_stride,
+    Py_ssize_t sample_stride,
+    Py_ssize_t cols,
+    int spp,
+    bint swap,
+    uint8_t* planes,
+    storage_t dummy,
+) noexcept nogil:
+    """Split one row into byte planes: plane c * nb + j gets byte j (MSB first) of sample c.
+
+    Sample c of pixel x of the row is the storage_t at item index
+    ``row_offset + x * pixel_stride + c * sample_stride`` of `src`.
+    """
+    cdef int nb = sizeof(storage_t)
+    cdef Py_ssize_t x
+    cdef int c, j
+    cdef storage_t v
+    cdef const uint8_t* p
+    cdef uint8_t* q
+    for c in range(spp):
+        p = src + (row_offset + c * sample_stride) * nb
+        q = planes + c * nb * cols
+        if nb == 1:
+            if pixel_stride == 1:
+                memcpy(q, p, <size_t>cols)
+            else:
+                for x in range(cols):
+                    q[x] = p[x * pixel_stride]
+            continue
+        for x in range(cols):
+            memcpy(&v, p + x * pixel_stride * nb, sizeof(storage_t))
+            if swap:
+                v = _swapped(v)
+            for j in range(nb):
+                q[j * cols + x] = <uint8_t>(v >> (8 * (nb - 1 - j)))
+
+
+cdef int _encode_frame(
+    const uint8_t* src,
+    Py_ssize_t rows,
+    Py_ssize_t cols,
+    int spp,
+    bint planar,
+    bint swap,
+    uint8_t* work,
+    Py_ssize_t capacity,
+    Py_ssize_t* lengths,
+    storage_t dummy,
+) noexcept nogil:
+    """Encode every segment; segment k goes to work + k * capacity, its length to lengths[k]."""
+    cdef int nb = sizeof(storage_t)
+    cdef int nseg = spp * nb
+    cdef int k
+    cdef Py_ssize_t r, row_bound = cols + (cols + _MAX_RUN - 1) // _MAX_RUN + 1
+    cdef Py_ssize_t pixel_stride, sample_stride, row_stride
+    cdef uint8_t* planes = <uint8_t*>malloc(<size_t>(nseg * cols))
+    if planes == NULL:
+        return _NO_MEMORY
+    if planar:
+        pixel_stride, sample_stride, row_stride = 1, rows * cols, cols
+    else:
+        pixel_stride, sample_stride, row_stride = spp, 1, cols * spp
+    for k in range(nseg):
+        lengths[k] = 0
+    for r in range(rows):
+        _split_row(src, r * row_stride, pixel_stride, sample_stride, cols, spp, swap, planes, dummy)
+        for k in range(nseg):
+            if capacity - lengths[k] < row_bound:
+                free(planes)
+                return _BAD_GEOMETRY
+            lengths[k] += _pack_row(planes + k * cols, cols, work + k * capacity + lengths[k])
+    free(planes)
+    return _OK
+
+
+def encode_frame(
+    const uint8_t[::1] src, Py_ssize_t rows, Py_ssize_t cols, int spp, int nbytes,
+    bint planar, bint swap,
+):
+    """Kernel: RLE-encode one frame; returns the frame (header + segments) as bytes.
+
+    `src` holds ``rows * cols * spp`` samples of `nbytes` bytes (1, 2, 4 or 8),
+    interleaved (``planar`` False) or one plane per sample (``planar`` True),
+    in the host's byte order, or the other one when `swap` is True. There are
+    ``spp * nbytes`` segments (the caller keeps this at most 15). Each segment
+    is padded to an even length with a zero byte (PS3.5 G.5), so the frame's
+    length is even.
+    """
+    cdef int nseg = spp * nbytes
+    cdef Py_ssize_t row_bound = cols + (cols + _MAX_RUN - 1) // _MAX_RUN + 1
+    cdef Py_ssize_t capacity = rows * row_bound + 1
+    cdef Py_ssize_t lengths[15]
+    cdef Py_ssize_t total, pos
+    cdef int k, rc
+    cdef uint8_t* work
+    cdef uint8_t* out
+    cdef uint32_t word
+    if nseg < 1 or nseg > 15 or rows < 1 or cols < 1 or src.shape[0] != rows * cols * spp * nbytes:
+        raise ValueError("encode_frame: inconsistent geometry")
+    work = <uint8_t*>malloc(<size_t>(nseg * capacity))
+    if work == NULL:
+        raise MemoryError()
+    with nogil:
+        if nbytes == 1:
+            rc = _encode_frame(&src[0], rows, cols, spp, planar, swap, work, capacity, lengths, <uint8_t>0)
+        elif nbytes == 2:
+            rc = _encode_frame(&src[0], rows, cols, spp, planar, swap, work, capacity, lengths, <uint16_t>0)
+        elif nbytes == 4:
+            rc = _encode_frame(&src[0], rows, cols, spp, planar, swap, work, capacity, lengths, <uint32_t>0)
+        elif nbytes == 8:
+            rc = _encode_frame(&src[0], rows, cols, spp, planar, swap, work, capacity, lengths, <uint64_t>0)
+        else:
+            rc = _BAD_GEOMETRY
+        if rc == _OK:
+            for k in range(nseg):
+                if lengths[k] % 2:
+                    work[k * capacity + lengths[k]] = 0  # G.5: pad to even length
+                    lengths[k] += 1
+    if rc != _OK:
+        free(work)
+        if rc == _NO_MEMORY:
+            raise MemoryError()
+        raise RuntimeError(f"RLE encoder failed with status {rc}")  # pragma: no cover
+    total = 64
+    for k in range(nseg):
+        total += lengths[k]
+    if total > 0xFFFFFFFF:
+        free(work)
+        raise OverflowError(
+            f"The RLE frame would be {total} bytes: offsets in its header are limited to 2**32 - 1"
+        )
+    try:
+        result = PyBytes_FromStringAndSize(NULL, total)
+    except BaseException:
+        free(work)
+        raise
+    out = <uint8_t*>PyBytes_AS_STRING(result)
+    with nogil:
+        memset(out, 0, 64)
+        pos = 64
+        _store_le32(out, <uint32_t>nseg)
+        for k in range(nseg):
+            _store_le32(out + 4 + 4 * k, <uint32_t>pos)
+            memcpy(out + pos, work + k * capacity, <size_t>lengths[k])
+            pos += lengths[k]
+        free(work)
+    return result
