@@ -16,6 +16,12 @@ from dcmcore.pixels import iter_pixels, pixel_array
 from dcmcore.spec import PixelSpec
 
 # -- overlays (issue 4) --
+from dcmcore import overlays
+from dcmcore.bits import pack_bits, unpack_bits
+from dcmcore.overlays import overlay_array
+
+# `__all__` is assigned below this block, so it cannot be extended here yet;
+# the names to add are "overlays", "overlay_array", "pack_bits", "unpack_bits".
 # -- end overlays --
 
 # -- transforms (issue 5) --

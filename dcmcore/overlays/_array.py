@@ -1,0 +1,209 @@
+"""Overlay Data to NumPy arrays: the reference handler functions and ``overlay_array``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydicom.dataset import Dataset
+
+from dcmcore._kernels import bitpack
+from dcmcore.overlays._elements import Layout, check_group, resolve
+
+__all__ = [
+    "is_available",
+    "get_expected_length",
+    "reshape_overlay_array",
+    "get_overlay_array",
+    "overlay_array",
+]
+
+
+def is_available() -> bool:
+    """Return True: dcmcore's overlay decoding needs only NumPy and its own kernels."""
+    return True
+
+
+def _frames_of(elem: dict[str, Any]) -> int:
+    frames = elem.get("NumberOfFramesInOverlay", 1)
+    return 1 if frames is None else int(frames)
+
+
+def get_expected_length(elem: dict[str, Any], unit: str = "bytes") -> int:
+    """Return the expected length of Overlay Data, in bytes or in pixels.
+
+    Parameters
+    ----------
+    elem : dict
+        Element values by keyword: ``"OverlayRows"``, ``"OverlayColumns"``
+        and ``"NumberOfFramesInOverlay"`` (1 when absent).
+    unit : {"bytes", "pixels"}, optional
+        ``"bytes"`` (default): the whole bytes holding the 1-bit pixels, not
+        counting the trailing padding byte an odd length needs.
+        ``"pixels"``: the number of pixels of all frames.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If `unit` is neither ``"bytes"`` nor ``"pixels"``.
+    """
+    pixels = int(elem["OverlayRows"]) * int(elem["OverlayColumns"]) * _frames_of(elem)
+    if unit == "pixels":
+        return pixels
+    if unit == "bytes":
+        return (pixels + 7) >> 3
+    raise ValueError(f"'unit' must be 'bytes' or 'pixels', not {unit!r}")
+
+
+def reshape_overlay_array(elem: dict[str, Any], arr: np.ndarray) -> np.ndarray:
+    """Return the 1D overlay array `arr` shaped ``(rows, columns)`` or ``(frames, rows, columns)``.
+
+    Parameters
+    ----------
+    elem : dict
+        Element values by keyword: ``"OverlayRows"``, ``"OverlayColumns"``
+        and ``"NumberOfFramesInOverlay"`` (1 when absent).
+    arr : numpy.ndarray
+        The unpacked overlay pixels (``rows * columns * frames`` values).
+
+    Returns
+    -------
+    numpy.ndarray
+        A view of `arr`: ``(rows, columns)`` for one frame,
+        ``(frames, rows, columns)`` for more.
+
+    Raises
+    ------
+    ValueError
+        If (60xx,0015) *Number of Frames in Overlay* is below 1, or `arr` does
+        not hold ``rows * columns * frames`` values.
+    """
+    frames = _frames_of(elem)
+    rows, columns = int(elem["OverlayRows"]), int(elem["OverlayColumns"])
+    if frames < 1:
+        raise ValueError(
+            f"A (60xx,0015) 'Number of Frames in Overlay' value of {frames} is invalid: it must be at least 1"
+        )
+    shape = (rows, columns) if frames == 1 else (frames, rows, columns)
+    if arr.size != rows * columns * frames:
+        raise ValueError(f"Cannot shape {arr.size} overlay values as {shape} ({rows * columns * frames} values)")
+    return arr.reshape(shape)
+
+
+def _output(out: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+    if out is None:
+        return np.empty(shape, np.uint8)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"'out' must be a numpy.ndarray, not {type(out).__name__}")
+    if out.dtype not in (np.uint8, np.bool_):
+        raise TypeError(f"'out' has dtype {out.dtype}, the overlay needs uint8 (or bool)")
+    if out.shape != shape:
+        raise ValueError(f"'out' has shape {out.shape}, the overlay needs {shape}")
+    if not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValueError("'out' must be C-contiguous and writeable")
+    return out
+
+
+def _check_index(index: Any, frames: int, group: int) -> int:
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise TypeError(f"'index' must be an int, not {type(index).__name__}")
+    index = int(index)
+    if not 0 <= index < frames:
+        raise ValueError(
+            f"'index' {index} is out of range: overlay group 0x{group:04X} has {frames} frame"
+            f"{'s' if frames != 1 else ''} ((60xx,0015) 'Number of Frames in Overlay')"
+        )
+    return index
+
+
+def unpack_layout(layout: Layout, index: int | None, out: np.ndarray | None) -> np.ndarray:
+    """Unpack the Overlay Data of `layout` (all frames, or frame `index`) into `out` or a new array."""
+    rows, columns, frames = layout.rows, layout.columns, layout.frames
+    assert frames is not None
+    npix = rows * columns
+    if index is None:
+        arr = _output(out, (rows, columns) if frames == 1 else (frames, rows, columns))
+        bitpack.unpack_lsb(layout.data, 0, npix * frames, arr.reshape(-1).view(np.uint8))
+        return arr
+    index = _check_index(index, frames, layout.group)
+    arr = _output(out, (rows, columns))
+    bit0 = index * npix
+    stop = (bit0 + npix + 7) >> 3
+    bitpack.unpack_lsb(memoryview(layout.data)[bit0 >> 3 : stop], bit0 & 7, npix, arr.reshape(-1).view(np.uint8))
+    return arr
+
+
+def overlay_array(ds: Dataset, group: int, *, index: int | None = None, out: np.ndarray | None = None) -> np.ndarray:
+    """Return overlay `group` of `ds` as an array of 0s and 1s.
+
+    Reads (60xx,3000) *Overlay Data*, or, for the retired overlays stored in
+    the unused high bits of Pixel Data ((60xx,0100) *Overlay Bits Allocated*
+    above 1, no Overlay Data), the bit (60xx,0102) *Overlay Bit Position* of
+    every stored pixel value.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        The data set holding the Overlay Plane module.
+    group : int
+        The overlay's group: an even number from 0x6000 to 0x601E.
+    index : int, optional
+        Return only overlay frame `index` (0-based) of a multi-frame overlay,
+        unpacked straight from its first bit, which need not be on a byte
+        boundary. All frames when None.
+    out : numpy.ndarray, optional
+        A C-contiguous ``uint8`` (or ``bool``) array of the result's shape to
+        write into; it is returned.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uint8``, shaped ``(rows, columns)`` for a single frame overlay (or
+        when `index` is given) and ``(frames, rows, columns)`` otherwise, as
+        pydicom's ``Dataset.overlay_array()``.
+
+    Raises
+    ------
+    ValueError
+        If `group` is not an overlay group, a value is invalid, or the
+        Overlay Data is shorter than the overlay needs (both lengths given).
+    AttributeError
+        If required elements are missing (all are named).
+    NotImplementedError
+        If Overlay Data is present with an Overlay Bits Allocated other than 1.
+    """
+    layout = resolve(ds, check_group(group))
+    if layout.data is None:
+        from dcmcore.overlays._embedded import embedded_overlay
+
+        return embedded_overlay(ds, layout, index=index, out=out)
+    return unpack_layout(layout, index, out)
+
+
+def get_overlay_array(ds: Dataset, group: int) -> np.ndarray:
+    """Return the overlay in `group` of `ds` as a ``uint8`` array (see :func:`overlay_array`).
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        The data set containing an Overlay Plane module.
+    group : int
+        The group of the overlay's elements, e.g. ``0x6000``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(rows, columns)`` or ``(frames, rows, columns)``.
+
+    Raises
+    ------
+    AttributeError
+        If `ds` is missing a required element.
+    ValueError
+        If the Overlay Data is shorter than expected, or `group` is invalid.
+    """
+    return overlay_array(ds, group)
