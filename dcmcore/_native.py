@@ -10,6 +10,7 @@ YCbCr to RGB), so the stored data is read once and the output written once.
 from __future__ import annotations
 
 import logging
+import sys
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,7 +22,7 @@ from dcmcore._validate import byte_view
 from dcmcore.errors import InvalidPixelSpecError, PixelDataLengthError, UnsupportedPixelDataError
 from dcmcore.spec import PixelSpec
 
-__all__ = ["NativePlan", "check_native_length", "needs_rgb_conversion"]
+__all__ = ["NativePlan", "check_native_length", "needs_rgb_conversion", "frame_to_bytes"]
 
 LOGGER = logging.getLogger("dcmcore")
 _PIXEL_TAGS = {
@@ -239,6 +240,23 @@ class NativePlan:
             src = np.frombuffer(src, np.uint8).copy()  # unaligned source: one aligned copy
         self._transform(src, dst, count)
 
+    def decode_frame_bytes(self, src, out: np.ndarray, *, bit_offset: int = 0) -> None:
+        """Decode one frame whose stored bytes are `src` (a 1-bit frame starting at `bit_offset`)."""
+        s = self.spec
+        buf = memoryview(src).cast("B")
+        need_bits = bit_offset + s.frame_nbits
+        if len(buf) * 8 < need_bits:
+            raise PixelDataLengthError(
+                f"One frame of {s.rows} x {s.columns} x {s.samples_per_pixel} at {s.bits_allocated} bits "
+                f"needs {-(-need_bits // 8)} bytes, {len(buf)} were given"
+            )
+        if s.bits_allocated == 1:
+            bitpack.unpack_lsb(buf[: -(-need_bits // 8)], bit_offset, s.frame_pixels, byte_view(out))
+            return
+        if bit_offset:
+            raise ValueError("'bit_offset' applies to Bits Allocated 1 only")
+        self.decode_into(buf, 0, 0, 1, out)
+
     def _transform(self, src, dst: np.ndarray, count: int) -> None:
         s = self.spec
         itemsize = s.itemsize
@@ -273,3 +291,39 @@ class NativePlan:
             np.copyto(dst, np.frombuffer(src, np.uint8, count=dst.size))
         if self.to_rgb:
             ycbcr.ybr_to_rgb8(dst, dst, count, npix, False)
+
+
+def frame_to_bytes(src, spec: PixelSpec) -> bytes:
+    """One frame as natively encoded little endian bytes, in `spec`'s planar configuration.
+
+    Parameters
+    ----------
+    src : numpy.ndarray or bytes-like
+        A frame of ``spec.frame_shape`` (samples interleaved) whose dtype has
+        the spec's item size (any byte order; signed and unsigned integers are
+        interchangeable), or the frame's bytes already encoded.
+    spec : PixelSpec
+        The layout to produce (Bits Allocated 1 is packed, LSB first).
+    """
+    if not isinstance(src, np.ndarray):
+        view = memoryview(src).cast("B")
+        if len(view) < spec.frame_nbytes:
+            raise PixelDataLengthError(f"One frame needs {spec.frame_nbytes} bytes, {len(view)} were given")
+        return bytes(view[: spec.frame_nbytes])
+    arr = src
+    if arr.shape != spec.frame_shape:
+        raise ValueError(f"The frame has shape {arr.shape}, {spec.frame_shape} is needed")
+    if spec.bits_allocated == 1:
+        flat = np.ascontiguousarray(arr, dtype=np.uint8).reshape(-1)
+        packed = np.empty(spec.frame_nbytes, np.uint8)
+        if flat.size and bitpack.pack_lsb(flat, packed, sys.byteorder == "little") < 0:
+            raise ValueError("Bits Allocated 1 pixel values must be 0 or 1")
+        return packed.tobytes()
+    want = spec.dtype
+    if arr.dtype.itemsize != want.itemsize or (arr.dtype.kind == "f") != (want.kind == "f"):
+        raise TypeError(f"The frame has dtype {arr.dtype}, {want} (or the same size) is needed")
+    if arr.dtype.kind != want.kind:  # signed <-> unsigned: reinterpret, keeping the byte order
+        arr = arr.view(want.newbyteorder(arr.dtype.byteorder))
+    if spec.samples_per_pixel > 1 and spec.planar_configuration == 1:
+        arr = arr.transpose(2, 0, 1)
+    return np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<")).tobytes()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
@@ -55,37 +56,79 @@ class PixelSource:
         self.fp = fp
         self.offset = offset
         self.length = len(buffer) if buffer is not None else length
-        self._scratch = np.empty(0, np.uint8)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._fd = _fileno(fp) if fp is not None else None
+        self._size: int | None = None
+
+    @property
+    def size(self) -> int:
+        """Bytes available for the value: its length, or up to the end of the file when undefined."""
+        if self.length is not None:
+            return self.length
+        if self._size is None:
+            assert self.fp is not None
+            with self._lock:
+                here = self.fp.tell()
+                end = self.fp.seek(0, io.SEEK_END)
+                self.fp.seek(here)
+            self._size = end - self.offset
+        return self._size
 
     def read(self, start: int, stop: int) -> memoryview | np.ndarray:
-        """Bytes ``[start, stop)`` of the value (a view when in memory)."""
+        """Bytes ``[start, stop)`` of the value: a view when in memory, else a per-thread scratch array."""
         if self.buffer is not None:
             return self.buffer[start:stop]
         n = stop - start
-        if self._scratch.size < n:
-            self._scratch = np.empty(n, np.uint8)
-        view = self._scratch[:n]
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None or scratch.size < n:
+            scratch = self._local.scratch = np.empty(n, np.uint8)
+        view = scratch[:n]
         self.readinto(start, view)
         return view
 
+    def read_at(self, start: int, n: int) -> memoryview | bytes:
+        """``n`` bytes of the value from `start`, as a new object (safe to keep)."""
+        if self.buffer is not None:
+            return self.buffer[start : start + n]
+        dst = np.empty(n, np.uint8)
+        self.readinto(start, dst)
+        return memoryview(dst)
+
     def readinto(self, start: int, dst: np.ndarray) -> None:
-        """Fill the byte array `dst` with the value's bytes from `start`."""
+        """Fill the byte array `dst` with the value's bytes from `start` (thread-safe)."""
         n = dst.size
         if self.buffer is not None:
             np.copyto(dst, np.frombuffer(self.buffer, np.uint8, count=n, offset=start))
             return
-        assert self.fp is not None
-        self.fp.seek(self.offset + start)
         view = memoryview(dst).cast("B")
         got = 0
-        while got < n:
-            chunk = self.fp.readinto(view[got:])
-            if not chunk:
-                raise PixelDataLengthError(
-                    f"The file ends {start + got} bytes into the pixel data value, "
-                    f"{start + n} bytes were needed"
-                )
-            got += chunk
+        if self._fd is not None and hasattr(os, "preadv"):
+            while got < n:
+                chunk = os.preadv(self._fd, [view[got:]], self.offset + start + got)
+                if not chunk:
+                    break
+                got += chunk
+        else:
+            assert self.fp is not None
+            with self._lock:
+                self.fp.seek(self.offset + start)
+                while got < n:
+                    chunk = self.fp.readinto(view[got:])
+                    if not chunk:
+                        break
+                    got += chunk
+        if got < n:
+            raise PixelDataLengthError(
+                f"The file ends {start + got} bytes into the pixel data value, {start + n} bytes were needed"
+            )
+
+
+def _fileno(fp: Any) -> int | None:
+    try:
+        return fp.fileno()
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        return None
 
 
 def _element_header(fp: BinaryIO, ds: Dataset) -> tuple[str, str | None, int]:
@@ -104,6 +147,8 @@ def _element_header(fp: BinaryIO, ds: Dataset) -> tuple[str, str | None, int]:
     tag = group << 16 | elem
     if tag not in _KEYWORD_OF_TAG:
         raise MissingElementError(f"Expected a pixel data element, found ({group:04X},{elem:04X})")
+    if not implicit and not (65 <= head[4] <= 90 and 65 <= head[5] <= 90):
+        implicit = True  # the data set says explicit VR but was written implicit (pydicom copes too)
     if implicit:
         (length,) = struct.unpack(f"{end}L", head[4:])
         vr = None
@@ -138,25 +183,15 @@ def _from_file(fp: BinaryIO, name: str) -> PixelSource:
                 f"for the transfer syntax {tsyntax}"
             )
         return PixelSource(ds, spec, fp=fp, offset=offset, length=None)
-    size = os.fstat(fp.fileno()).st_size if hasattr(fp, "fileno") and _has_fileno(fp) else None
-    if size is None:
-        here = fp.tell()
-        size = fp.seek(0, io.SEEK_END)
-        fp.seek(here)
+    here = fp.tell()
+    size = fp.seek(0, io.SEEK_END)
+    fp.seek(here)
     if offset + length > size:
         raise PixelDataLengthError(
             f"{name}: the pixel data element's value is {length} bytes long but the file "
             f"ends {size - offset} bytes into it (the file is truncated)"
         )
     return PixelSource(ds, spec, fp=fp, offset=offset, length=length)
-
-
-def _has_fileno(fp: Any) -> bool:
-    try:
-        fp.fileno()
-    except (OSError, AttributeError, io.UnsupportedOperation):
-        return False
-    return True
 
 
 def _from_dataset(ds: Dataset) -> PixelSource:

@@ -14,6 +14,8 @@ __all__ = [
     "PixelDataLengthError",
     "CorruptPixelDataError",
     "UnsupportedPixelDataError",
+    "PluginError",
+    "NoPluginAvailableError",
 ]
 
 
@@ -39,3 +41,11 @@ class CorruptPixelDataError(DcmcoreError, ValueError):
 
 class UnsupportedPixelDataError(DcmcoreError, NotImplementedError):
     """A valid value that dcmcore does not (yet) support."""
+
+
+class PluginError(DcmcoreError, RuntimeError):
+    """No codec plugin could decode (or encode) the data; the message lists each one tried."""
+
+
+class NoPluginAvailableError(PluginError):
+    """Plugins exist for the transfer syntax, but none has its dependencies installed."""

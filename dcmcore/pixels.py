@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import BinaryIO, Iterable, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator, Sequence
 
 import numpy as np
 from pydicom.dataset import Dataset
 
-from dcmcore._native import NativePlan, check_native_length, needs_rgb_conversion
-from dcmcore._source import PixelSource, open_source
+from dcmcore._runner import Session
+from dcmcore._source import open_source
 from dcmcore._validate import output_array
-from dcmcore.errors import UnsupportedPixelDataError
-from dcmcore.uids import name_of
 
 __all__ = ["pixel_array", "iter_pixels"]
 
 LOGGER = logging.getLogger("dcmcore")
 Source = Dataset | str | os.PathLike | BinaryIO
-
-#: Bytes read from a file per step when decoding many frames that need conversion.
-_CHUNK_BYTES = 1 << 24
-_BUILTIN_NATIVE = {"", "dcmcore", "native"}
 
 
 def _check_index(index: int, nframes: int) -> int:
@@ -37,43 +31,6 @@ def _check_index(index: int, nframes: int) -> int:
     return index
 
 
-def _native_plan(source: PixelSource, *, raw: bool, as_rgb: bool, correct_unused_bits: bool, decoding_plugin: str | None) -> NativePlan:
-    spec = source.spec
-    if not spec.is_native:
-        raise UnsupportedPixelDataError(
-            f"No decoder is available for the transfer syntax {name_of(spec.transfer_syntax_uid)}"
-        )
-    if decoding_plugin not in (None, *_BUILTIN_NATIVE):
-        raise ValueError(
-            f"No decoding plugin named {decoding_plugin!r} for natively encoded pixel data; "
-            "its decoder is dcmcore's own ('dcmcore')"
-        )
-    check_native_length(spec, source.length)
-    return NativePlan(
-        spec,
-        to_rgb=needs_rgb_conversion(spec, raw=raw, as_rgb=as_rgb),
-        correct_unused_bits=correct_unused_bits,
-    )
-
-
-def _decode_run(plan: NativePlan, source: PixelSource, first: int, count: int, out: np.ndarray) -> None:
-    """Decode frames ``first .. first+count-1`` of `source` into `out` (count frames)."""
-    spec = plan.spec
-    frames = out.reshape(count, *spec.frame_shape)
-    if source.buffer is not None:
-        plan.decode_into(source.buffer, 0, first, count, frames)
-        return
-    per_chunk = max(1, _CHUNK_BYTES // max(1, spec.frame_nbytes))
-    for lo in range(0, count, per_chunk):
-        n = min(per_chunk, count - lo)
-        start, stop = plan.byte_range(first + lo, n)
-        if plan.is_plain_copy:
-            # The stored bytes are the output: read them straight into it.
-            source.readinto(start, frames[lo : lo + n].reshape(-1).view(np.uint8))
-        else:
-            plan.decode_into(source.read(start, stop), start, first + lo, n, frames[lo : lo + n])
-
-
 def pixel_array(
     src: Source,
     *,
@@ -81,9 +38,11 @@ def pixel_array(
     raw: bool = False,
     as_rgb: bool = True,
     view_only: bool = False,
-    decoding_plugin: str | None = None,
+    decoding_plugin: str | Sequence[str] | None = None,
     correct_unused_bits: bool = True,
     out: np.ndarray | None = None,
+    workers: int | None = 1,
+    **options: Any,
 ) -> np.ndarray:
     """Return the pixel data of `src` as a NumPy array.
 
@@ -96,17 +55,18 @@ def pixel_array(
     index : int, optional
         Return only the frame at `index` (0-based); all frames when None.
     raw : bool, optional
-        If True, return the stored samples after only the minimal processing
+        If True, return the decoded samples after only the minimal processing
         (bit unpacking, YBR_FULL_422 upsampling, reshaping): no YCbCr to RGB.
     as_rgb : bool, optional
         If True (default), convert YBR_FULL and YBR_FULL_422 to RGB (8-bit).
     view_only : bool, optional
         If True, return a read-only view of the data set's buffer when the
-        layout allows (no byte swap, bit fixing, unpacking or colour
-        conversion needed); otherwise a copy is returned as usual.
-    decoding_plugin : str, optional
-        The label of the decoder to use. Natively encoded pixel data is
-        decoded by dcmcore itself (``"dcmcore"``).
+        layout allows (natively encoded, no byte swap, bit fixing, unpacking or
+        colour conversion needed); otherwise a copy is returned as usual.
+    decoding_plugin : str or sequence of str, optional
+        The label of the plugin to decode with (e.g. ``"gdcm"``), or labels in
+        the order to try them. By default every available plugin for the
+        transfer syntax is tried by priority, falling back on failure.
     correct_unused_bits : bool, optional
         If True (default), clear the bits above (0028,0101) *Bits Stored* of
         unsigned samples and sign-extend signed ones, as PS3.5 8.1.1 requires
@@ -115,6 +75,11 @@ def pixel_array(
         A C-contiguous array of the result's shape and native dtype (or a slice
         ``big[i:j]`` of a larger frames tensor) to decode into, with no
         intermediate copy. It is returned.
+    workers : int or None, optional
+        Threads decoding frames concurrently (default 1; 0 or None: one per
+        core). The kernels release the GIL.
+    **options
+        Passed to the decoding plugin.
 
     Returns
     -------
@@ -128,13 +93,21 @@ def pixel_array(
     AttributeError
         A required element is missing (:class:`~dcmcore.errors.MissingElementError`).
     ValueError
-        The pixel data is shorter than its elements promise, or a value is invalid.
+        The pixel data is shorter than its elements promise, corrupt, or a
+        value is invalid.
     NotImplementedError
         The transfer syntax or a valid element value is not supported.
+    RuntimeError
+        Every plugin failed (:class:`~dcmcore.errors.PluginError`).
     """
     with open_source(src) as source:
-        plan = _native_plan(
-            source, raw=raw, as_rgb=as_rgb, correct_unused_bits=correct_unused_bits, decoding_plugin=decoding_plugin
+        session = Session(
+            source,
+            raw=raw,
+            as_rgb=as_rgb,
+            correct_unused_bits=correct_unused_bits,
+            decoding_plugin=decoding_plugin,
+            options=options,
         )
         spec = source.spec
         if index is not None:
@@ -144,13 +117,14 @@ def pixel_array(
             first, count = 0, spec.number_of_frames
             shape = spec.shape()
         if view_only and out is None:
-            if source.buffer is not None:
+            plan = session.native
+            if plan is not None and source.buffer is not None:
                 view = plan.view(source.buffer, first, count, squeeze=len(shape) == len(spec.frame_shape))
                 if view is not None:
                     return view
             LOGGER.warning("A view of the pixel data is not possible here; returning a copy")
-        arr = output_array(out, shape, plan.dtype)
-        _decode_run(plan, source, first, count, arr)
+        arr = output_array(out, shape, session.dtype)
+        session.decode(first, count, arr, workers=workers)
         return arr
 
 
@@ -161,9 +135,10 @@ def iter_pixels(
     raw: bool = False,
     as_rgb: bool = True,
     view_only: bool = False,
-    decoding_plugin: str | None = None,
+    decoding_plugin: str | Sequence[str] | None = None,
     correct_unused_bits: bool = True,
     out: np.ndarray | None = None,
+    **options: Any,
 ) -> Iterator[np.ndarray]:
     """Yield the frames of `src` one at a time.
 
@@ -172,7 +147,7 @@ def iter_pixels(
 
     Parameters
     ----------
-    src, raw, as_rgb, view_only, decoding_plugin, correct_unused_bits
+    src, raw, as_rgb, view_only, decoding_plugin, correct_unused_bits, options
         As for :func:`pixel_array`.
     indices : iterable of int, optional
         The frames to yield, in that order; all frames when None.
@@ -187,31 +162,37 @@ def iter_pixels(
         ``(rows, columns)`` or ``(rows, columns, samples)``.
     """
     with open_source(src) as source:
-        plan = _native_plan(
-            source, raw=raw, as_rgb=as_rgb, correct_unused_bits=correct_unused_bits, decoding_plugin=decoding_plugin
+        session = Session(
+            source,
+            raw=raw,
+            as_rgb=as_rgb,
+            correct_unused_bits=correct_unused_bits,
+            decoding_plugin=decoding_plugin,
+            options=options,
         )
         spec = source.spec
         frame_shape = spec.frame_shape
         per_frame_out = out is not None and out.ndim == len(frame_shape) + 1 and out.shape[1:] == frame_shape
-        if out is not None and not per_frame_out:
-            out = output_array(out, frame_shape, plan.dtype)
         if per_frame_out:
-            out = output_array(out, out.shape, plan.dtype)
+            out = output_array(out, out.shape, session.dtype)
+        elif out is not None:
+            out = output_array(out, frame_shape, session.dtype)
         order = range(spec.number_of_frames) if indices is None else indices
         for k, index in enumerate(order):
             index = _check_index(index, spec.number_of_frames)
-            if view_only and source.buffer is not None:
-                view = plan.view(source.buffer, index, 1, squeeze=True)
+            if view_only and session.native is not None and source.buffer is not None:
+                view = session.native.view(source.buffer, index, 1, squeeze=True)
                 if view is not None:
                     yield view
                     continue
             if per_frame_out:
+                assert out is not None
                 if k >= out.shape[0]:
                     raise ValueError(f"'out' holds {out.shape[0]} frames, more indices were given")
                 target = out[k]
             elif out is not None:
-                target = out
+                target = out.reshape(frame_shape)
             else:
-                target = np.empty(frame_shape, plan.dtype)
-            _decode_run(plan, source, index, 1, target)
+                target = np.empty(frame_shape, session.dtype)
+            session.decode(index, 1, target)
             yield target

@@ -1,0 +1,194 @@
+"""One decoding session: a source, its plugin, and how frames reach the output.
+
+Natively encoded data decoded by dcmcore's own plugin goes through a
+:class:`~dcmcore._native.NativePlan` (whole runs of frames per kernel call);
+everything else is decoded a frame at a time by the dispatcher's plugins, then
+conformed (dtype, unused bits, YCbCr to RGB) in place in the output slice.
+Frames can be spread over threads: the kernels release the GIL and each frame
+is written straight into its own slice of the output.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Sequence
+
+import numpy as np
+
+from dcmcore import encaps
+from dcmcore._kernels import convert, ycbcr
+from dcmcore._native import NativePlan, check_native_length, needs_rgb_conversion
+from dcmcore._source import PixelSource
+from dcmcore._validate import byte_view
+from dcmcore.codecs.native import NativeDecoder
+from dcmcore.errors import PluginError
+from dcmcore.plugins.dispatch import Dispatcher
+from dcmcore.spec import PixelSpec
+
+__all__ = ["Session", "resolve_workers"]
+
+LOGGER = logging.getLogger("dcmcore")
+
+#: Bytes read from a file per step when decoding many natively encoded frames.
+CHUNK_BYTES = 1 << 24
+
+
+def resolve_workers(workers: int | None) -> int:
+    """The number of threads for `workers` (0 or None: every core)."""
+    if workers is None or workers == 0:
+        return os.cpu_count() or 1
+    workers = int(workers)
+    if workers < 0:
+        raise ValueError(f"'workers' must be 0, None or a positive number, not {workers}")
+    return workers
+
+
+class Session:
+    """Decode frames of one :class:`PixelSource` with fixed options.
+
+    Parameters
+    ----------
+    source : PixelSource
+    raw, as_rgb, correct_unused_bits : bool
+        As for :func:`dcmcore.pixel_array`.
+    decoding_plugin : str, sequence of str or None
+        A plugin label, an order of labels, or None for the default order.
+    options : dict
+        Passed to the plugin's ``decode``.
+    """
+
+    def __init__(
+        self,
+        source: PixelSource,
+        *,
+        raw: bool = False,
+        as_rgb: bool = True,
+        correct_unused_bits: bool = True,
+        decoding_plugin: str | Sequence[str] | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        self.source = source
+        self.spec = spec = source.spec
+        self.raw = raw
+        self.as_rgb = as_rgb
+        self.correct_unused_bits = correct_unused_bits
+        self.options = options or {}
+        self.dispatcher = Dispatcher(spec.transfer_syntax_uid, decoding_plugin)
+        self.native: NativePlan | None = None
+        self._ranges: list[list[tuple[int, int]]] | None = None
+        if spec.is_native:
+            check_native_length(spec, source.length)
+            if isinstance(self.dispatcher.plugins[0], NativeDecoder):
+                self.native = NativePlan(
+                    spec,
+                    to_rgb=needs_rgb_conversion(spec, raw=raw, as_rgb=as_rgb),
+                    correct_unused_bits=correct_unused_bits,
+                )
+        else:
+            ext = None
+            ds = source.ds
+            if 0x7FE00001 in ds._dict and 0x7FE00002 in ds._dict:
+                ext = (ds[0x7FE00001].value, ds[0x7FE00002].value)
+            index = encaps.FragmentIndex.parse(source.read_at, source.size)
+            self._ranges = encaps.frame_ranges(index, spec.number_of_frames, extended_offsets=ext, tail=source.read_at)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.spec.dtype
+
+    # -- frames ----------------------------------------------------------
+    def decode(self, first: int, count: int, out: np.ndarray, workers: int = 1) -> None:
+        """Decode frames ``first .. first+count-1`` into `out` (C-contiguous, `count` frames)."""
+        frames = out.reshape(count, *self.spec.frame_shape)
+        workers = min(resolve_workers(workers), count)
+        if workers <= 1:
+            self._decode_run(first, count, frames)
+            return
+        if self.native is not None:
+            # contiguous runs of frames, a few per thread for balance
+            nchunks = min(count, workers * 4)
+            bounds = [count * k // nchunks for k in range(nchunks + 1)]
+            jobs = [(first + a, b - a, frames[a:b]) for a, b in zip(bounds, bounds[1:]) if b > a]
+        else:
+            jobs = [(first + k, 1, frames[k : k + 1]) for k in range(count)]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for future in [pool.submit(self._decode_run, *job) for job in jobs]:
+                future.result()
+
+    def _decode_run(self, first: int, count: int, frames: np.ndarray) -> None:
+        if self.native is not None:
+            self._native_run(first, count, frames)
+            return
+        for k in range(count):
+            self.decode_frame(first + k, frames[k])
+
+    def _native_run(self, first: int, count: int, frames: np.ndarray) -> None:
+        plan = self.native
+        assert plan is not None
+        source = self.source
+        if source.buffer is not None:
+            plan.decode_into(source.buffer, 0, first, count, frames)
+            return
+        per_chunk = max(1, CHUNK_BYTES // max(1, self.spec.frame_nbytes))
+        for lo in range(0, count, per_chunk):
+            n = min(per_chunk, count - lo)
+            start, stop = plan.byte_range(first + lo, n)
+            if plan.is_plain_copy:
+                # the stored bytes are the output: read them straight into it
+                source.readinto(start, byte_view(frames[lo : lo + n]))
+            else:
+                plan.decode_into(source.read(start, stop), start, first + lo, n, frames[lo : lo + n])
+
+    def frame_bytes(self, index: int) -> bytes | memoryview:
+        """The encoded bytes of frame `index` (fragments joined when there are several)."""
+        if self._ranges is not None:
+            return encaps.join(self.source.read_at, self._ranges[index])
+        spec = self.spec
+        start, stop = (index * spec.frame_nbits) >> 3, -(-((index + 1) * spec.frame_nbits) // 8)
+        return self.source.read_at(start, stop - start)
+
+    def decode_frame(self, index: int, out: np.ndarray) -> None:
+        """Decode one frame through the dispatcher into `out` (one frame), then conform it."""
+        spec = self.spec
+        if self.native is not None:
+            self._native_run(index, 1, out.reshape(1, *spec.frame_shape))
+            return
+        src = self.frame_bytes(index)
+        options = dict(self.options)
+        if spec.is_native and spec.bits_allocated == 1:
+            options["bit_offset"] = (index * spec.frame_nbits) & 7
+        arr, produced = self.dispatcher.decode(src, spec, out=out, **options)
+        self._conform(arr, produced, out)
+
+    def _conform(self, arr: np.ndarray, produced: PixelSpec, out: np.ndarray) -> None:
+        spec = self.spec
+        if arr is not out:
+            if arr.shape != out.shape:
+                if arr.size != out.size:
+                    raise PluginError(
+                        f"The plugin returned {arr.shape} for a frame of {out.shape}"
+                    )
+                arr = arr.reshape(out.shape)
+            if arr.dtype == out.dtype:
+                np.copyto(out, arr)
+            elif arr.dtype.kind in "ui" and arr.dtype.itemsize == out.dtype.itemsize:
+                # signed <-> unsigned of the same size: the bit patterns are the values
+                np.copyto(out, arr.view(out.dtype.newbyteorder(arr.dtype.byteorder)))
+            elif np.can_cast(arr.dtype, out.dtype, "safe"):
+                np.copyto(out, arr, casting="safe")
+            else:
+                raise PluginError(f"The plugin returned {arr.dtype} samples, {out.dtype} was expected")
+        if (
+            self.correct_unused_bits
+            and not spec.is_float
+            and spec.bits_allocated > 1
+            and spec.bits_stored < spec.bits_allocated
+        ):
+            dst = byte_view(out)
+            convert.convert(dst, dst, spec.itemsize, False, spec.bits_stored, spec.is_signed)
+        if not self.raw and self.as_rgb and produced.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422"):
+            needs_rgb_conversion(produced, raw=False, as_rgb=True)  # raises for non 8-bit
+            dst = byte_view(out)
+            ycbcr.ybr_to_rgb8(dst, dst, 1, spec.frame_pixels, False)

@@ -1,0 +1,98 @@
+"""Codec plugins: discovery, run-time registration and listing.
+
+Decoders and encoders are found through the entry point groups
+``dcmcore.decoders`` and ``dcmcore.encoders``; the entry point name is the
+Transfer Syntax UID, the value the plugin object (see :mod:`dcmcore.plugins.base`
+and docs/plugins.md).
+
+Examples
+--------
+>>> import dcmcore.plugins as plugins
+>>> [(p.label, p.available) for p in plugins.decoders("1.2.840.10008.1.2.5")]  # doctest: +SKIP
+[('dcmcore', True), ('pylibjpeg-rle', True), ('gdcm', True)]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dcmcore.plugins.base import PLUGIN_API, DecoderPlugin, EncoderPlugin, PluginBase
+from dcmcore.plugins.dispatch import Dispatcher, install_hint
+from dcmcore.plugins.registry import (
+    DECODER_GROUP,
+    ENCODER_GROUP,
+    PluginInfo,
+    known_uids,
+    plugin_infos,
+    refresh,
+    register,
+    unregister,
+)
+from dcmcore.uids import name_of
+
+__all__ = [
+    "PLUGIN_API",
+    "DecoderPlugin",
+    "EncoderPlugin",
+    "PluginBase",
+    "PluginInfo",
+    "Dispatcher",
+    "decoders",
+    "encoders",
+    "register_decoder",
+    "register_encoder",
+    "unregister_decoder",
+    "unregister_encoder",
+    "refresh",
+    "report",
+]
+
+
+def decoders(uid: str) -> list[PluginInfo]:
+    """The decoders for `uid` in dispatch order, with availability and the reason when unavailable."""
+    return plugin_infos(DECODER_GROUP, str(uid))
+
+
+def encoders(uid: str) -> list[PluginInfo]:
+    """The encoders for `uid` in dispatch order, with availability and the reason when unavailable."""
+    return plugin_infos(ENCODER_GROUP, str(uid))
+
+
+def register_decoder(uid: str, plugin: Any, *, replace: bool = False) -> None:
+    """Make `plugin` decode `uid` from now on, beside the installed entry points."""
+    register(DECODER_GROUP, str(uid), plugin, replace=replace)
+
+
+def register_encoder(uid: str, plugin: Any, *, replace: bool = False) -> None:
+    """Make `plugin` encode `uid` from now on, beside the installed entry points."""
+    register(ENCODER_GROUP, str(uid), plugin, replace=replace)
+
+
+def unregister_decoder(uid: str, label: str) -> bool:
+    """Remove the run-time decoder `label` of `uid`; True if there was one."""
+    return unregister(DECODER_GROUP, str(uid), label)
+
+
+def unregister_encoder(uid: str, label: str) -> bool:
+    """Remove the run-time encoder `label` of `uid`; True if there was one."""
+    return unregister(ENCODER_GROUP, str(uid), label)
+
+
+def report() -> str:
+    """A table of every transfer syntax's decoders and encoders in dispatch order."""
+    lines = []
+    for title, group in (("Decoders", DECODER_GROUP), ("Encoders", ENCODER_GROUP)):
+        lines.append(f"{title} (dispatch order per transfer syntax)")
+        lines.append("=" * len(lines[-1]))
+        for uid in known_uids(group):
+            lines.append(name_of(uid))
+            for rank, info in enumerate(plugin_infos(group, uid), 1):
+                state = "available" if info.available else ("BROKEN" if info.broken else "unavailable")
+                lines.append(f"  {rank}. {info.label:<16} priority {info.priority:<5} {state:<12} {info.source}")
+                if info.reason:
+                    lines.append(f"       {info.reason}")
+            hint = install_hint(uid)
+            if hint and not any(i.available for i in plugin_infos(group, uid)):
+                lines.append(f"       to {'decode' if group == DECODER_GROUP else 'encode'}: install {hint}")
+        lines.append("")
+    return "\n".join(lines)

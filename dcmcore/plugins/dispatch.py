@@ -1,0 +1,155 @@
+"""Choosing a codec plugin per transfer syntax, with fallback.
+
+Candidates are ordered by priority, unavailable ones skipped; the first is
+tried and the next used when it fails. A :class:`~dcmcore.errors.CorruptPixelDataError`
+is final: it means the data itself was proven invalid, and another, more
+lenient codec would return a silently wrong array. When every candidate fails,
+one :class:`~dcmcore.errors.PluginError` names each plugin and why.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Sequence
+
+import numpy as np
+
+from dcmcore.errors import CorruptPixelDataError, NoPluginAvailableError, PluginError, UnsupportedPixelDataError
+from dcmcore.plugins.registry import DECODER_GROUP, ENCODER_GROUP, PluginInfo, plugin_infos
+from dcmcore.spec import PixelSpec
+from dcmcore.uids import name_of
+
+__all__ = ["Dispatcher", "install_hint"]
+
+LOGGER = logging.getLogger("dcmcore")
+
+_GDCM = "the dcmcore-gdcm plugin (pip install ./plugins/dcmcore-gdcm from the dcmcore sources; needs python-gdcm)"
+#: What to install for syntaxes no installed plugin serves.
+_HINTS = {
+    "1.2.840.10008.1.2.4.50": _GDCM,
+    "1.2.840.10008.1.2.4.51": _GDCM,
+    "1.2.840.10008.1.2.4.57": _GDCM,
+    "1.2.840.10008.1.2.4.70": _GDCM,
+    "1.2.840.10008.1.2.4.80": _GDCM,
+    "1.2.840.10008.1.2.4.81": _GDCM,
+    "1.2.840.10008.1.2.4.90": _GDCM,
+    "1.2.840.10008.1.2.4.91": _GDCM,
+    "1.2.840.10008.1.2.5": "dcmcore (built in), or the dcmcore-rle / dcmcore-gdcm plugins",
+}
+
+
+def install_hint(uid: str) -> str:
+    """What a user can install to decode `uid` ('' when nothing is known)."""
+    return _HINTS.get(str(uid), "")
+
+
+def _describe(infos: Sequence[PluginInfo]) -> str:
+    return "; ".join(f"'{i.label}' ({i.source}): {i.reason or 'available'}" for i in infos)
+
+
+class Dispatcher:
+    """The ordered candidates for one transfer syntax, and the fallback loop.
+
+    Parameters
+    ----------
+    uid : str
+        The Transfer Syntax UID.
+    preference : str, sequence of str or None
+        A plugin label (use only that plugin), an ordered list of labels (use
+        those, in that order), or None (all available plugins by priority).
+    group : str
+        ``"dcmcore.decoders"`` or ``"dcmcore.encoders"``.
+
+    Raises
+    ------
+    UnsupportedPixelDataError
+        No plugin at all is installed for `uid`.
+    ValueError
+        A requested label is unknown for `uid`.
+    NoPluginAvailableError
+        The requested (or every) plugin is missing dependencies or broken.
+    """
+
+    def __init__(self, uid: str, preference: str | Sequence[str] | None = None, group: str = DECODER_GROUP) -> None:
+        self.uid = str(uid)
+        self.group = group
+        verb = "decode" if group == DECODER_GROUP else "encode"
+        infos = plugin_infos(group, self.uid)
+        if not infos:
+            hint = install_hint(self.uid)
+            raise UnsupportedPixelDataError(
+                f"No plugin can {verb} the transfer syntax {name_of(self.uid)}"
+                + (f": install {hint}" if hint else "")
+            )
+        if preference in (None, ""):
+            chosen = list(infos)
+        else:
+            labels = [preference] if isinstance(preference, str) else list(preference)
+            by_label = {i.label: i for i in infos}
+            unknown = [label for label in labels if label not in by_label]
+            if unknown:
+                raise ValueError(
+                    f"No {verb[:-1]}ing plugin labelled {', '.join(map(repr, unknown))} for "
+                    f"{name_of(self.uid)}; the plugins are: {', '.join(repr(i.label) for i in infos)}"
+                )
+            chosen = [by_label[label] for label in labels]
+        self.infos = chosen
+        available = [i for i in chosen if i.available]
+        if not available:
+            hint = install_hint(self.uid)
+            raise NoPluginAvailableError(
+                f"Cannot {verb} {name_of(self.uid)}: no plugin is usable here. {_describe(chosen)}"
+                + (f". Install {hint}" if hint and preference in (None, "") else "")
+                + (". (Entry point metadata may be missing in frozen applications: "
+                   "register plugins with dcmcore.plugins.register_decoder.)" if not chosen else "")
+            )
+        self.plugins = [i.plugin for i in available]
+        self._winner: Any = None
+
+    @property
+    def labels(self) -> list[str]:
+        return [p.label for p in self.plugins]
+
+    def _order(self) -> list[Any]:
+        winner = self._winner
+        if winner is None or self.plugins[0] is winner:
+            return self.plugins
+        return [winner, *(p for p in self.plugins if p is not winner)]
+
+    def _run(self, call: str, *args: Any, **kwargs: Any) -> Any:
+        errors: list[tuple[str, BaseException]] = []
+        for plugin in self._order():
+            try:
+                result = getattr(plugin, call)(*args, **kwargs)
+            except CorruptPixelDataError:
+                raise
+            except Exception as exc:  # any plugin failure means: try the next one
+                errors.append((plugin.label, exc))
+                continue
+            if plugin is not self._winner:
+                if self._winner is not None:
+                    LOGGER.warning(
+                        "Plugin '%s' failed on this frame of %s; '%s' was used instead",
+                        self._winner.label,
+                        name_of(self.uid),
+                        plugin.label,
+                    )
+                self._winner = plugin
+            return result
+        details = "; ".join(f"'{label}': {type(exc).__name__}: {exc}" for label, exc in errors)
+        raise PluginError(
+            f"Every plugin failed to {call} {name_of(self.uid)} data ({details})"
+        ) from errors[-1][1]
+
+    def decode(self, src: bytes | memoryview, spec: PixelSpec, *, out: np.ndarray | None = None, **options: Any) -> tuple[np.ndarray, PixelSpec]:
+        """Decode one frame with the first plugin that succeeds."""
+        return self._run("decode", src, spec, out=out, **options)
+
+    def encode(self, src: np.ndarray | bytes, spec: PixelSpec, **options: Any) -> bytes:
+        """Encode one frame with the first plugin that succeeds."""
+        return self._run("encode", src, spec, **options)
+
+
+def encoder_dispatcher(uid: str, preference: str | Sequence[str] | None = None) -> Dispatcher:
+    """A :class:`Dispatcher` over the encoders of `uid`."""
+    return Dispatcher(uid, preference, ENCODER_GROUP)

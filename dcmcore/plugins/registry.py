@@ -1,0 +1,205 @@
+"""Plugin discovery: entry points scanned lazily, plus plugins registered at run time.
+
+Entry points are listed (not loaded) on first use; only the plugins of the
+transfer syntax being decoded are loaded, each under ``try/except Exception``,
+so a broken plugin is reported and skipped instead of breaking ``import dcmcore``.
+Plugins are keyed by (UID, distribution, label): two distributions can serve
+the same UID side by side.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+from dcmcore.plugins.base import PLUGIN_API
+
+__all__ = [
+    "DECODER_GROUP",
+    "ENCODER_GROUP",
+    "PluginInfo",
+    "plugin_infos",
+    "register",
+    "unregister",
+    "known_uids",
+    "refresh",
+]
+
+DECODER_GROUP = "dcmcore.decoders"
+ENCODER_GROUP = "dcmcore.encoders"
+_REQUIRED = {DECODER_GROUP: ("label", "priority", "is_available", "missing_dependencies", "decode"),
+             ENCODER_GROUP: ("label", "priority", "is_available", "missing_dependencies", "encode")}
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """One plugin for one transfer syntax, as the dispatcher sees it.
+
+    Attributes
+    ----------
+    uid : str
+        The Transfer Syntax UID.
+    label : str
+        The plugin's label (the entry point value when it could not be loaded).
+    priority : int
+        Lower is tried first.
+    available : bool
+        Loaded, and its dependencies are importable.
+    reason : str
+        Why it is unavailable or broken ("" when available).
+    source : str
+        ``"<distribution> <version>"`` or ``"registered at run time"``.
+    broken : bool
+        The entry point could not be loaded or the object breaks the contract.
+    plugin : object or None
+        The plugin object (None when broken).
+    """
+
+    uid: str
+    label: str
+    priority: int
+    available: bool
+    reason: str
+    source: str
+    broken: bool = False
+    plugin: Any = field(default=None, repr=False, compare=False)
+    entry_point: str = ""
+
+
+_lock = threading.RLock()
+_scanned: dict[str, dict[str, list[EntryPoint]]] = {}
+_loaded: dict[tuple[str, str, str, str], tuple[Any, str]] = {}
+_runtime: dict[str, dict[str, list[Any]]] = {DECODER_GROUP: {}, ENCODER_GROUP: {}}
+
+
+def _scan(group: str) -> dict[str, list[EntryPoint]]:
+    with _lock:
+        if group not in _scanned:
+            by_uid: dict[str, list[EntryPoint]] = {}
+            try:
+                eps = entry_points(group=group)
+            except Exception:  # corrupt metadata of some distribution
+                eps = []
+            seen = set()
+            for ep in eps:
+                dist = getattr(ep, "dist", None)
+                key = (ep.name, ep.value, getattr(dist, "name", ""))
+                if key in seen:  # the same distribution found twice on sys.path
+                    continue
+                seen.add(key)
+                by_uid.setdefault(ep.name.strip(), []).append(ep)
+            _scanned[group] = by_uid
+        return _scanned[group]
+
+
+def _dist_label(ep: EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    if dist is None:
+        return "unknown distribution"
+    return f"{dist.name} {dist.version}"
+
+
+def _check_contract(obj: Any, group: str) -> str:
+    missing = [name for name in _REQUIRED[group] if not hasattr(obj, name)]
+    if missing:
+        return f"the object lacks {', '.join(missing)}"
+    version = getattr(obj, "api_version", None)
+    if version != PLUGIN_API:
+        return f"it implements plugin API version {version!r}, dcmcore {PLUGIN_API} is needed"
+    return ""
+
+
+def _load(group: str, uid: str, ep: EntryPoint) -> tuple[Any, str]:
+    key = (group, uid, ep.value, _dist_label(ep))
+    with _lock:
+        if key not in _loaded:
+            try:
+                obj = ep.load()
+            except Exception as exc:  # any failure of a third-party import is reported, not raised
+                _loaded[key] = (None, f"cannot load {ep.value!r}: {type(exc).__name__}: {exc}")
+            else:
+                problem = _check_contract(obj, group)
+                _loaded[key] = (None, f"{ep.value!r}: {problem}") if problem else (obj, "")
+        return _loaded[key]
+
+
+def _info(uid: str, obj: Any, source: str, entry: str = "") -> PluginInfo:
+    try:
+        reasons = list(obj.missing_dependencies(uid))
+    except Exception as exc:
+        return PluginInfo(uid, str(getattr(obj, "label", entry)), int(getattr(obj, "priority", 1000)), False,
+                          f"its dependency check raised {type(exc).__name__}: {exc}", source, True, None, entry)
+    return PluginInfo(
+        uid=uid,
+        label=str(obj.label),
+        priority=int(obj.priority),
+        available=not reasons,
+        reason="; ".join(reasons),
+        source=source,
+        plugin=obj,
+        entry_point=entry,
+    )
+
+
+def plugin_infos(group: str, uid: str) -> list[PluginInfo]:
+    """Every plugin for `uid` in `group`, in dispatch order: (priority, label, source)."""
+    infos: list[PluginInfo] = []
+    for ep in _scan(group).get(uid, []):
+        obj, problem = _load(group, uid, ep)
+        if obj is None:
+            infos.append(PluginInfo(uid, ep.value, 1000, False, problem, _dist_label(ep), True, None, ep.value))
+        else:
+            infos.append(_info(uid, obj, _dist_label(ep), ep.value))
+    with _lock:
+        runtime = list(_runtime[group].get(uid, []))
+    infos.extend(_info(uid, obj, "registered at run time") for obj in runtime)
+    infos.sort(key=lambda i: (i.broken, i.priority, i.label, i.source))
+    return infos
+
+
+def known_uids(group: str) -> list[str]:
+    """UIDs with at least one plugin (entry point or run time) in `group`."""
+    with _lock:
+        uids = set(_scan(group)) | set(_runtime[group])
+    return sorted(uids, key=lambda u: [int(p) if p.isdigit() else p for p in u.split(".")])
+
+
+def register(group: str, uid: str, plugin: Any, *, replace: bool = False) -> None:
+    """Register `plugin` for `uid` at run time (notebooks, tests, frozen apps without metadata).
+
+    Raises
+    ------
+    TypeError
+        If `plugin` does not implement the contract.
+    ValueError
+        If a run-time plugin with the same label exists for `uid` and not `replace`.
+    """
+    problem = _check_contract(plugin, group)
+    if problem:
+        raise TypeError(f"Cannot register {plugin!r} for {uid}: {problem}")
+    with _lock:
+        plugins = _runtime[group].setdefault(str(uid), [])
+        same = [p for p in plugins if p.label == plugin.label]
+        if same and not replace:
+            raise ValueError(f"A plugin labelled {plugin.label!r} is already registered for {uid}; pass replace=True")
+        for p in same:
+            plugins.remove(p)
+        plugins.append(plugin)
+
+
+def unregister(group: str, uid: str, label: str) -> bool:
+    """Remove the run-time plugin `label` for `uid`; True if one was removed."""
+    with _lock:
+        plugins = _runtime[group].get(str(uid), [])
+        kept = [p for p in plugins if p.label != label]
+        _runtime[group][str(uid)] = kept
+        return len(kept) != len(plugins)
+
+
+def refresh() -> None:
+    """Forget scanned and loaded entry points (after installing a plugin at run time)."""
+    with _lock:
+        _scanned.clear()
+        _loaded.clear()
