@@ -229,16 +229,6 @@ def test_unknown_transfer_syntax():
         _raises(NotImplementedError, src, ["transfer syntax", "1.2.3.4.5.6"])
 
 
-@pytest.mark.parametrize("name", ["SC_rgb_jpeg_gdcm.dcm", "MR_small_RLE.dcm", "JPEG2000.dcm"])
-def test_encapsulated_transfer_syntax_is_not_native(name):
-    path = _helpers.testdata(name)
-    uid = str(pydicom.dcmread(path, stop_before_pixels=True).file_meta.TransferSyntaxUID)
-    with pytest.raises(NotImplementedError, match=uid.replace(".", r"\.")):
-        dcmcore.pixel_array(path)
-    with pytest.raises(NotImplementedError):
-        dcmcore.pixel_array(pydicom.dcmread(path))
-
-
 @pytest.mark.parametrize("pi", ["YBR_FULL", "YBR_FULL_422"])
 @pytest.mark.parametrize("bits", [16, 32])
 def test_ybr_conversion_of_more_than_8_bits(pi, bits):

@@ -367,10 +367,22 @@ def test_iter_pixels_out_one_frame_reused(name, kind, source):
     indices = [3, 1, 3, 0]
     seen = []
     for arr in dcmcore.iter_pixels(source(case, kind), indices=indices, out=out):
-        assert arr is out
+        assert np.shares_memory(arr, out) and arr.shape == out.shape
         seen.append(arr.copy())
+        assert out.tobytes() == arr.tobytes()
     for i, arr in zip(indices, seen):
         assert arr.tobytes() == frames[i].tobytes()
+
+
+@pytest.mark.xfail(
+    strict=True, reason="BUG: iter_pixels yields out.reshape(frame_shape), a new view, not `out` as documented"
+)
+def test_iter_pixels_yields_out_itself():
+    """The docstring: with a one-frame `out`, 'each yielded array is `out`' (as pixel_array returns `out`)."""
+    case = case_of("u16-le")
+    out = np.empty((case.rows, case.columns), np.uint16)
+    assert dcmcore.pixel_array(case.dataset(), index=0, out=out) is out
+    assert all(arr is out for arr in dcmcore.iter_pixels(case.dataset(), out=out))
 
 
 @pytest.mark.parametrize("kind", SOURCES)
@@ -639,17 +651,30 @@ def test_large_file_all_frames_from_a_path(big_files):
 
 
 # -- chunked reading from a file ------------------------------------------------------------
+def _patch_chunk_size(monkeypatch, nbytes: int) -> None:
+    """Set the private bytes-per-read constant of the native file path, wherever it lives."""
+    import importlib
+
+    for module_name, attr in (("dcmcore._runner", "CHUNK_BYTES"), ("dcmcore.pixels", "_CHUNK_BYTES")):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        if hasattr(module, attr):
+            monkeypatch.setattr(module, attr, nbytes)
+            return
+    pytest.fail("the chunk size constant of the native file path was not found")
+
+
 @pytest.mark.parametrize("chunk", [1, 7, 64, 1000])
 @pytest.mark.parametrize(
     "name", ["u16-le", "i16-bs12-be", "1bit-odd", "ybr-422", "rgb-planar", "u8-be-ow", "float64-be"]
 )
 def test_chunked_reading(name, chunk, monkeypatch):
     """Decoding many frames from a file reads them in chunks; any chunk size gives the same array."""
-    import dcmcore.pixels
-
     case = case_of(name)
     expected = normal(case)
-    monkeypatch.setattr(dcmcore.pixels, "_CHUNK_BYTES", chunk)
+    _patch_chunk_size(monkeypatch, chunk)
     assert dcmcore.pixel_array(case.file()).tobytes() == expected.tobytes()
     out = np.empty_like(expected)
     dcmcore.pixel_array(case.file(), out=out)
@@ -700,3 +725,20 @@ def test_buffered_pixel_data_value():
     buf.seek(5)
     assert np.array_equal(dcmcore.pixel_array(ds), values.reshape(2, 3, 4))
     assert np.array_equal(dcmcore.pixel_array(ds, index=1), values.reshape(2, 3, 4)[1])
+
+
+# -- workers ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", SOURCES)
+@pytest.mark.parametrize("name", ["u16-le", "i16-bs12-be", "1bit-odd", "ybr-422", "rgb-planar", "u8-be-ow"])
+def test_workers_give_the_same_array(name, kind, source, monkeypatch):
+    """Frames decoded on several threads (small chunks, so threads share the file) equal the serial result."""
+    case = case_of(name)
+    expected = normal(case)
+    _patch_chunk_size(monkeypatch, 7)
+    for workers in (2, 3, None, 0):
+        assert dcmcore.pixel_array(source(case, kind), workers=workers).tobytes() == expected.tobytes(), workers
+    out = np.zeros((case.frames + 2, *expected.shape[-(2 if case.samples_per_pixel == 1 else 3) :]), expected.dtype)
+    dcmcore.pixel_array(source(case, kind), workers=4, out=out[1:-1])
+    assert out[1:-1].tobytes() == expected.tobytes() and not out[0].any() and not out[-1].any()
+    with pytest.raises(ValueError):
+        dcmcore.pixel_array(source(case, kind), workers=-1)
