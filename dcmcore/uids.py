@@ -33,7 +33,14 @@ NATIVE_TRANSFER_SYNTAXES = frozenset(
 BIG_ENDIAN_TRANSFER_SYNTAXES = frozenset({ExplicitVRBigEndian})
 
 
+#: Names of syntaxes newer than some pydicom releases.
+_NAMES = {
+    "1.2.840.10008.1.2.8.1": "Deflated Image Frame Compression",
+    "1.2.840.10008.1.2.1.98": "Encapsulated Uncompressed Explicit VR Little Endian",
+}
+
+
 def name_of(uid: str) -> str:
-    """Return ``"<name> (<uid>)"``, or the bare UID when pydicom does not know it."""
-    name = UID(uid).name
+    """Return ``"<name> (<uid>)"``, or the bare UID when the name is unknown."""
+    name = _NAMES.get(str(uid)) or UID(uid).name
     return f"{name} ({uid})" if name and name != uid else str(uid)

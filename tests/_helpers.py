@@ -15,10 +15,17 @@ from dcmcore._testdata import testdata_file, testdata_files
 
 __all__ = ["testdata", "testdata_files", "read", "pydicom_array", "make_dataset", "roundtrip_bytes"]
 
+# Their names start with "test": tell pytest they are not tests wherever they are imported.
+testdata_file.__test__ = False  # type: ignore[attr-defined]
+testdata_files.__test__ = False  # type: ignore[attr-defined]
+
 
 def testdata(name: str) -> Path:
     """Path of a file from pydicom's test files or pydicom-data (never downloads)."""
     return testdata_file(name)
+
+
+testdata.__test__ = False  # type: ignore[attr-defined]
 
 
 def read(name: str, **kwargs) -> Dataset:

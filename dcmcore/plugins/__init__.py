@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from dcmcore.plugins.base import PLUGIN_API, DecoderPlugin, EncoderPlugin, PluginBase
-from dcmcore.plugins.dispatch import Dispatcher, install_hint
+from dcmcore.plugins.dispatch import Dispatcher, install_hint, known_hint_uids
 from dcmcore.plugins.registry import (
     DECODER_GROUP,
     ENCODER_GROUP,
@@ -84,9 +84,15 @@ def report() -> str:
     for title, group in (("Decoders", DECODER_GROUP), ("Encoders", ENCODER_GROUP)):
         lines.append(f"{title} (dispatch order per transfer syntax)")
         lines.append("=" * len(lines[-1]))
-        for uid in known_uids(group):
+        uids = known_uids(group)
+        if group == DECODER_GROUP:
+            uids = sorted(set(uids) | set(known_hint_uids()), key=lambda u: [int(p) for p in u.split(".")])
+        for uid in uids:
             lines.append(name_of(uid))
-            for rank, info in enumerate(plugin_infos(group, uid), 1):
+            infos = plugin_infos(group, uid)
+            if not infos:
+                lines.append("     no plugin installed")
+            for rank, info in enumerate(infos, 1):
                 state = "available" if info.available else ("BROKEN" if info.broken else "unavailable")
                 lines.append(f"  {rank}. {info.label:<16} priority {info.priority:<5} {state:<12} {info.source}")
                 if info.reason:

@@ -38,6 +38,11 @@ _HINTS = {
 }
 
 
+def known_hint_uids() -> list[str]:
+    """Transfer syntaxes for which an installable plugin is known."""
+    return list(_HINTS)
+
+
 def install_hint(uid: str) -> str:
     """What a user can install to decode `uid` ('' when nothing is known)."""
     return _HINTS.get(str(uid), "")
