@@ -42,6 +42,12 @@ def needs_rgb_conversion(spec: PixelSpec, *, raw: bool, as_rgb: bool) -> bool:
     """
     if raw or not as_rgb or spec.photometric_interpretation not in ("YBR_FULL", "YBR_FULL_422"):
         return False
+    if spec.pixel_representation != 0:
+        raise UnsupportedPixelDataError(
+            f"YCbCr to RGB conversion of a (0028,0004) 'Photometric Interpretation' of "
+            f"'{spec.photometric_interpretation}' needs unsigned samples, not a (0028,0103) "
+            "'Pixel Representation' of 1; pass as_rgb=False (or raw=True) for the stored samples"
+        )
     if spec.bits_allocated != 8:
         raise UnsupportedPixelDataError(
             f"YCbCr to RGB conversion of a (0028,0004) 'Photometric Interpretation' of "
@@ -152,6 +158,23 @@ class NativePlan:
             and not s.is_ybr422_subsampled
             and not (self.interleave and s.samples_per_pixel > 1 and s.planar_configuration == 1)
         )
+
+    @cached_property
+    def works_in_place(self) -> bool:
+        """Each output sample depends only on the stored sample of the same size at the same place."""
+        s = self.spec
+        return (
+            s.bits_allocated > 1
+            and not self.swap_pairs
+            and not s.is_ybr422_subsampled
+            and not (self.interleave and s.samples_per_pixel > 1 and s.planar_configuration == 1)
+        )
+
+    def transform_in_place(self, out: np.ndarray, count: int) -> None:
+        """Turn stored bytes already read into `out` into the output (see :attr:`works_in_place`)."""
+        if count > 0 and not self.is_plain_copy:
+            dst = byte_view(out)
+            self._transform(dst, dst, count)
 
     @cached_property
     def output_spec(self) -> PixelSpec:

@@ -135,9 +135,10 @@ class Session:
         for lo in range(0, count, per_chunk):
             n = min(per_chunk, count - lo)
             start, stop = plan.byte_range(first + lo, n)
-            if plan.is_plain_copy:
-                # the stored bytes are the output: read them straight into it
+            if plan.works_in_place:
+                # read the stored bytes straight into the output, then convert them there
                 source.readinto(start, byte_view(frames[lo : lo + n]))
+                plan.transform_in_place(frames[lo : lo + n], n)
             else:
                 plan.decode_into(source.read(start, stop), start, first + lo, n, frames[lo : lo + n])
 

@@ -6,6 +6,7 @@ import io
 import os
 import struct
 import threading
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
@@ -138,6 +139,12 @@ def _element_header(fp: BinaryIO, ds: Dataset) -> tuple[str, str | None, int]:
     implicit = tsyntax.is_implicit_VR if tsyntax.is_transfer_syntax else False
     end = "<" if little else ">"
     head = fp.read(8)
+    if 0 < len(head) < 8:
+        raise PixelDataLengthError("The file ends inside the pixel data element header (it is truncated)")
+    if not head and _ends_in_pixel_tag(fp, end):
+        raise PixelDataLengthError(
+            "The file ends inside what looks like the pixel data element header: it is truncated"
+        )
     if len(head) < 8:
         raise MissingElementError(
             "The file has no (7FE0,0010) 'Pixel Data', (7FE0,0008) 'Float Pixel Data' or "
@@ -165,14 +172,38 @@ def _element_header(fp: BinaryIO, ds: Dataset) -> tuple[str, str | None, int]:
     return _KEYWORD_OF_TAG[tag], vr, length
 
 
+def _read_dataset(fp: BinaryIO, name: str, **kwargs: Any) -> Dataset:
+    """dcmread, with the reader's low-level failures on cut files turned into ValueErrors."""
+    try:
+        return pydicom.dcmread(fp, force=True, **kwargs)
+    except (struct.error, zlib.error, EOFError) as exc:
+        raise PixelDataLengthError(f"{name}: the file is truncated or corrupt ({type(exc).__name__}: {exc})") from None
+
+
+def _ends_in_pixel_tag(fp: BinaryIO, end: str) -> bool:
+    """True when the last 1-7 bytes of the file start a pixel data element header.
+
+    pydicom stops quietly at such a cut, as if there were no pixel data.
+    """
+    size = fp.seek(0, io.SEEK_END)
+    fp.seek(max(0, size - 7))
+    tail = fp.read(7)
+    tags = [struct.pack(f"{end}HH", tag >> 16, tag & 0xFFFF) for tag in _KEYWORD_OF_TAG]
+    for k in range(1, len(tail) + 1):
+        piece = tail[-k:]
+        if any(t.startswith(piece) if k <= 4 else piece.startswith(t) for t in tags):
+            return True
+    return False
+
+
 def _from_file(fp: BinaryIO, name: str) -> PixelSource:
     start = fp.tell()
-    ds = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
+    ds = _read_dataset(fp, name, stop_before_pixels=True)
     tsyntax = transfer_syntax_of(ds)
     if tsyntax == DeflatedExplicitVRLittleEndian:
         # The whole data set is deflated: there is no seeking in it.
         fp.seek(start)
-        return _from_dataset(pydicom.dcmread(fp, force=True))
+        return _from_dataset(_read_dataset(fp, name))
     keyword, vr, length = _element_header(fp, ds)
     offset = fp.tell()
     spec = PixelSpec.from_dataset(ds, pixel_keyword=keyword, pixel_vr=vr)
@@ -196,7 +227,13 @@ def _from_file(fp: BinaryIO, name: str) -> PixelSource:
 
 def _from_dataset(ds: Dataset) -> PixelSource:
     spec = PixelSpec.from_dataset(ds)
-    value = ds[spec.pixel_keyword].value
+    elem = ds[spec.pixel_keyword]
+    if spec.is_native and getattr(elem, "is_undefined_length", False):
+        raise CorruptPixelDataError(
+            f"The data set's {spec.pixel_keyword} has an undefined length, which is invalid for "
+            f"natively encoded pixel data (transfer syntax {spec.transfer_syntax_uid})"
+        )
+    value = elem.value
     if value is None:
         raise MissingElementError(f"The data set's {spec.pixel_keyword} element has no value")
     if hasattr(value, "read"):  # pydicom 3 buffered pixel data

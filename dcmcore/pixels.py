@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import operator
 import os
 from typing import Any, BinaryIO, Iterable, Iterator, Sequence
 
@@ -20,7 +21,10 @@ Source = Dataset | str | os.PathLike | BinaryIO
 
 
 def _check_index(index: int, nframes: int) -> int:
-    index = int(index)
+    try:
+        index = operator.index(index)
+    except TypeError:
+        raise TypeError(f"'index' must be an integer, not {type(index).__name__} {index!r}") from None
     if index < 0:
         raise ValueError(f"'index' must be greater than or equal to 0, not {index}")
     if index >= nframes:
@@ -172,6 +176,8 @@ def iter_pixels(
         )
         spec = source.spec
         frame_shape = spec.frame_shape
+        if out is not None and not isinstance(out, np.ndarray):
+            raise TypeError(f"'out' must be a numpy.ndarray, not {type(out).__name__}")
         per_frame_out = out is not None and out.ndim == len(frame_shape) + 1 and out.shape[1:] == frame_shape
         if per_frame_out:
             out = output_array(out, out.shape, session.dtype)
@@ -180,7 +186,7 @@ def iter_pixels(
         order = range(spec.number_of_frames) if indices is None else indices
         for k, index in enumerate(order):
             index = _check_index(index, spec.number_of_frames)
-            if view_only and session.native is not None and source.buffer is not None:
+            if view_only and out is None and session.native is not None and source.buffer is not None:
                 view = session.native.view(source.buffer, index, 1, squeeze=True)
                 if view is not None:
                     yield view
@@ -191,7 +197,7 @@ def iter_pixels(
                     raise ValueError(f"'out' holds {out.shape[0]} frames, more indices were given")
                 target = out[k]
             elif out is not None:
-                target = out.reshape(frame_shape)
+                target = out
             else:
                 target = np.empty(frame_shape, session.dtype)
             session.decode(index, 1, target)

@@ -112,8 +112,10 @@ def _as_int(value: Any, tag: int) -> int:
     try:
         if isinstance(value, (bytes, str)):
             return int(value.strip(b"\0 " if isinstance(value, bytes) else "\0 "))
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidPixelSpecError(f"{_TAG_NAMES[tag]} has the value {value!r}, which is not an integer") from None
 
 
@@ -226,17 +228,23 @@ class PixelSpec:
             raise MissingElementError(f"Missing required element{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
 
         fields: dict[str, Any] = {}
+
+        def take(tag: int) -> None:
+            if field_of[tag] not in overrides:
+                fields[field_of[tag]] = _as_int(value(tag), tag)
+
         for tag in (_ROWS, _COLS, _SPP, _BA):
-            fields[field_of[tag]] = _as_int(value(tag), tag)
+            take(tag)
         if is_float:
-            fields["bits_stored"] = fields["bits_allocated"]
+            fields["bits_stored"] = overrides.get("bits_allocated", fields.get("bits_allocated"))
             fields["pixel_representation"] = 0
         else:
-            fields["bits_stored"] = _as_int(value(_BS), _BS)
-            fields["pixel_representation"] = _as_int(value(_PR), _PR)
-        fields["photometric_interpretation"] = str(value(_PI)).strip("\0 ")
+            take(_BS)
+            take(_PR)
+        if "photometric_interpretation" not in overrides:
+            fields["photometric_interpretation"] = str(value(_PI)).strip("\0 ")
 
-        samples = overrides.get("samples_per_pixel", fields["samples_per_pixel"])
+        samples = overrides.get("samples_per_pixel", fields.get("samples_per_pixel"))
         planar = value(_PC)
         if samples > 1 and planar in (None, "") and "planar_configuration" not in overrides:
             raise MissingElementError(

@@ -245,13 +245,6 @@ def test_ybr_conversion_of_more_than_8_bits(pi, bits):
         assert dcmcore.pixel_array(src, as_rgb=False).shape == (2, 4, 6, 3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: YBR_FULL with Pixel Representation 1 is converted to RGB as if unsigned and "
-        "returned as int8 (pydicom raises ValueError)"
-    ),
-)
 def test_ybr_conversion_of_signed_samples():
     """Y = 200 stored signed is -56: converting it as 200 and returning int8 -56 is silently wrong."""
     ds = make_dataset(bytes([200, 128, 128]), rows=1, columns=1, samples_per_pixel=3, bits_allocated=8,
@@ -298,8 +291,7 @@ def test_invalid_values(change, tag):
     [
         b"1A",
         b"one",
-        pytest.param(b"2.5", marks=pytest.mark.xfail(
-            strict=True, reason="BUG: Number of Frames '2.5' (pydicom ISfloat) is truncated to 2 frames by int()")),
+        b"2.5",
     ],
 )
 def test_number_of_frames_not_an_integer(raw_value):
@@ -435,13 +427,6 @@ def test_file_cut_inside_the_pixel_data(encoding, tmp_path):
             assert fp.tell() == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a file cut inside the pixel data element header raises struct.error (from "
-        "pydicom's reader) or AttributeError 'no pixel data', not ValueError"
-    ),
-)
 @pytest.mark.parametrize("encoding", ["explicit", "big"])
 def test_file_cut_inside_the_pixel_data_header(encoding):
     case = build(Case(16, 12, 1, "MONOCHROME2", 1, 0, encoding, 3, 5, 7))
@@ -452,13 +437,6 @@ def test_file_cut_inside_the_pixel_data_header(encoding):
             dcmcore.pixel_array(io.BytesIO(raw[:cut]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a truncated deflated file raises zlib.error (from pydicom's reader), not "
-        "ValueError"
-    ),
-)
 def test_deflated_file_cut_short(tmp_path):
     case = build(Case(16, 12, 1, "MONOCHROME2", 1, 0, "deflated", 3, 5, 7))
     path = tmp_path / "cut.dcm"
@@ -488,13 +466,6 @@ def test_undefined_length_native_pixel_data_from_a_file(tmp_path):
             dcmcore.pixel_array(src)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: from a Dataset, undefined-length native Pixel Data is decoded (item tags as "
-        "pixels) with only an excess-length warning"
-    ),
-)
 def test_undefined_length_native_pixel_data_from_a_dataset():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

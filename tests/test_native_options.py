@@ -259,12 +259,6 @@ def test_view_only_from_files_is_a_correct_copy(kind, source):
     assert got.tobytes() == expected.tobytes() and got.shape == expected.shape
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: iter_pixels(view_only=True, out=...) yields views and never writes out"
-    ),
-)
 def test_iter_pixels_out_wins_over_view_only():
     """pixel_array decodes into `out` when both are given; iter_pixels must too."""
     case = case_of("u16-le")
@@ -374,9 +368,6 @@ def test_iter_pixels_out_one_frame_reused(name, kind, source):
         assert arr.tobytes() == frames[i].tobytes()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: iter_pixels yields out.reshape(frame_shape), a new view, not `out` as documented"
-)
 def test_iter_pixels_yields_out_itself():
     """The docstring: with a one-frame `out`, 'each yielded array is `out`' (as pixel_array returns `out`)."""
     case = case_of("u16-le")
@@ -420,13 +411,6 @@ def test_iter_pixels_bad_out_fails_before_the_first_frame():
             next(dcmcore.iter_pixels(case.dataset(), out=out))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: iter_pixels(out=<not an ndarray>) raises AttributeError ('list' has no "
-        "'ndim'), pixel_array raises TypeError"
-    ),
-)
 def test_iter_pixels_out_not_an_array_is_a_type_error():
     case = case_of("u16-le")
     out = np.zeros((case.rows, case.columns), np.uint16).tolist()
@@ -452,12 +436,6 @@ def test_index_of_single_frame_data_set():
         dcmcore.pixel_array(case.dataset(), index=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a non-integer index (1.5, '1') is truncated by int() and frame 1 returned"
-    ),
-)
 def test_index_must_be_an_integer():
     case = case_of("u16-le")
     for index in (1.5, "1"):

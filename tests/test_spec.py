@@ -189,13 +189,6 @@ def test_overrides_replace_values():
     assert PixelSpec.from_dataset(ds).rows == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: from_dataset skips an overridden element in the missing check, then parses "
-        "the absent value anyway (InvalidPixelSpecError \"'Rows' has the value None\")"
-    ),
-)
 def test_overrides_supply_missing_values():
     ds = make_dataset(bytes(48), rows=4, columns=6)
     del ds.Rows
