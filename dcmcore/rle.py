@@ -164,10 +164,9 @@ def _segment_name(k: int, nseg: int, spec: PixelSpec) -> str:
     return f"RLE segment {k + 1} of {nseg} ({what})"
 
 
-def _raise_decode_error(
-    rc: int, info: np.ndarray, name: str, seg: memoryview, expected: int, geometry: str
-) -> None:
-    pos, run, decoded, avail = (int(info[i]) for i in (_rle.INFO_POSITION, _rle.INFO_RUN, _rle.INFO_DECODED, _rle.INFO_AVAILABLE))
+def _raise_decode_error(failure: tuple, name: str, seg: memoryview, expected: int, geometry: str) -> None:
+    """Raise the exception for a kernel `failure` (status, segment, position, run, decoded, available)."""
+    rc, _, pos, run, decoded, avail = failure
     length = seg.nbytes
     if rc == _rle.ST_SHORT:
         msg = (
@@ -250,15 +249,12 @@ def decode_frame(src: Any, spec: PixelSpec, *, out: np.ndarray | None = None) ->
     offsets = _parse_header(buf, nseg)
     out = output_array(out, spec.frame_shape, spec.dtype)
     npix = spec.rows * spec.columns
-    ends = offsets[1:] + [buf.nbytes]
-    starts_a = np.array(offsets, np.intp)
-    ends_a = np.array(ends, np.intp)
-    info = np.zeros(_rle.INFO_SIZE, np.intp)
-    rc = _rle.decode_frame(buf, starts_a, ends_a, npix, spec.samples_per_pixel, spec.itemsize, byte_view(out), info)
-    if rc != _rle.ST_OK:
-        k = int(info[_rle.INFO_SEGMENT])
+    failure = _rle.decode_frame(buf, npix, spec.samples_per_pixel, nseg // spec.samples_per_pixel, out)
+    if failure is not None:
+        k = failure[1]
+        end = offsets[k + 1] if k + 1 < nseg else buf.nbytes
         geometry = f" (Rows {spec.rows} x Columns {spec.columns})"
-        _raise_decode_error(rc, info, _segment_name(k, nseg, spec), buf[offsets[k] : ends[k]], npix, geometry)
+        _raise_decode_error(failure, _segment_name(k, nseg, spec), buf[offsets[k] : end], npix, geometry)
     return out
 
 
@@ -292,10 +288,9 @@ def decode_segment(src: Any, length: int, *, out: np.ndarray | None = None) -> n
     out = output_array(out, (length,), np.dtype(np.uint8))
     if buf.nbytes == 0:
         raise CorruptPixelDataError(f"The RLE segment is empty, it must decode to {length} bytes")
-    info = np.zeros(_rle.INFO_SIZE, np.intp)
-    rc = _rle.decode_segment(buf, out.reshape(-1), info)
-    if rc != _rle.ST_OK:
-        _raise_decode_error(rc, info, "RLE segment", buf, length, "")
+    failure = _rle.decode_segment(buf, out.reshape(-1))
+    if failure is not None:
+        _raise_decode_error(failure, "RLE segment", buf, length, "")
     return out
 
 

@@ -669,3 +669,38 @@ def test_concurrent_decode_and_encode_identical():
     with ThreadPoolExecutor(4) as pool:
         encoded = list(pool.map(lambda v: rle.encode_frame(v, spec), list(volume) * 3))
     assert encoded == frames * 3
+
+
+# -- the kernel on its own ------------------------------------------------------
+def test_kernel_refuses_out_of_bounds_geometry():
+    """The kernel re-checks what would make it read or write out of bounds."""
+    from dcmcore._kernels import rle as kernel
+
+    good = frame_of(bytes([0x03, 1, 2, 3, 4]))
+    out = np.empty(4, np.uint8)
+    assert kernel.decode_frame(good, 4, 1, 1, out) is None
+    np.testing.assert_array_equal(out, [1, 2, 3, 4])
+    bad_geometry = kernel.ST_BAD_GEOMETRY
+    cases = [
+        (good[:63], 4, 1, 1, out),  # shorter than the header
+        (good, 4, 1, 2, np.empty(4, np.uint16)),  # header count 1, 2 needed
+        (header(64, 200) + bytes(8), 4, 1, 2, np.empty(4, np.uint16)),  # offset past the end
+        (header(66, 64) + bytes(8), 4, 1, 2, np.empty(4, np.uint16)),  # decreasing offsets
+        (header(10) + bytes(8), 4, 1, 1, out),  # offset inside the header
+        (good, 4, 1, 1, np.empty(5, np.uint8)),  # output of the wrong size
+        (good, 4, 1, 1, np.empty(3, np.uint8)),
+        (good, 0, 1, 1, np.empty(0, np.uint8)),
+        (good, 4, 1, 3, np.empty(12, np.uint8)),  # 3-byte samples
+    ]
+    for args in cases:
+        failure = kernel.decode_frame(*args)
+        assert failure is not None and failure[0] == bad_geometry, args
+    with pytest.raises(ValueError):
+        kernel.decode_frame(good, 4, 1, 1, np.empty(8, np.uint8)[::2])  # not contiguous
+    with pytest.raises((ValueError, BufferError)):
+        kernel.decode_frame(good, 4, 1, 1, np.frombuffer(bytes(4), np.uint8))  # read-only
+    assert kernel.decode_segment(b"", np.empty(4, np.uint8))[0] == bad_geometry
+    with pytest.raises(ValueError, match="inconsistent geometry"):
+        kernel.encode_frame(bytes(7), 2, 2, 1, 2, False, False)
+    with pytest.raises(ValueError, match="inconsistent geometry"):
+        kernel.encode_frame(bytes(48 * 4), 4, 4, 3, 4 * 2, False, False)  # 24 segments

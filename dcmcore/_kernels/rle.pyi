@@ -10,24 +10,11 @@ ST_OVERLONG: int
 ST_NO_MEMORY: int
 ST_BAD_GEOMETRY: int
 
-INFO_SEGMENT: int
-INFO_POSITION: int
-INFO_RUN: int
-INFO_DECODED: int
-INFO_AVAILABLE: int
-INFO_SIZE: int
+#: (status, segment, position, run, decoded, available), see decode_frame.
+Failure = tuple[int, int, int, int, int, int]
 
-def decode_frame(
-    src: Buffer,
-    starts: Buffer,
-    ends: Buffer,
-    npix: int,
-    spp: int,
-    nbytes: int,
-    dst: Buffer,
-    info: Buffer,
-) -> int: ...
-def decode_segment(src: Buffer, dst: Buffer, info: Buffer) -> int: ...
+def decode_frame(src: Buffer, npix: int, spp: int, nbytes: int, dst: Buffer) -> Failure | None: ...
+def decode_segment(src: Buffer, dst: Buffer) -> Failure | None: ...
 def encode_frame(
     src: Buffer, rows: int, cols: int, spp: int, nbytes: int, planar: bool, swap: bool
 ) -> bytes: ...

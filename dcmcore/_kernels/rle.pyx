@@ -18,9 +18,10 @@ there is no frame-sized planar temporary and no transpose.
 The kernels trust the geometry they are given (``dcmcore.rle`` validates the
 header and the output first) but never the encoded bytes: every read is
 bounded by the segment's end and every write by the segment's decoded
-length. Failures come back as status codes (``ST_*``) with details in
-``info``; ``dcmcore.rle`` maps them to ``CorruptPixelDataError``.
+length. Failures come back as status codes (``ST_*``) with the details
+of the failing run; ``dcmcore.rle`` maps them to ``CorruptPixelDataError``.
 """
+from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
@@ -47,7 +48,7 @@ ST_OVERLONG = _OVERLONG
 ST_NO_MEMORY = _NO_MEMORY
 ST_BAD_GEOMETRY = _BAD_GEOMETRY
 
-# Slots of the ``info`` array filled on failure.
+# Slots of the ``info`` array filled on failure (returned as a tuple).
 cdef enum:
     _I_SEGMENT = 0    # index of the failing segment (0-based)
     _I_POSITION = 1   # offset, within the segment, of the failing run's header byte
@@ -56,16 +57,12 @@ cdef enum:
     _I_AVAILABLE = 4  # bytes of the segment left after the header byte
     _I_SIZE = 5
 
-INFO_SEGMENT = _I_SEGMENT
-INFO_POSITION = _I_POSITION
-INFO_RUN = _I_RUN
-INFO_DECODED = _I_DECODED
-INFO_AVAILABLE = _I_AVAILABLE
-INFO_SIZE = _I_SIZE
 
 cdef enum:
     # Pixels decoded per lockstep step: 15 planes of 2 KiB stay in the L1 cache.
     _CHUNK = 2048
+    _SLACK = 64
+    _PLANE = _CHUNK + _SLACK
     # Longest run of either kind (PS3.5 G.3.1).
     _MAX_RUN = 128
 
@@ -75,6 +72,7 @@ cdef struct _Segment:
     const uint8_t* start   # first byte of the segment
     const uint8_t* p       # next header byte
     const uint8_t* end     # one past the segment's last byte
+    const uint8_t* limit   # one past the last readable byte of the whole buffer (>= end)
     Py_ssize_t left        # decoded bytes not yet claimed by a parsed run
     Py_ssize_t pending     # bytes of the current run not yet written
     const uint8_t* literal  # next byte of the current literal run
@@ -83,11 +81,13 @@ cdef struct _Segment:
 
 
 cdef inline void _segment_init(
-    _Segment* s, const uint8_t* start, Py_ssize_t length, Py_ssize_t decoded_length
+    _Segment* s, const uint8_t* start, Py_ssize_t length, const uint8_t* limit,
+    Py_ssize_t decoded_length,
 ) noexcept nogil:
     s.start = start
     s.p = start
     s.end = start + length
+    s.limit = limit
     s.left = decoded_length
     s.pending = 0
     s.literal = NULL
@@ -95,87 +95,103 @@ cdef inline void _segment_init(
     s.replicate = False
 
 
-cdef inline void _fill(uint8_t* d, uint8_t v, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t i
-    if n >= 16:
-        memset(d, v, <size_t>n)
-    else:
-        for i in range(n):
-            d[i] = v
+cdef inline int _fail(
+    int rc, const _Segment* s, const uint8_t* header, Py_ssize_t run, Py_ssize_t* info
+) noexcept nogil:
+    info[_I_POSITION] = header - s.start
+    info[_I_RUN] = run
+    info[_I_AVAILABLE] = s.end - header - 1 if header < s.end else 0
+    return rc
 
 
-cdef inline void _copy(uint8_t* d, const uint8_t* s, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t i
-    if n >= 16:
-        memcpy(d, s, <size_t>n)
-    else:
-        for i in range(n):
-            d[i] = s[i]
-
-
-cdef int _segment_read(_Segment* s, uint8_t* d, Py_ssize_t n, Py_ssize_t* info) noexcept nogil:
+cdef int _segment_read(
+    _Segment* s, uint8_t* d, Py_ssize_t n, uint8_t* dlimit, Py_ssize_t* info
+) noexcept nogil:
     """Write the next `n` decoded bytes of segment `s` to `d`.
 
-    The caller guarantees that `n` does not exceed the bytes still to be
-    decoded (``s.left + s.pending``). Returns _OK or a negative status, with
-    the position, run length, bytes decoded and bytes available in `info`.
+    Bytes from ``d + n`` up to `dlimit` may be overwritten with scratch (short
+    runs are copied 16 bytes at a time when there is room). The caller
+    guarantees that `n` does not exceed the bytes still to be decoded
+    (``s.left + s.pending``). Returns _OK or a negative status, with the
+    position, run length, bytes decoded and bytes available in `info`.
     """
-    cdef Py_ssize_t k, run, avail
-    cdef uint8_t h
-    while n > 0:
-        if s.pending == 0:
-            if s.p >= s.end:
-                info[_I_POSITION] = s.p - s.start
-                info[_I_RUN] = 0
-                info[_I_AVAILABLE] = 0
-                return _SHORT
-            h = s.p[0]
-            s.p += 1
-            avail = s.end - s.p
-            if h < 128:
-                run = h + 1
-                if run > avail:
-                    info[_I_POSITION] = s.p - 1 - s.start
-                    info[_I_RUN] = run
-                    info[_I_AVAILABLE] = avail
-                    return _LITERAL_TRUNCATED
-                if run > s.left:
-                    info[_I_POSITION] = s.p - 1 - s.start
-                    info[_I_RUN] = run
-                    info[_I_AVAILABLE] = avail
-                    return _OVERLONG
-                s.literal = s.p
-                s.p += run
-                s.replicate = False
-            elif h > 128:
-                run = 257 - h
-                if avail < 1:
-                    info[_I_POSITION] = s.p - 1 - s.start
-                    info[_I_RUN] = run
-                    info[_I_AVAILABLE] = avail
-                    return _REPLICATE_TRUNCATED
-                if run > s.left:
-                    info[_I_POSITION] = s.p - 1 - s.start
-                    info[_I_RUN] = run
-                    info[_I_AVAILABLE] = avail
-                    return _OVERLONG
-                s.value = s.p[0]
-                s.p += 1
-                s.replicate = True
-            else:
-                continue  # 128 (-128 as a signed byte): no operation
-            s.pending = run
-            s.left -= run
+    cdef Py_ssize_t k, run
+    cdef uint8_t h, v
+    # The state lives in locals: stores through `d` may alias `s`, and would
+    # otherwise force the compiler to reload it after every byte written.
+    cdef const uint8_t* p = s.p
+    cdef const uint8_t* end = s.end
+    cdef const uint8_t* limit = s.limit
+    cdef Py_ssize_t left = s.left
+    cdef int rc = _OK
+    if s.pending:
         k = s.pending if s.pending < n else n
         if s.replicate:
-            _fill(d, s.value, k)
+            memset(d, s.value, <size_t>k)
         else:
-            _copy(d, s.literal, k)
+            memcpy(d, s.literal, <size_t>k)
             s.literal += k
         s.pending -= k
         d += k
         n -= k
-    return _OK
+    while n > 0:
+        if p >= end:
+            rc = _fail(_SHORT, s, p, 0, info)
+            break
+        h = p[0]
+        if h < 128:
+            run = h + 1
+            if run > end - p - 1:
+                rc = _fail(_LITERAL_TRUNCATED, s, p, run, info)
+                break
+            if run > left:
+                rc = _fail(_OVERLONG, s, p, run, info)
+                break
+            p += 1
+            left -= run
+            if run <= n:
+                if run <= 16 and limit - p >= 16 and dlimit - d >= 16:
+                    memcpy(d, p, 16)
+                else:
+                    memcpy(d, p, <size_t>run)
+                d += run
+                n -= run
+            else:
+                memcpy(d, p, <size_t>n)
+                s.literal = p + n
+                s.replicate = False
+                s.pending = run - n
+                n = 0
+            p += run
+        elif h > 128:
+            run = 257 - h
+            if end - p < 2:
+                rc = _fail(_REPLICATE_TRUNCATED, s, p, run, info)
+                break
+            if run > left:
+                rc = _fail(_OVERLONG, s, p, run, info)
+                break
+            v = p[1]
+            p += 2
+            left -= run
+            if run <= n:
+                if run <= 16 and dlimit - d >= 16:
+                    memset(d, v, 16)
+                else:
+                    memset(d, v, <size_t>run)
+                d += run
+                n -= run
+            else:
+                memset(d, v, <size_t>n)
+                s.value = v
+                s.replicate = True
+                s.pending = run - n
+                n = 0
+        else:
+            p += 1  # 128 (-128 as a signed byte): no operation
+    s.p = p
+    s.left = left
+    return rc
 
 
 cdef inline Py_ssize_t _decoded(const _Segment* s, Py_ssize_t decoded_length) noexcept nogil:
@@ -222,6 +238,7 @@ cdef void _assemble(
 
 cdef int _decode_frame(
     const uint8_t* src,
+    Py_ssize_t srclen,
     const Py_ssize_t* starts,
     const Py_ssize_t* ends,
     int nseg,
@@ -235,16 +252,18 @@ cdef int _decode_frame(
     cdef uint8_t* planes
     cdef Py_ssize_t done = 0, n
     cdef int k, rc = _OK
+    cdef const uint8_t* limit = src + srclen
     for k in range(nseg):
-        _segment_init(&segs[k], src + starts[k], ends[k] - starts[k], npix)
+        _segment_init(&segs[k], src + starts[k], ends[k] - starts[k], limit, npix)
     if nseg == 1:
         # One plane (8-bit, one sample): decode straight into the output.
-        rc = _segment_read(&segs[0], <uint8_t*>dst, npix, info)
+        rc = _segment_read(&segs[0], <uint8_t*>dst, npix, <uint8_t*>dst + npix, info)
         if rc != _OK:
             info[_I_SEGMENT] = 0
             info[_I_DECODED] = _decoded(&segs[0], npix)
         return rc
-    planes = <uint8_t*>malloc(<size_t>(nseg * _CHUNK))
+    # Each plane has _SLACK bytes of scratch after its _CHUNK bytes.
+    planes = <uint8_t*>malloc(<size_t>(nseg * _PLANE))
     if planes == NULL:
         return _NO_MEMORY
     while done < npix:
@@ -252,84 +271,103 @@ cdef int _decode_frame(
         if n > _CHUNK:
             n = _CHUNK
         for k in range(nseg):
-            rc = _segment_read(&segs[k], planes + k * _CHUNK, n, info)
+            rc = _segment_read(&segs[k], planes + k * _PLANE, n, planes + (k + 1) * _PLANE, info)
             if rc != _OK:
                 info[_I_SEGMENT] = k
                 info[_I_DECODED] = _decoded(&segs[k], npix)
                 free(planes)
                 return rc
-        _assemble(dst + done * spp, planes, _CHUNK, n, spp)
+        _assemble(dst + done * spp, planes, _PLANE, n, spp)
         done += n
     free(planes)
     return _OK
 
 
-def decode_frame(
-    const uint8_t[::1] src,
-    const Py_ssize_t[::1] starts,
-    const Py_ssize_t[::1] ends,
-    Py_ssize_t npix,
-    int spp,
-    int nbytes,
-    uint8_t[::1] dst,
-    Py_ssize_t[::1] info,
-):
-    """Kernel: decode the segments ``src[starts[k]:ends[k]]`` into `dst`.
+cdef tuple _failure(int rc, const Py_ssize_t* info):
+    return (rc, info[_I_SEGMENT], info[_I_POSITION], info[_I_RUN], info[_I_DECODED], info[_I_AVAILABLE])
 
-    `dst` is the byte view of an aligned, C-contiguous array of ``npix * spp``
-    samples of `nbytes` bytes each (1, 2, 4 or 8), receiving the samples
-    interleaved and in the host's byte order. There must be ``spp * nbytes``
-    segments (at most 15), each decoding to exactly `npix` bytes; bytes after
-    the run that completes a segment are ignored (segment padding).
 
-    Returns ST_OK, or a negative ST_* code with details in `info`
-    (at least INFO_SIZE items).
+cdef inline uint32_t _load_le32(const uint8_t* p) noexcept nogil:
+    return p[0] | (<uint32_t>p[1] << 8) | (<uint32_t>p[2] << 16) | (<uint32_t>p[3] << 24)
+
+
+def decode_frame(const uint8_t[::1] src, Py_ssize_t npix, int spp, int nbytes, object dst):
+    """Kernel: decode the RLE frame `src` into `dst`.
+
+    `dst` is a writeable, aligned, C-contiguous buffer (an array) of exactly
+    ``npix * spp`` samples of `nbytes` bytes each (1, 2, 4 or 8), which
+    receives the samples interleaved and in the host's byte order. The header
+    of `src` must give ``spp * nbytes`` segments (at most 15) at increasing
+    offsets inside `src` (the caller validates it; the kernel only refuses
+    what would make it read or write out of bounds). Each segment must decode
+    to exactly `npix` bytes; bytes after the run that completes a segment are
+    ignored (segment padding).
+
+    Returns None on success, else the tuple ``(status, segment, position,
+    run, decoded, available)``: an ST_* code, the failing segment (0-based),
+    the offset in it of the failing run's header byte, the bytes that run
+    would produce, the bytes of the segment decoded before it, and the bytes
+    left in the segment after the header byte.
     """
-    cdef int nseg = starts.shape[0]
     cdef Py_ssize_t srclen = src.shape[0]
-    cdef int k, rc
-    cdef void* d
-    if (
-        nseg < 1 or nseg > 15 or ends.shape[0] != nseg or nseg != spp * nbytes
-        or npix < 1 or info.shape[0] < _I_SIZE
-        or dst.shape[0] != npix * spp * nbytes
-    ):
-        return _BAD_GEOMETRY
+    cdef int nseg = spp * nbytes
+    cdef int k, rc = _OK
+    cdef Py_ssize_t starts[15]
+    cdef Py_ssize_t ends[15]
+    cdef Py_ssize_t info[_I_SIZE]
+    cdef Py_buffer view
+    info[:] = [0, 0, 0, 0, 0]
+    if nseg < 1 or nseg > 15 or npix < 1 or srclen < 64 or _load_le32(&src[0]) != <uint32_t>nseg:
+        return (_BAD_GEOMETRY, 0, 0, 0, 0, 0)
     for k in range(nseg):
-        if not (0 <= starts[k] <= ends[k] <= srclen):
-            return _BAD_GEOMETRY
-    d = <void*>&dst[0]
-    with nogil:
-        if nbytes == 1:
-            rc = _decode_frame(&src[0], &starts[0], &ends[0], nseg, npix, spp, <uint8_t*>d, &info[0])
-        elif nbytes == 2:
-            rc = _decode_frame(&src[0], &starts[0], &ends[0], nseg, npix, spp, <uint16_t*>d, &info[0])
-        elif nbytes == 4:
-            rc = _decode_frame(&src[0], &starts[0], &ends[0], nseg, npix, spp, <uint32_t*>d, &info[0])
-        elif nbytes == 8:
-            rc = _decode_frame(&src[0], &starts[0], &ends[0], nseg, npix, spp, <uint64_t*>d, &info[0])
-        else:
-            rc = _BAD_GEOMETRY
-    return rc
+        starts[k] = _load_le32(&src[4 + 4 * k])
+    for k in range(nseg):
+        ends[k] = starts[k + 1] if k + 1 < nseg else srclen
+        if not (64 <= starts[k] < ends[k] <= srclen):
+            return (_BAD_GEOMETRY, k, 0, 0, 0, 0)
+    PyObject_GetBuffer(dst, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
+    try:
+        if view.len != npix * spp * nbytes:
+            return (_BAD_GEOMETRY, 0, 0, 0, 0, 0)
+        with nogil:
+            if nbytes == 1:
+                rc = _decode_frame(&src[0], srclen, starts, ends, nseg, npix, spp, <uint8_t*>view.buf, info)
+            elif nbytes == 2:
+                rc = _decode_frame(&src[0], srclen, starts, ends, nseg, npix, spp, <uint16_t*>view.buf, info)
+            elif nbytes == 4:
+                rc = _decode_frame(&src[0], srclen, starts, ends, nseg, npix, spp, <uint32_t*>view.buf, info)
+            elif nbytes == 8:
+                rc = _decode_frame(&src[0], srclen, starts, ends, nseg, npix, spp, <uint64_t*>view.buf, info)
+            else:
+                rc = _BAD_GEOMETRY
+    finally:
+        PyBuffer_Release(&view)
+    if rc != _OK:
+        return _failure(rc, info)
+    return None
 
 
-def decode_segment(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t[::1] info):
+def decode_segment(const uint8_t[::1] src, uint8_t[::1] dst):
     """Kernel: decode the whole of segment `src` into exactly ``len(dst)`` bytes.
 
-    Returns ST_OK or a negative ST_* code with details in `info`.
+    Returns None on success, else the same tuple as :func:`decode_frame`.
     """
     cdef _Segment seg
     cdef Py_ssize_t n = dst.shape[0]
+    cdef Py_ssize_t info[_I_SIZE]
     cdef int rc
-    if n < 1 or src.shape[0] < 1 or info.shape[0] < _I_SIZE:
-        return _BAD_GEOMETRY
+    info[:] = [0, 0, 0, 0, 0]
+    if n < 1 or src.shape[0] < 1:
+        return (_BAD_GEOMETRY, 0, 0, 0, 0, 0)
     with nogil:
-        _segment_init(&seg, &src[0], src.shape[0], n)
-        rc = _segment_read(&seg, &dst[0], n, &info[0])
+        _segment_init(&seg, &src[0], src.shape[0], &src[0] + src.shape[0], n)
+        rc = _segment_read(&seg, &dst[0], n, &dst[0] + n, info)
         if rc != _OK:
             info[_I_SEGMENT] = 0
             info[_I_DECODED] = _decoded(&seg, n)
-    return rc
+    if rc != _OK:
+        return _failure(rc, info)
+    return None
 
 
 # -- encoding -----------------------------------------------------------------
@@ -395,6 +433,7 @@ cdef Py_ssize_t _pack_row(const uint8_t* s, Py_ssize_t n, uint8_t* d) noexcept n
     cdef Py_ssize_t i = 0, j, lim, m
     cdef uint8_t* o = d
     cdef uint8_t v
+    cdef uint64_t word
     while i < n:
         # No literal run is open at i.
         v = s[i]
@@ -402,6 +441,10 @@ cdef Py_ssize_t _pack_row(const uint8_t* s, Py_ssize_t n, uint8_t* d) noexcept n
         if lim > n:
             lim = n
         j = i + 1
+        # Extend the repeat 8 bytes at a time, then byte by byte.
+        word = v * 0x0101010101010101ULL
+        while j + 8 <= lim and _load64(s + j) == word:
+            j += 8
         while j < lim and s[j] == v:
             j += 1
         if j - i >= 2:
