@@ -115,10 +115,8 @@ def unpack_bits(buf: Any, count: int | None = None, *, bit_offset: int = 0, out:
         out = np.empty(count, np.uint8)
     else:
         out = _check_out(out, count)
-    if count:
-        first = bit_offset >> 3
-        last = (bit_offset + count + 7) >> 3
-        bitpack.unpack_lsb(view[first:last], bit_offset & 7, count, out.reshape(-1).view(np.uint8))
+    if count and bitpack.unpack_into(view, bit_offset, count, out):  # pragma: no cover - validated above
+        raise RuntimeError("unpack_bits: buffer lengths changed during the call")
     return out
 
 

@@ -187,3 +187,67 @@ def test_stack_frames_mismatch():
     add_overlay(ds, np.ones((2, 2), np.uint8))
     with pytest.raises(ValueError, match="holds 2 frames but the image has 3"):
         overlays.burn_in(img[:2], ds)
+
+
+# -- the drawing kernel on other layouts -----------------------------------------------------
+def _big_image(rows, cols, dtype, samples=None):
+    ds = Dataset()
+    ds.Rows, ds.Columns = rows, cols
+    shape = (rows, cols) if samples is None else (rows, cols, samples)
+    img = (np.arange(np.prod(shape)) % 101).astype(dtype).reshape(shape)
+    return ds, img
+
+
+@pytest.mark.parametrize("dtype", ["u1", "i2", ">u2", "u4", "i8", "f4", "f8", "bool"])
+@pytest.mark.parametrize("origin", [(1, 1), (-2, -61), (3, 70), (0, 5)])
+def test_wide_overlay_dtypes(dtype, origin):
+    # 150 columns: rows are 150 bits, so most rows start mid-byte and span several 56-bit words.
+    bits = np.random.default_rng(7).integers(0, 2, (9, 150), dtype=np.uint8)
+    ds, img = _big_image(12, 200, dtype)
+    add_overlay(ds, bits, origin=origin)
+    value = True if dtype == "bool" else 77
+    got = overlays.burn_in(img, ds, value=value)
+    assert got.dtype == img.dtype
+    np.testing.assert_array_equal(got, _expected(img, bits, origin, value))
+
+
+def test_data_without_padding_byte_at_buffer_end():
+    # 5 x 13 = 65 bits: 9 bytes, odd, and no padding byte: the last word read must stop at the buffer end.
+    bits = np.ones((5, 13), np.uint8)
+    ds, img = _big_image(8, 16, np.uint16)
+    add_overlay(ds, bits, origin=(2, 2), data=np.packbits(bits.ravel(), bitorder="little").tobytes())
+    with pytest.warns(UserWarning, match="odd length"):
+        got = overlays.burn_in(img, ds, value=5)
+    np.testing.assert_array_equal(got, _expected(img, bits, (2, 2), 5))
+
+
+def test_strided_out_and_samples_not_adjacent():
+    bits = np.random.default_rng(8).integers(0, 2, (6, 9), dtype=np.uint8)
+    ds, img = _big_image(10, 12, np.int16)
+    add_overlay(ds, bits, origin=(3, 2))
+    expected = _expected(img, bits, (3, 2), -5)
+    backing = np.zeros((20, 36), np.int16)
+    view = backing[::2, ::3]  # rows and columns strided
+    view[...] = img
+    assert overlays.burn_in(view, ds, value=-5, out=view) is view
+    np.testing.assert_array_equal(view, expected)
+    # samples first in memory: a (rows, columns, 3) view of a planar buffer
+    ds_rgb, rgb = _big_image(10, 12, np.uint8, samples=3)
+    add_overlay(ds_rgb, bits, origin=(3, 2))
+    planar = np.ascontiguousarray(rgb.transpose(2, 0, 1)).transpose(1, 2, 0)
+    assert not planar.flags.c_contiguous
+    got = overlays.burn_in(planar, ds_rgb, value=(1, 2, 3), out=planar)
+    for s in range(3):
+        np.testing.assert_array_equal(got[..., s], _expected(rgb[..., s], bits, (3, 2), s + 1))
+
+
+def test_kernel_refuses_out_of_bounds():
+    from dcmcore._kernels import overlay as kernel
+
+    dst = np.zeros((4, 4), np.uint8)
+    v = b"\x01"
+    assert kernel.burn(b"\xff\xff", 0, 4, 0, 4, 4, dst, v) == 16 and dst.all()
+    assert kernel.burn(b"\xff\xff", 0, 4, 0, 4, 5, dst, v) == -1  # more rows than dst
+    assert kernel.burn(b"\xff\xff", 1, 4, 0, 4, 4, dst, v) == -1  # last bit beyond src
+    assert kernel.burn(b"\xff\xff", 0, 4, 0, 4, 4, dst, b"\x01\x02") == -1  # value size
+    assert kernel.burn(b"\xff\xff", 0, 4, 0, 0, 4, dst, v) == 0

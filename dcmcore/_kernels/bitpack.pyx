@@ -11,6 +11,7 @@ compiler flag or run-time CPU check is needed); elsewhere portable scalar code
 Both give identical results, which the tests check on buffer sizes that
 exercise the vector body and the scalar head and tail.
 """
+from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_SIMPLE, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
@@ -328,6 +329,38 @@ def unpack_lsb_scalar(const uint8_t[::1] src, int bit_offset, Py_ssize_t count, 
     """Kernel: as :func:`unpack_lsb` without the vector loops (for tests)."""
     with nogil:
         _unpack(&src[0], src.shape[0], bit_offset, &dst[0], count, False)
+
+
+def unpack_into(object src, Py_ssize_t bit_offset, Py_ssize_t count, object dst):
+    """Kernel: bits ``bit_offset .. bit_offset + count - 1`` of buffer `src` into the first
+    `count` bytes of the C-contiguous, writeable buffer `dst`, as 0/1 values.
+
+    The cheapest entry point (buffer protocol, no memoryview objects), for calls
+    on small data where the call overhead matters. Bounds are checked against
+    the real buffer lengths: returns 0, or -1 (nothing written) when `src` has
+    fewer than ``bit_offset + count`` bits, `dst` fewer than `count` bytes, or
+    an argument is negative. `count` 0 does nothing.
+    """
+    cdef Py_buffer s
+    cdef Py_buffer d
+    cdef int rc = 0
+    PyObject_GetBuffer(src, &s, PyBUF_SIMPLE)
+    try:
+        PyObject_GetBuffer(dst, &d, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE)
+        try:
+            if bit_offset < 0 or count < 0 or count > d.len or (bit_offset >> 3) + ((bit_offset & 7) + count + 7) // 8 > s.len:
+                rc = -1
+            elif count:
+                with nogil:
+                    _unpack(
+                        <const uint8_t*>s.buf + (bit_offset >> 3), s.len - (bit_offset >> 3),
+                        <int>(bit_offset & 7), <uint8_t*>d.buf, count, True,
+                    )
+        finally:
+            PyBuffer_Release(&d)
+    finally:
+        PyBuffer_Release(&s)
+    return rc
 
 
 cdef void _unpack_rows(

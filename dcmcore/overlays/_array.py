@@ -7,8 +7,22 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset
 
+from pydicom.dataelem import DataElement
+
 from dcmcore._kernels import bitpack
-from dcmcore.overlays._elements import Layout, check_group, resolve
+from dcmcore.overlays._elements import (
+    BITS_ALLOCATED,
+    COLUMNS,
+    DATA,
+    FIRST_GROUP,
+    FRAMES,
+    LAST_GROUP,
+    ROWS,
+    Layout,
+    check_group,
+    dataset_key,
+    resolve,
+)
 
 __all__ = [
     "is_available",
@@ -127,13 +141,71 @@ def unpack_layout(layout: Layout, index: int | None, out: np.ndarray | None) -> 
     npix = rows * columns
     if index is None:
         arr = _output(out, (rows, columns) if frames == 1 else (frames, rows, columns))
-        bitpack.unpack_lsb(layout.data, 0, npix * frames, arr.reshape(-1).view(np.uint8))
+        _unpacked(_unpack_into(layout.data, 0, npix * frames, arr))
         return arr
     index = _check_index(index, frames, layout.group)
     arr = _output(out, (rows, columns))
-    bit0 = index * npix
-    stop = (bit0 + npix + 7) >> 3
-    bitpack.unpack_lsb(memoryview(layout.data)[bit0 >> 3 : stop], bit0 & 7, npix, arr.reshape(-1).view(np.uint8))
+    _unpacked(_unpack_into(layout.data, index * npix, npix, arr))
+    return arr
+
+
+def _unpacked(rc: int) -> None:
+    if rc:  # pragma: no cover - the lengths were validated; the kernel checks them again
+        raise RuntimeError("Overlay Data is shorter than validated: this is a bug in dcmcore")
+
+
+# Per overlay group, the keys of the elements the fast path reads.
+_FAST_KEYS = {
+    group: tuple(dataset_key((group << 16) | elem) for elem in (DATA, ROWS, COLUMNS, BITS_ALLOCATED, FRAMES))
+    for group in range(FIRST_GROUP, LAST_GROUP + 1, 2)
+}
+_empty = np.empty
+_uint8 = np.uint8
+_unpack_into = bitpack.unpack_into
+
+
+def _fast_overlay(ds: Dataset, keys: tuple) -> np.ndarray | None:
+    """The whole overlay when it is the common case that needs no message: converted
+    elements, Overlay Data of exactly the padded length, OB or little endian OW.
+    None otherwise (the general path then reads, validates and reports).
+
+    One function with few objects touched, because on a small overlay the call
+    overhead is most of the time (and more so on a cold cache, e.g. the first
+    call after reading a file).
+    """
+    d = ds._dict
+    e_data = d.get(keys[0])
+    e_rows = d.get(keys[1])
+    e_cols = d.get(keys[2])
+    e_bits = d.get(keys[3])
+    e_frames = d.get(keys[4])
+    if (
+        e_data.__class__ is not DataElement
+        or e_rows.__class__ is not DataElement
+        or e_cols.__class__ is not DataElement
+        or e_bits.__class__ is not DataElement
+    ):
+        return None
+    rows, columns, data = e_rows.value, e_cols.value, e_data.value
+    if e_bits.value != 1 or rows.__class__ is not int or columns.__class__ is not int or data.__class__ is not bytes:
+        return None
+    if e_frames is None:
+        frames = 1
+    elif e_frames.__class__ is DataElement and isinstance(e_frames.value, int):
+        frames = int(e_frames.value)
+    else:
+        return None
+    if rows < 1 or columns < 1 or frames < 1:
+        return None
+    n = rows * columns * frames
+    nbytes = (n + 7) >> 3
+    if len(data) != nbytes + (nbytes & 1):
+        return None
+    if e_data.VR == "OW" and vars(ds).get("_read_little") is not True:
+        return None  # maybe big endian: let the general path decide
+    arr = _empty((rows, columns) if frames == 1 else (frames, rows, columns), _uint8)
+    if _unpack_into(data, 0, n, arr):  # cannot fail after the checks above; the kernel checks again
+        return None
     return arr
 
 
@@ -176,6 +248,12 @@ def overlay_array(ds: Dataset, group: int, *, index: int | None = None, out: np.
     NotImplementedError
         If Overlay Data is present with an Overlay Bits Allocated other than 1.
     """
+    if index is None and out is None and group.__class__ is int:
+        keys = _FAST_KEYS.get(group)
+        if keys is not None:
+            arr = _fast_overlay(ds, keys)
+            if arr is not None:
+                return arr
     layout = resolve(ds, check_group(group))
     if layout.data is None:
         from dcmcore.overlays._embedded import embedded_overlay

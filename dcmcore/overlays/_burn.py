@@ -8,6 +8,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from dcmcore._kernels import bitpack
+from dcmcore._kernels import overlay as overlay_kernel
 from dcmcore.errors import MissingElementError
 from dcmcore.overlays._elements import ORIGIN, Layout, check_group, frame_origin, resolve, tag_name
 from dcmcore.overlays._info import _origin, overlay_groups
@@ -158,6 +159,8 @@ def burn_in(
         np.copyto(out, frame)
         result = out
     draw = _draw_value(frame, value, has_samples)
+    samples = frame.shape[-1] if has_samples else 1
+    pixel_bytes = np.ascontiguousarray(np.broadcast_to(draw, (samples,)), dtype=frame.dtype).tobytes()
 
     if groups is None:
         chosen = overlay_groups(ds)
@@ -191,13 +194,20 @@ def burn_in(
             k = f - first
             if not 0 <= k < count:  # type: ignore[operator]
                 continue
+            target = (result[pos] if stacked else result)[top:bottom, left:right]
             if embedded is None:
+                bit0 = (k * layout.rows + ov_top) * layout.columns
+                drawn = overlay_kernel.burn(
+                    layout.data, bit0, layout.columns, ov_left, right - left, bottom - top, target, pixel_bytes
+                )
+                if drawn >= 0:
+                    continue
+                # a layout the kernel does not take (samples not adjacent): unpack and use NumPy
                 mask = _mask_from_data(layout, k, ov_top, ov_left, bottom - top, right - left)
             else:
                 mask = embedded[k, ov_top : ov_top + bottom - top, ov_left : ov_left + right - left]
-            target = result[pos] if stacked else result
             where = mask.view(bool)
             if has_samples:
                 where = where[..., None]
-            np.copyto(target[top:bottom, left:right], draw, where=where)
+            np.copyto(target, draw, where=where)
     return result

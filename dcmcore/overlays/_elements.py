@@ -97,6 +97,11 @@ class _Key(BaseTag):
     __hash__ = int.__hash__
 
 
+def dataset_key(tag: int) -> BaseTag:
+    """A fast key for looking up `tag` in ``Dataset._dict`` (see ``_Key``)."""
+    return _Key(tag)
+
+
 _KEYS = {
     (group << 16) | elem: _Key((group << 16) | elem)
     for group in range(FIRST_GROUP, LAST_GROUP + 1, 2)
