@@ -1,6 +1,7 @@
 """Side-by-side timings: dcmcore and a reference tool on the same input, in one run.
 
-Every ``benchmarks/compare_<topic>.py`` module defines ``cases(quick) -> list[Case]``.
+Every ``benchmarks/compare_<topic>.py`` module defines ``cases(quick) -> list[Case]``
+(and may define ``report(quick) -> list[str]`` for measurements that are not ratios).
 Each case times dcmcore and its reference (pydicom, highdicom, pylibjpeg-rle,
 GDCM or a plain NumPy baseline) alternately in this one process and prints the
 median times and their ratio. Absolute times vary between runs on a shared
@@ -50,10 +51,16 @@ class Case:
 
 
 def _time(fn: Callable[[], object]) -> float:
-    gc.collect()
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
+    # as timeit does: the garbage collector is off during the call, never forced before it
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def run_case(case: Case, repeat: int | None = None) -> tuple[float, float]:
@@ -99,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"{tr * 1e3:9.2f} ms | speedup {speedup:6.2f}x  {case.target_text} {verdict}",
                     flush=True,
                 )
+        if hasattr(module, "report"):
+            for line in module.report(quick=args.quick):
+                print(line, flush=True)
     if args.markdown:
         print("| topic | case | dcmcore (ms) | reference | reference (ms) | speedup | target | |")
         print("|---|---|---:|---|---:|---:|---|---|")

@@ -78,6 +78,10 @@ class Session:
         self.dispatcher = Dispatcher(spec.transfer_syntax_uid, decoding_plugin)
         self.native: NativePlan | None = None
         self._ranges: list[list[tuple[int, int]]] | None = None
+        # per-frame decisions, made once
+        self._fix_bits = correct_unused_bits and not spec.is_float and 1 < spec.bits_stored < spec.bits_allocated
+        self._bit_offsets = spec.is_native and spec.bits_allocated == 1
+        self._ybr_to_rgb = not raw and as_rgb and spec.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422")
         if spec.is_native:
             check_native_length(spec, source.length)
             if isinstance(self.dispatcher.plugins[0], NativeDecoder):
@@ -157,11 +161,12 @@ class Session:
             self._native_run(index, 1, out.reshape(1, *spec.frame_shape))
             return
         src = self.frame_bytes(index)
-        options = dict(self.options)
-        if spec.is_native and spec.bits_allocated == 1:
-            options["bit_offset"] = (index * spec.frame_nbits) & 7
+        options = self.options
+        if self._bit_offsets:
+            options = {**options, "bit_offset": (index * spec.frame_nbits) & 7}
         arr, produced = self.dispatcher.decode(src, spec, out=out, **options)
-        self._conform(arr, produced, out)
+        if arr is not out or self._fix_bits or self._ybr_to_rgb or produced is not spec:
+            self._conform(arr, produced, out)
 
     def _conform(self, arr: np.ndarray, produced: PixelSpec, out: np.ndarray) -> None:
         spec = self.spec
@@ -181,12 +186,7 @@ class Session:
                 np.copyto(out, arr, casting="safe")
             else:
                 raise PluginError(f"The plugin returned {arr.dtype} samples, {out.dtype} was expected")
-        if (
-            self.correct_unused_bits
-            and not spec.is_float
-            and spec.bits_allocated > 1
-            and spec.bits_stored < spec.bits_allocated
-        ):
+        if self._fix_bits:
             dst = byte_view(out)
             convert.convert(dst, dst, spec.itemsize, False, spec.bits_stored, spec.is_signed)
         if not self.raw and self.as_rgb and produced.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422"):

@@ -8,6 +8,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
@@ -217,6 +218,8 @@ class PixelSpec:
             elem = elems.get(tag)
             if elem is None:
                 return None
+            if isinstance(elem, DataElement):  # already converted: skip Dataset.__getitem__
+                return elem.value
             return ds[tag].value
 
         missing = [

@@ -69,15 +69,18 @@ class PluginInfo:
 
 
 _lock = threading.RLock()
-_scanned: dict[str, dict[str, list[EntryPoint]]] = {}
+_scanned: dict[str, dict[str, list[tuple[EntryPoint, str]]]] = {}
 _loaded: dict[tuple[str, str, str, str], tuple[Any, str]] = {}
 _runtime: dict[str, dict[str, list[Any]]] = {DECODER_GROUP: {}, ENCODER_GROUP: {}}
+#: plugin_infos results per (group, uid); cleared whenever registrations change
+_infos: dict[tuple[str, str], list[PluginInfo]] = {}
 
 
-def _scan(group: str) -> dict[str, list[EntryPoint]]:
+def _scan(group: str) -> dict[str, list[tuple[EntryPoint, str]]]:
+    """Entry points of `group` by UID, each with its "<distribution> <version>" label."""
     with _lock:
         if group not in _scanned:
-            by_uid: dict[str, list[EntryPoint]] = {}
+            by_uid: dict[str, list[tuple[EntryPoint, str]]] = {}
             try:
                 eps = entry_points(group=group)
             except Exception:  # corrupt metadata of some distribution
@@ -89,7 +92,7 @@ def _scan(group: str) -> dict[str, list[EntryPoint]]:
                 if key in seen:  # the same distribution found twice on sys.path
                     continue
                 seen.add(key)
-                by_uid.setdefault(ep.name.strip(), []).append(ep)
+                by_uid.setdefault(ep.name.strip(), []).append((ep, _dist_label(ep)))
             _scanned[group] = by_uid
         return _scanned[group]
 
@@ -98,7 +101,10 @@ def _dist_label(ep: EntryPoint) -> str:
     dist = getattr(ep, "dist", None)
     if dist is None:
         return "unknown distribution"
-    return f"{dist.name} {dist.version}"
+    try:
+        return f"{dist.name} {dist.version}"
+    except Exception:  # unreadable metadata
+        return "unknown distribution"
 
 
 def _check_contract(obj: Any, group: str) -> str:
@@ -111,8 +117,8 @@ def _check_contract(obj: Any, group: str) -> str:
     return ""
 
 
-def _load(group: str, uid: str, ep: EntryPoint) -> tuple[Any, str]:
-    key = (group, uid, ep.value, _dist_label(ep))
+def _load(group: str, uid: str, ep: EntryPoint, dist: str) -> tuple[Any, str]:
+    key = (group, uid, ep.value, dist)
     with _lock:
         if key not in _loaded:
             try:
@@ -144,19 +150,27 @@ def _info(uid: str, obj: Any, source: str, entry: str = "") -> PluginInfo:
 
 
 def plugin_infos(group: str, uid: str) -> list[PluginInfo]:
-    """Every plugin for `uid` in `group`, in dispatch order: (priority, label, source)."""
-    infos: list[PluginInfo] = []
-    for ep in _scan(group).get(uid, []):
-        obj, problem = _load(group, uid, ep)
-        if obj is None:
-            infos.append(PluginInfo(uid, ep.value, 1000, False, problem, _dist_label(ep), True, None, ep.value))
-        else:
-            infos.append(_info(uid, obj, _dist_label(ep), ep.value))
+    """Every plugin for `uid` in `group`, in dispatch order: (priority, label, source).
+
+    Computed once per transfer syntax and cached until registrations change
+    (:func:`register`, :func:`unregister`, :func:`refresh`).
+    """
     with _lock:
+        cached = _infos.get((group, uid))
+        if cached is not None:
+            return list(cached)
+        infos: list[PluginInfo] = []
+        for ep, dist in _scan(group).get(uid, []):
+            obj, problem = _load(group, uid, ep, dist)
+            if obj is None:
+                infos.append(PluginInfo(uid, ep.value, 1000, False, problem, dist, True, None, ep.value))
+            else:
+                infos.append(_info(uid, obj, dist, ep.value))
         runtime = list(_runtime[group].get(uid, []))
-    infos.extend(_info(uid, obj, "registered at run time") for obj in runtime)
-    infos.sort(key=lambda i: (i.broken, i.priority, i.label, i.source))
-    return infos
+        infos.extend(_info(uid, obj, "registered at run time") for obj in runtime)
+        infos.sort(key=lambda i: (i.broken, i.priority, i.label, i.source))
+        _infos[(group, uid)] = infos
+        return list(infos)
 
 
 def known_uids(group: str) -> list[str]:
@@ -187,6 +201,7 @@ def register(group: str, uid: str, plugin: Any, *, replace: bool = False) -> Non
         for p in same:
             plugins.remove(p)
         plugins.append(plugin)
+        _infos.clear()
 
 
 def unregister(group: str, uid: str, label: str) -> bool:
@@ -195,6 +210,7 @@ def unregister(group: str, uid: str, label: str) -> bool:
         plugins = _runtime[group].get(str(uid), [])
         kept = [p for p in plugins if p.label != label]
         _runtime[group][str(uid)] = kept
+        _infos.clear()
         return len(kept) != len(plugins)
 
 
@@ -203,3 +219,4 @@ def refresh() -> None:
     with _lock:
         _scanned.clear()
         _loaded.clear()
+        _infos.clear()
