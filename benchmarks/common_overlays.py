@@ -59,7 +59,9 @@ def real_overlay_dataset(name: str = "MR-SIEMENS-DICOM-WithOverlays.dcm") -> Dat
 @functools.cache
 def image_with_overlay(frames: int = 100, size: int = 512) -> tuple[Dataset, np.ndarray]:
     """Frames of uint16 and a data set whose overlay (origin 1\\1) covers every frame."""
-    ds = overlay_dataset(frames, size, size)
+    ds = Dataset()
+    ds.update(overlay_dataset(frames, size, size))  # a new data set sharing the (immutable) values
     ds.Rows, ds.Columns, ds.NumberOfFrames = size, size, frames
-    img = np.random.default_rng(3).integers(0, 4096, (frames, size, size), dtype=np.uint16)
+    shape = (frames, size, size) if frames > 1 else (size, size)
+    img = np.random.default_rng(3).integers(0, 4096, shape, dtype=np.uint16)
     return ds, img

@@ -2,14 +2,18 @@
 # cython: initializedcheck=False, freethreading_compatible=True
 """Bit packing kernels: 1 bit per pixel, least significant bit first (PS3.5 8.1.1).
 
-Pixel ``i`` of a bit stream is bit ``i % 8`` of byte ``i // 8``. The kernels
-trust their arguments; ``dcmcore.bits`` and ``dcmcore.overlays`` validate them.
+Pixel ``i`` of a bit stream is bit ``i % 8`` of byte ``i // 8``. The
+memoryview kernels trust their arguments (``dcmcore.bits`` and
+``dcmcore.overlays`` validate them); ``unpack_into`` checks its bounds itself.
 
 On x86-64 the inner loops use SSE2 (part of the x86-64 baseline, so no
-compiler flag or run-time CPU check is needed); elsewhere portable scalar code
-(a 256 x 8 byte table for unpacking, a multiply-gather for packing) is used.
-Both give identical results, which the tests check on buffer sizes that
-exercise the vector body and the scalar head and tail.
+compiler flag is needed) and, when the CPU reports it at run time, AVX2
+(functions compiled with ``__attribute__((target("avx2")))``, never
+``-march``). Streams of 32 Mi values and more (4 MiB packed) are written with
+non-temporal stores, which skip reading the destination into the cache first. Elsewhere portable
+scalar code (a 256 x 8 byte table for unpacking, a multiply-gather for
+packing) is used. All give identical results, which the tests check on sizes
+that exercise the vector bodies and the scalar heads and tails.
 """
 from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_SIMPLE, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
@@ -262,7 +266,8 @@ _init_spread()
 #: True when the vector (SSE2) loops are compiled in.
 HAVE_SIMD = bool(DCMCORE_HAVE_SSE2)
 
-# Outputs of at least this many values (4 MiB packed) bypass the cache.
+# Streams of at least this many values (4 MiB packed, 32 MiB unpacked) are
+# written with non-temporal stores.
 cdef Py_ssize_t _STREAM_MIN_VALUES = 8 * 4 * 1024 * 1024
 
 # AVX2 is chosen at run time, once, from what the CPU reports.
