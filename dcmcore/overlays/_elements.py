@@ -242,8 +242,11 @@ def _read_fast(ds: Dataset, group: int) -> tuple | None:
     return e_data, rows, columns, bits, frames
 
 
-def resolve(ds: Dataset, group: int) -> Layout:
+def resolve(ds: Dataset, group: int, *, warn: bool = True) -> Layout:
     """Read and validate the elements of overlay `group` (already checked by :func:`check_group`).
+
+    With `warn` False, the remarks about padding (an odd length, excess bytes)
+    are not issued.
 
     Raises
     ------
@@ -267,7 +270,7 @@ def resolve(ds: Dataset, group: int) -> Layout:
         raise ValueError(f"A {tag_name(group, FRAMES)} value of {frames} is invalid: it must be at least 1")
     if embedded:
         return _new_layout((group, rows, columns, frames, None, bit_position, bits_allocated))
-    return _overlay_data_layout(ds, group, data_elem, rows, columns, bits_allocated, frames)
+    return _overlay_data_layout(ds, group, data_elem, rows, columns, bits_allocated, frames, warn)
 
 
 def _read(ds: Dataset, group: int) -> tuple:
@@ -293,7 +296,14 @@ def _read(ds: Dataset, group: int) -> tuple:
 
 
 def _overlay_data_layout(
-    ds: Dataset, group: int, data_elem: DataElement, rows: int, columns: int, bits_allocated: int, frames: int | None
+    ds: Dataset,
+    group: int,
+    data_elem: DataElement,
+    rows: int,
+    columns: int,
+    bits_allocated: int,
+    frames: int | None,
+    warn: bool,
 ) -> Layout:
     if bits_allocated != 1:
         raise UnsupportedPixelDataError(
@@ -321,7 +331,9 @@ def _overlay_data_layout(
             f"{rows} x {columns} 1-bit pixels need {expected} bytes ({padded} with padding): the data set "
             "may be truncated or its Overlay Rows, Overlay Columns or Number of Frames in Overlay may be wrong"
         )
-    if actual < padded:
+    if not warn:
+        pass
+    elif actual < padded:
         warnings.warn(
             f"{tag_name(group, DATA)} has the odd length {actual}: the trailing padding byte is missing",
             UserWarning,

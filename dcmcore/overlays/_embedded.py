@@ -35,7 +35,9 @@ __all__ = ["embedded_overlay", "embedded_groups", "split_embedded_overlays", "cl
 _UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
-def _check(ds: Dataset, layout: Layout, spec: PixelSpec | None = None) -> tuple[PixelSpec, int, int]:
+def _check(
+    ds: Dataset, layout: Layout, spec: PixelSpec | None = None, *, warn: bool = True
+) -> tuple[PixelSpec, int, int]:
     """Validate an embedded overlay against the image; return (spec, first image frame 0-based, frames)."""
     g = layout.group
     if spec is None:
@@ -51,7 +53,7 @@ def _check(ds: Dataset, layout: Layout, spec: PixelSpec | None = None) -> tuple[
             f"Overlay group 0x{g:04X} is embedded in pixel data with a (0028,0002) 'Samples per Pixel' of "
             f"{spec.samples_per_pixel}: embedded overlays were only defined for 1 sample per pixel"
         )
-    if layout.bits_allocated != spec.bits_allocated:
+    if warn and layout.bits_allocated != spec.bits_allocated:
         warnings.warn(
             f"A {tag_name(g, BITS_ALLOCATED)} of {layout.bits_allocated} differs from the (0028,0100) "
             f"'Bits Allocated' of {spec.bits_allocated} of the pixel data holding the overlay; "
@@ -64,7 +66,7 @@ def _check(ds: Dataset, layout: Layout, spec: PixelSpec | None = None) -> tuple[
             f"A {tag_name(g, BIT_POSITION)} of {layout.bit_position} is invalid: it must be 0 to "
             f"{spec.bits_allocated - 1} for pixel data with (0028,0100) 'Bits Allocated' {spec.bits_allocated}"
         )
-    if layout.bit_position < spec.bits_stored:
+    if warn and layout.bit_position < spec.bits_stored:
         warnings.warn(
             f"The {tag_name(g, BIT_POSITION)} {layout.bit_position} lies within the (0028,0101) "
             f"'Bits Stored' ({spec.bits_stored}): the overlay bits are also part of the pixel values",

@@ -169,11 +169,11 @@ def describe(ds: Dataset, group: int) -> OverlayInfo:
             frames = None if n is None else max(n - ((frame_origin or 1) - 1), 0)
     if not problems:
         try:
-            layout = resolve(ds, group)
+            layout = resolve(ds, group, warn=False)
             if layout.data is None:
                 from dcmcore.overlays._embedded import _check
 
-                _check(ds, layout)
+                _check(ds, layout, warn=False)
         except Exception as exc:  # every reason the overlay cannot be read is reported, not raised
             problems.append(str(exc))
     return OverlayInfo(
@@ -210,8 +210,4 @@ def list_overlays(ds: Dataset) -> list[OverlayInfo]:
         cannot be read is listed too, with the reason in ``problem``; nothing
         is raised for it.
     """
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # padding remarks belong to reading, not listing
-        return [describe(ds, group) for group in overlay_groups(ds)]
+    return [describe(ds, group) for group in overlay_groups(ds)]
