@@ -648,7 +648,7 @@ def test_concurrent_decode_and_encode_identical():
     np.testing.assert_array_equal(serial, volume)
 
     shared = np.zeros_like(volume)
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=60)
 
     def decode_all(offset):
         barrier.wait()
