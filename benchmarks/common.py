@@ -7,10 +7,14 @@ per process.
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID
+
+#: Cached generated files (git-ignored).
+DATA = Path(__file__).resolve().parent / "_data"
 
 EXPLICIT_LE = UID("1.2.840.10008.1.2.1")
 EXPLICIT_BE = UID("1.2.840.10008.1.2.2")
@@ -31,9 +35,15 @@ def native_dataset(
     transfer_syntax: UID = EXPLICIT_LE,
 ) -> Dataset:
     """A minimal in-memory data set around natively encoded pixel bytes."""
+    from pydicom.uid import generate_uid
+
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
     ds.file_meta.TransferSyntaxUID = transfer_syntax
+    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
     ds.Rows, ds.Columns = rows, columns
     ds.NumberOfFrames = frames
     ds.SamplesPerPixel = samples_per_pixel

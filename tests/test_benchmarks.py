@@ -1,0 +1,71 @@
+"""Smoke test of the benchmark suites: every asv benchmark and comparison case runs once.
+
+Benchmarks that stop working are found here, not months later; nothing is timed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+
+BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
+PREFIXES = ("time_", "peakmem_", "mem_", "track_")
+
+
+def _benchmarks():
+    for path in sorted(BENCH_DIR.glob("bench_*.py")):
+        module = importlib.import_module(f"benchmarks.{path.stem}")
+        for name, obj in vars(module).items():
+            if inspect.isclass(obj) and obj.__module__ == module.__name__:
+                for meth in dir(obj):
+                    if meth.startswith(PREFIXES):
+                        yield pytest.param(module, obj, meth, id=f"{path.stem}.{name}.{meth}")
+            elif inspect.isfunction(obj) and name.startswith(("timeraw_",)):
+                yield pytest.param(module, None, name, id=f"{path.stem}.{name}")
+
+
+def _first_params(cls):
+    params = getattr(cls, "params", None)
+    if params is None:
+        return ()
+    names = getattr(cls, "param_names", None) or []
+    if len(names) <= 1 and not (params and isinstance(params[0], (list, tuple))):
+        params = [params]
+    return tuple(p[0] for p in params)
+
+
+@pytest.mark.parametrize("module, cls, method", list(_benchmarks()))
+def test_benchmark_runs_once(module, cls, method):
+    if cls is None:
+        code = getattr(module, method)()
+        exec(compile(code, method, "exec"), {})
+        return
+    bench = cls()
+    args = _first_params(cls)
+    if hasattr(bench, "setup_cache"):
+        args = (bench.setup_cache(), *args)
+    if hasattr(bench, "setup"):
+        bench.setup(*args)
+    getattr(bench, method)(*args)
+    if hasattr(bench, "teardown"):
+        bench.teardown(*args)
+
+
+def _compare_cases():
+    for path in sorted(BENCH_DIR.glob("compare_*.py")):
+        yield pytest.param(path.stem, id=path.stem)
+
+
+@pytest.mark.parametrize("topic", list(_compare_cases()))
+def test_comparison_cases_run_once(topic):
+    module = importlib.import_module(f"benchmarks.{topic}")
+    for case in module.cases(quick=True):
+        if case.setup is not None:
+            case.setup()
+        case.dcmcore()
+        case.reference()
+    if hasattr(module, "report"):
+        assert all(isinstance(line, str) for line in module.report(quick=True))
