@@ -117,6 +117,14 @@ def pylibjpeg_rle_decode(frame, spec):
     return arr.reshape(spec.samples_per_pixel, spec.rows, spec.columns).transpose(1, 2, 0)
 
 
+@cache
+def pydicom_has_pylibjpeg_plugin():
+    """pydicom's 'pylibjpeg' RLE plugin needs pylibjpeg itself besides pylibjpeg-rle."""
+    from pydicom.pixels.decoders import RLELosslessDecoder
+
+    return "pylibjpeg" in RLELosslessDecoder.available_plugins
+
+
 def rle_dataset(frames, spec):
     return make_dataset(
         encapsulate(list(frames)),
@@ -230,6 +238,11 @@ def test_decode_real_files_equal_pydicom_and_pylibjpeg_rle(path):
         np.testing.assert_array_equal(
             ours, pylibjpeg_rle_decode(frame, spec), err_msg=f"{path.name} frame {index} vs pylibjpeg-rle"
         )
+        if pydicom_has_pylibjpeg_plugin():
+            via_plugin = pydicom_array(
+                ds, index=index, decoding_plugin="pylibjpeg", raw=True, correct_unused_bits=False
+            )
+            np.testing.assert_array_equal(ours, via_plugin, err_msg=f"{path.name} frame {index} vs pydicom+pylibjpeg-rle")
 
 
 def test_decode_real_multiframe_into_volume_slices():
