@@ -1,0 +1,234 @@
+"""Reading LUT Descriptor / LUT Data pairs and expanding segmented palettes.
+
+PS3.3 C.11.1.1.1 (Modality LUT), C.11.2.1.1 (VOI LUT), C.11.4.1 / C.11.6.1.1
+(Presentation LUT), C.7.6.3.1.5 (Palette Color LUT) and C.7.9.2 (Segmented
+Palette Color LUT Data). Every inconsistency is a ``ValueError`` that names
+the elements involved; nothing is read beyond the data's real length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+
+from dcmcore.transforms._dsutil import get, tag_name
+from dcmcore.transforms.errors import InvalidTransformError
+
+__all__ = ["Descriptor", "read_descriptor", "read_lut_data", "expand_segmented", "encode_descriptor_value"]
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    """The three values of a LUT descriptor, interpreted."""
+
+    entries: int
+    first_mapped: int
+    bits: int
+
+
+def read_descriptor(
+    ds: Dataset, tag: int, *, allowed_bits: tuple[int, ...], signed_first: bool = False
+) -> Descriptor:
+    """Read and check a LUT descriptor.
+
+    Parameters
+    ----------
+    allowed_bits : tuple of int
+        The third values the LUT's module allows.
+    signed_first : bool
+        If the second value may be negative (its VR is "US or SS"): a value
+        read as US that is 2**15 or more is taken as the SS it was meant to be.
+    """
+    if tag not in ds._dict:
+        raise InvalidTransformError(f"{tag_name(tag)} is missing")
+    elem = ds[tag]
+    value = elem.value
+    values = list(value) if isinstance(value, (list, tuple, MultiValue)) else [value]
+    if len(values) != 3:
+        raise InvalidTransformError(f"{tag_name(tag)} must have 3 values, not {len(values)} ({values!r})")
+    try:
+        v0, v1, v2 = (int(v) for v in values)
+    except (TypeError, ValueError):
+        raise InvalidTransformError(f"{tag_name(tag)} has a value that is not an integer: {values!r}") from None
+    # Values 1 and 3 are always unsigned, whatever VR was used for the element
+    entries = (v0 & 0xFFFF) or 65536
+    bits = v2 & 0xFFFF
+    first = v1
+    if signed_first and elem.VR == "US" and first >= 0x8000:
+        first -= 0x10000
+    if bits not in allowed_bits:
+        allowed = ", ".join(str(b) for b in allowed_bits) if len(allowed_bits) < 4 else f"{allowed_bits[0]} to {allowed_bits[-1]}"
+        raise InvalidTransformError(
+            f"The third value of {tag_name(tag)} (bits per entry) is {bits}, it must be {allowed}"
+        )
+    return Descriptor(entries, first, bits)
+
+
+def encode_descriptor_value(entries: int, first_mapped: int, bits: int) -> tuple[str, list[int]]:
+    """The VR and values to store a descriptor with (65536 entries are stored as 0)."""
+    n = 0 if entries == 65536 else entries
+    if first_mapped < 0:
+        return "SS", [n - 65536 if n > 32767 else n, first_mapped, bits]
+    return "US", [n, first_mapped, bits]
+
+
+def _words(raw: bytes, little: bool) -> np.ndarray:
+    return np.frombuffer(raw, dtype="<u2" if little else ">u2").astype(np.uint16)
+
+
+def read_lut_data(ds: Dataset, tag: int, desc: Descriptor, desc_tag: int, *, little: bool) -> np.ndarray:
+    """The LUT data of `ds` as ``uint8`` (8 bits per entry) or ``uint16`` entries.
+
+    OB/OW data may hold 8-bit entries one per byte (with a padding byte when
+    the count is odd) or one per 16-bit word, as older files do; US/SS data
+    holds one value per entry. The entry count must equal the descriptor's.
+    """
+    value = get(ds, tag)
+    if value is None:
+        raise InvalidTransformError(f"{tag_name(tag)} is missing or empty")
+    n = desc.entries
+    dtype = np.uint8 if desc.bits <= 8 else np.uint16
+    top = (1 << desc.bits) - 1
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raw = bytes(value)
+        if desc.bits <= 8 and (len(raw) == n or (n % 2 and len(raw) == n + 1)):
+            data = np.frombuffer(raw[:n], dtype=np.uint8).copy()
+        elif len(raw) == 2 * n:
+            data = _words(raw, little)
+        else:
+            expect = f"{n} or {2 * n}" if desc.bits <= 8 else f"{2 * n}"
+            raise InvalidTransformError(
+                f"{tag_name(tag)} holds {len(raw)} bytes, but {tag_name(desc_tag)} describes {n} entries of "
+                f"{desc.bits} bits ({expect} bytes)"
+            )
+    else:
+        values = list(value) if isinstance(value, (list, tuple, MultiValue)) else [value]
+        if len(values) != n:
+            raise InvalidTransformError(
+                f"{tag_name(tag)} holds {len(values)} values, but {tag_name(desc_tag)} describes {n} entries"
+            )
+        try:
+            data = np.asarray([int(v) & 0xFFFF for v in values], dtype=np.int64)
+        except (TypeError, ValueError):
+            raise InvalidTransformError(f"{tag_name(tag)} holds a value that is not an integer") from None
+    if data.size and int(data.max()) > top:
+        raise InvalidTransformError(
+            f"{tag_name(tag)} holds the value {int(data.max())}, more than the {desc.bits} bits per entry of "
+            f"{tag_name(desc_tag)} allow"
+        )
+    return data.astype(dtype, copy=False)
+
+
+def _segment_words(raw: bytes, bits: int, little: bool) -> np.ndarray:
+    if bits <= 8:
+        return np.frombuffer(raw, dtype=np.uint8).astype(np.int64)
+    if len(raw) % 2:
+        raw = raw[:-1]
+    return _words(raw, little).astype(np.int64)
+
+
+def _round_half_even(num: np.ndarray, den: int) -> np.ndarray:
+    """Exact round-half-to-even of the rationals ``num / den`` (den > 0)."""
+    q, r = np.divmod(num, den)
+    twice = 2 * r
+    return q + ((twice > den) | ((twice == den) & (q % 2 == 1)))
+
+
+def expand_segmented(value: Any, bits: int, *, little: bool, tag: int) -> np.ndarray:
+    """Expand Segmented Palette Color Lookup Table Data (PS3.3 C.7.9.2).
+
+    Discrete segments (opcode 0) copy their entries; linear segments (1)
+    connect the previous entry to their end value over their length, the
+    values rounded half to even; indirect segments (2) repeat ``count``
+    segments starting at a byte offset (least significant 16 bits first) from
+    the start of the data, which may not themselves be indirect. A single
+    trailing padding word is ignored.
+    """
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        words = _segment_words(bytes(value), bits, little)
+    elif value is None:
+        raise InvalidTransformError(f"{tag_name(tag)} is missing or empty")
+    else:
+        words = np.asarray([int(v) for v in value], dtype=np.int64)
+    nwords = len(words)
+    wordsize = 1 if bits <= 8 else 2
+    pieces: list[np.ndarray] = []
+    last: list[int] = []  # the last expanded value, if any
+    total = [0]  # entries so far: a palette has at most 65536
+
+    def add(piece: np.ndarray) -> None:
+        total[0] += len(piece)
+        if total[0] > 65536:
+            raise fail("it expands to more than 65536 entries")
+        pieces.append(piece)
+
+    def fail(msg: str) -> InvalidTransformError:
+        return InvalidTransformError(f"{tag_name(tag)} is malformed: {msg}")
+
+    def segment(pos: int, allow_indirect: bool) -> int:
+        if pos + 1 >= nwords:
+            raise fail(f"the segment at word {pos} is truncated")
+        op, length = int(words[pos]), int(words[pos + 1])
+        if op == 0:
+            end = pos + 2 + length
+            if end > nwords:
+                raise fail(f"the discrete segment at word {pos} needs {length} entries, {nwords - pos - 2} remain")
+            if length:
+                piece = words[pos + 2 : end]
+                add(piece)
+                last[:] = [int(piece[-1])]
+            return end
+        if op == 1:
+            if pos + 2 >= nwords:
+                raise fail(f"the linear segment at word {pos} is truncated")
+            if not last:
+                raise fail("a linear segment cannot come first, it continues the previous segment's last value")
+            y0, y1 = last[0], int(words[pos + 2])
+            if length:
+                if total[0] + length > 65536:
+                    raise fail("it expands to more than 65536 entries")
+                steps = np.arange(1, length + 1, dtype=np.int64)
+                add(y0 + _round_half_even((y1 - y0) * steps, length))
+                last[:] = [y1]
+            return pos + 3
+        if op == 2:
+            if not allow_indirect:
+                raise fail(f"the indirect segment at word {pos} is the target of another indirect segment")
+            if wordsize == 2:
+                if pos + 3 >= nwords:
+                    raise fail(f"the indirect segment at word {pos} is truncated")
+                offset = int(words[pos + 2]) | (int(words[pos + 3]) << 16)
+                end = pos + 4
+            else:
+                if pos + 5 >= nwords:
+                    raise fail(f"the indirect segment at word {pos} is truncated")
+                b = [int(x) for x in words[pos + 2 : pos + 6]]
+                # two 16-bit words, least significant first, each in the data set's byte order
+                lsw, msw = ((b[0] | b[1] << 8), (b[2] | b[3] << 8)) if little else ((b[0] << 8 | b[1]), (b[2] << 8 | b[3]))
+                offset = lsw | (msw << 16)
+                end = pos + 6
+            if not last:
+                raise fail("an indirect segment cannot come first")
+            if offset % wordsize:
+                raise fail(f"the indirect segment at word {pos} points to byte offset {offset}, not a word boundary")
+            target = offset // wordsize
+            for _ in range(length):
+                if target >= nwords:
+                    raise fail(f"the indirect segment at word {pos} points beyond the data (byte offset {offset})")
+                target = segment(target, allow_indirect=False)
+            return end
+        raise fail(f"unknown segment type (opcode) {op} at word {pos}")
+
+    pos = 0
+    while pos + 1 < nwords:  # a single trailing word is padding
+        pos = segment(pos, allow_indirect=True)
+    if not pieces:
+        raise fail("it expands to no entries")
+    data = np.concatenate(pieces)
+    if data.min() < 0 or data.max() >= (1 << (8 * wordsize)):
+        raise fail("it expands to values outside the entry range")
+    return data.astype(np.uint8 if wordsize == 1 else np.uint16)

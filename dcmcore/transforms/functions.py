@@ -1,0 +1,396 @@
+"""pydicom's pixel processing functions, on dcmcore's kernels.
+
+:func:`apply_modality_lut`, :func:`apply_voi_lut`, :func:`apply_windowing`,
+:func:`apply_presentation_lut` and :func:`apply_color_lut` take the same
+arguments and return the same values as ``pydicom.pixels`` does, with these
+additions and differences (see docs/transforms.md):
+
+* the parameters of enhanced multi-frame images are found in the Shared and
+  Per-Frame Functional Groups (Pixel Value Transformation, Frame VOI LUT);
+  with per-frame values a multi-frame array gets each frame's own transform,
+  and a single frame needs ``frame_index``;
+* :func:`apply_presentation_lut` inverts (INVERSE) and scales the input of a
+  Presentation LUT over the range the preceding step can produce
+  (PS3.3 C.11.6.1), not over the array's own minimum and maximum;
+* bad values are ``ValueError`` naming the element; nothing in `ds` is modified.
+
+Each transform runs as one table gather (8/16-bit integer input) or one fused
+arithmetic pass (float input), never a chain of whole-array temporaries.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+from pydicom.dataset import Dataset
+
+from dcmcore.transforms import _engine as E
+from dcmcore.transforms._dsutil import T, first_item, frame_items, get, has, integers, is_little_endian, numbers, strings, tag_name
+from dcmcore.transforms._lutdata import expand_segmented, read_descriptor, read_lut_data
+from dcmcore.transforms.chain import (
+    MODALITY_BITS,
+    PRESENTATION_BITS,
+    VOI_BITS,
+    ImageInfo,
+    _has_per_frame_transforms,
+    _lut_item,
+    _select_voi_lut,
+    _select_window,
+    palette_table,
+    window_stage,
+)
+from dcmcore.transforms.errors import InvalidTransformError
+
+__all__ = ["apply_modality_lut", "apply_voi_lut", "apply_windowing", "apply_presentation_lut", "apply_color_lut", "apply_voi", "apply_rescale"]
+
+
+def _domain(ds: Dataset) -> tuple[int, int] | None:
+    bits = integers(ds, T.BitsStored)
+    if not bits:
+        return None
+    rep = (integers(ds, T.PixelRepresentation) or [0])[0]
+    b = bits[0]
+    return (-(1 << (b - 1)), (1 << (b - 1)) - 1) if rep == 1 else (0, (1 << b) - 1)
+
+
+def _run(
+    arr: np.ndarray, ds: Dataset, frame_index: int | None, make_plan: Callable[[int | None], E.Plan | None]
+) -> np.ndarray:
+    """Apply the plan of each frame: one plan for all, or one per frame on axis 0."""
+    arr = np.asarray(arr)
+    domain = _domain(ds)
+    if frame_index is not None or not _has_per_frame_transforms(ds):
+        plan = make_plan(frame_index)
+        return arr if plan is None else E.apply_plan(plan, arr, domain=domain)
+    nframes = (integers(ds, T.NumberOfFrames) or [1])[0]
+    plans = [make_plan(i) for i in range(nframes)]
+    if all(p == plans[0] for p in plans[1:]):
+        return arr if plans[0] is None else E.apply_plan(plans[0], arr, domain=domain)
+    if arr.ndim < 3 or arr.shape[0] != nframes:
+        raise ValueError(
+            f"The transform differs between the {nframes} frames (Per-Frame Functional Groups): pass all frames "
+            f"shaped (frames, rows, columns), or the frame's 'frame_index', not an array shaped {arr.shape}"
+        )
+    if any(p is None for p in plans):
+        raise ValueError("Some frames have the transform and some have not; pass 'frame_index'")
+    out = np.empty(arr.shape, plans[0].dtype)
+    for i, plan in enumerate(plans):
+        E.apply_plan(plan, arr[i], domain=domain, out=out[i])
+    return out
+
+
+def _rescale(ds: Dataset, frame_index: int | None) -> tuple[float, float] | None:
+    """(slope, intercept) as pydicom reads them (both present), or from the functional groups."""
+    for item, _ in frame_items(ds, frame_index):
+        sub = first_item(item, T.PixelValueTransformationSequence) or item
+        if has(sub, T.RescaleSlope) and has(sub, T.RescaleIntercept):
+            slope = numbers(sub, T.RescaleSlope)
+            intercept = numbers(sub, T.RescaleIntercept)
+            if not slope or not intercept:
+                raise InvalidTransformError(f"{tag_name(T.RescaleSlope)} or {tag_name(T.RescaleIntercept)} is empty")
+            return slope[0], intercept[0]
+    return None
+
+
+def apply_modality_lut(arr: np.ndarray, ds: Dataset, *, frame_index: int | None = None) -> np.ndarray:
+    """Apply the Modality LUT or rescale operation of `ds` to `arr` (PS3.3 C.11.1).
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        Stored values.
+    ds : pydicom.dataset.Dataset
+        With a (0028,3000) *Modality LUT Sequence*, or (0028,1053) *Rescale
+        Slope* and (0028,1052) *Rescale Intercept* (top level or in a Pixel
+        Value Transformation functional group).
+    frame_index : int, optional
+        The frame `arr` is, when the functional groups differ per frame.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uint8`` or ``uint16`` for a Modality LUT (by its bits per entry),
+        ``float64`` for a rescale, `arr` itself when there is neither.
+    """
+    item = first_item(ds, T.ModalityLUTSequence)
+    if item is not None:
+        info_signed = (integers(ds, T.PixelRepresentation) or [0])[0] == 1
+        first, data, bits = _lut_item(item, allowed_bits=MODALITY_BITS, signed_first=info_signed, little=is_little_endian(ds))
+        plan = E.Plan((E.Lookup(first, data),), np.dtype(np.uint8 if bits == 8 else np.uint16))
+        return E.apply_plan(plan, np.asarray(arr), domain=_domain(ds))
+
+    def make(index: int | None) -> E.Plan | None:
+        found = _rescale(ds, index)
+        if found is None:
+            return None
+        return E.Plan((E.Linear(*found),), np.dtype(np.float64))
+
+    return _run(arr, ds, frame_index, make)
+
+
+apply_rescale = apply_modality_lut
+
+
+def _voi_lut_plan(ds: Dataset, index: int) -> E.Plan:
+    item = _select_voi_lut(ds, index)
+    first, data, bits = _lut_item(item, allowed_bits=VOI_BITS, signed_first=True, little=is_little_endian(ds))
+    return E.Plan((E.Lookup(first, data),), np.dtype(np.uint8 if bits == 8 else np.uint16))
+
+
+def apply_voi(arr: np.ndarray, ds: Dataset, index: int = 0) -> np.ndarray:
+    """Apply the VOI LUT at `index` of the (0028,3010) *VOI LUT Sequence* (`arr` if none).
+
+    Returns the LUT's entries, ``uint8`` (8 bits per entry) or ``uint16``.
+    """
+    if first_item(ds, T.VOILUTSequence) is None:
+        return arr
+    return E.apply_plan(_voi_lut_plan(ds, index), np.asarray(arr), domain=None)
+
+
+def _window_range(ds: Dataset, frame_index: int | None) -> tuple[float, float]:
+    """The output range pydicom gives a window: the modality output range (PS3.3 C.11.1.1)."""
+    mlut = first_item(ds, T.ModalityLUTSequence)
+    if mlut is not None:
+        desc = read_descriptor(mlut, T.LUTDescriptor, allowed_bits=MODALITY_BITS, signed_first=True)
+        y_min, y_max = 0.0, float((1 << desc.bits) - 1)
+    else:
+        domain = _domain(ds)
+        if domain is None:
+            raise InvalidTransformError(f"The data set has no {tag_name(T.BitsStored)}: the window's output range is unknown")
+        y_min, y_max = float(domain[0]), float(domain[1])
+    rescale = _rescale(ds, frame_index)
+    if rescale is not None:
+        slope, intercept = rescale
+        a, b = y_min * slope + intercept, y_max * slope + intercept
+        y_min, y_max = min(a, b), max(a, b)
+    return y_min, y_max
+
+
+def _window_item(ds: Dataset, frame_index: int | None) -> Dataset | None:
+    for item, _ in frame_items(ds, frame_index):
+        sub = first_item(item, T.FrameVOILUTSequence) or item
+        if has(sub, T.WindowCenter) or has(sub, T.WindowWidth):
+            return sub
+    return None
+
+
+def apply_windowing(arr: np.ndarray, ds: Dataset, index: int = 0, *, frame_index: int | None = None) -> np.ndarray:
+    """Apply the window at `index` of `ds` to `arr` (PS3.3 C.11.2.1.2, C.11.2.1.3).
+
+    The output range is the range of the modality output (of the stored
+    values after a Modality LUT or rescale), as pydicom does; the window
+    function is (0028,1056) *VOI LUT Function* (LINEAR when absent).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64``, or `arr` itself when `ds` has no window.
+    """
+    if _window_item(ds, frame_index) is None and not (frame_index is None and _has_per_frame_transforms(ds)):
+        return arr
+    pi = (strings(ds, T.PhotometricInterpretation) or [""])[0].upper()
+    if pi not in ("MONOCHROME1", "MONOCHROME2"):
+        raise ValueError(
+            "When performing a windowing operation only 'MONOCHROME1' and 'MONOCHROME2' are allowed for "
+            f"(0028,0004) Photometric Interpretation, not {pi!r}"
+        )
+
+    def make(fi: int | None) -> E.Plan | None:
+        item = _window_item(ds, fi)
+        if item is None:
+            return None
+        center, width, function = _select_window(item, index)
+        lo, hi = _window_range(ds, fi)
+        return E.Plan((window_stage(center, width, function, lo, hi, False),), np.dtype(np.float64))
+
+    return _run(arr, ds, frame_index, make)
+
+
+def apply_voi_lut(
+    arr: np.ndarray, ds: Dataset, index: int = 0, prefer_lut: bool = True, *, frame_index: int | None = None
+) -> np.ndarray:
+    """Apply the VOI LUT or the window of `ds` to `arr` (PS3.3 C.11.2).
+
+    With both a (0028,3010) *VOI LUT Sequence* and a window, `prefer_lut`
+    chooses; see :func:`apply_voi` and :func:`apply_windowing` for the outputs.
+    """
+    voi_item = first_item(ds, T.VOILUTSequence)
+    valid_voi = voi_item is not None and has(voi_item, T.LUTDescriptor) and has(voi_item, T.LUTData)
+    valid_window = _window_item(ds, frame_index) is not None or (frame_index is None and _has_per_frame_transforms(ds))
+    if valid_voi and (prefer_lut or not valid_window):
+        return apply_voi(arr, ds, index)
+    if valid_window:
+        return apply_windowing(arr, ds, index, frame_index=frame_index)
+    return arr
+
+
+def presentation_input_range(ds: Dataset, frame_index: int | None = None) -> tuple[float, float]:
+    """The range of values ``apply_voi_lut(apply_modality_lut(stored))`` can produce for `ds`."""
+    voi_item = first_item(ds, T.VOILUTSequence)
+    if voi_item is not None:
+        desc = read_descriptor(voi_item, T.LUTDescriptor, allowed_bits=VOI_BITS, signed_first=True)
+        return 0.0, float((1 << desc.bits) - 1)
+    if _window_item(ds, frame_index) is not None:
+        return _window_range(ds, frame_index)
+    mlut = first_item(ds, T.ModalityLUTSequence)
+    if mlut is not None:
+        desc = read_descriptor(mlut, T.LUTDescriptor, allowed_bits=MODALITY_BITS, signed_first=True)
+        return 0.0, float((1 << desc.bits) - 1)
+    return _window_range(ds, frame_index)
+
+
+def apply_presentation_lut(
+    arr: np.ndarray, ds: Dataset, *, input_range: tuple[float, float] | None = None
+) -> np.ndarray:
+    """Apply the Presentation LUT of `ds` to `arr` and return P-Values (PS3.3 C.11.4, C.11.6).
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        The output of the modality and VOI transforms.
+    ds : pydicom.dataset.Dataset
+        With a (2050,0010) *Presentation LUT Sequence* or a (2050,0020)
+        *Presentation LUT Shape*.
+    input_range : (float, float), optional
+        The range `arr`'s values come from. By default the range the modality
+        and VOI transforms of `ds` produce (the VOI LUT's entries, the
+        window's output, the modality output, or the stored values).
+
+    Returns
+    -------
+    numpy.ndarray
+        For a Presentation LUT: its P-Values (``uint8`` or ``uint16``), the
+        input range scaled onto its entries and rounded half up. For INVERSE:
+        the values reflected within the input range. Otherwise `arr`.
+    """
+    item = first_item(ds, T.PresentationLUTSequence)
+    shape = strings(ds, T.PresentationLUTShape)
+    if item is None and not shape:
+        return arr
+    arr = np.asarray(arr)
+    if item is None:
+        value = shape[0].upper()
+        if value == "IDENTITY":
+            return arr
+        if value != "INVERSE":
+            raise NotImplementedError(f"A (2050,0020) 'Presentation LUT Shape' value of {shape[0]!r} is not supported")
+    lo, hi = input_range if input_range is not None else presentation_input_range(ds)
+    lo, hi = float(lo), float(hi)
+    if not hi > lo:
+        raise ValueError(f"The presentation LUT's input range must be increasing, not {(lo, hi)}")
+    if item is not None:
+        _, data, bits = _lut_item(item, allowed_bits=PRESENTATION_BITS, signed_first=False, little=is_little_endian(ds))
+        plan = E.Plan((E.Quantize(lo, hi, len(data)), E.Lookup(0, data)), np.dtype(np.uint8 if bits <= 8 else np.uint16))
+        return E.apply_plan(plan, arr)
+    dtype = np.dtype(np.float64)
+    if arr.dtype.kind in "iu" and lo == int(lo) and hi == int(hi):
+        info = np.iinfo(arr.dtype)
+        if info.min <= lo and hi <= info.max:
+            dtype = arr.dtype
+    return E.apply_plan(E.Plan((E.Reflect(lo, hi),), dtype), arr, domain=(int(lo), int(hi)) if dtype.kind in "iu" else None)
+
+
+_WELL_KNOWN = {
+    "1.2.840.10008.1.5.1": "hotiron.dcm",
+    "1.2.840.10008.1.5.2": "pet.dcm",
+    "1.2.840.10008.1.5.3": "hotmetalblue.dcm",
+    "1.2.840.10008.1.5.4": "pet20step.dcm",
+    "1.2.840.10008.1.5.5": "spring.dcm",
+    "1.2.840.10008.1.5.6": "summer.dcm",
+    "1.2.840.10008.1.5.7": "fall.dcm",
+    "1.2.840.10008.1.5.8": "winter.dcm",
+}
+_PALETTE_NAMES = {
+    "HOT_IRON": "1.2.840.10008.1.5.1",
+    "PET": "1.2.840.10008.1.5.2",
+    "HOT_METAL_BLUE": "1.2.840.10008.1.5.3",
+    "PET_20_STEP": "1.2.840.10008.1.5.4",
+    "SPRING": "1.2.840.10008.1.5.5",
+    "SUMMER": "1.2.840.10008.1.5.6",
+    "FALL": "1.2.840.10008.1.5.7",
+    "WINTER": "1.2.840.10008.1.5.8",
+}
+
+
+def _well_known_palette(palette: str) -> Dataset:
+    """A well-known Color Palette (PS3.6 Annex B), from pydicom's bundled palette files."""
+    import pydicom
+    from pydicom.data import get_palette_files
+
+    uid = _PALETTE_NAMES.get(str(palette).upper(), str(palette))
+    if uid not in _WELL_KNOWN:
+        raise ValueError(f"Unknown palette {palette!r}: use one of {', '.join(_PALETTE_NAMES)} or their UIDs")
+    files = get_palette_files(_WELL_KNOWN[uid])
+    if not files:
+        raise ValueError(f"The well-known palette file {_WELL_KNOWN[uid]} is not installed with pydicom")
+    return pydicom.dcmread(files[0])
+
+
+def apply_color_lut(arr: np.ndarray, ds: Dataset | None = None, palette: str | None = None) -> np.ndarray:
+    """Map palette indices to RGB (or RGBA) with the Palette Color LUT of `ds` or a well-known palette.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        Integer pixel values.
+    ds : pydicom.dataset.Dataset, optional
+        With a Palette Color Lookup Table (plain or segmented, PS3.3 C.7.9).
+    palette : str, optional
+        Instead of `ds`: HOT_IRON, PET, HOT_METAL_BLUE, PET_20_STEP, SPRING,
+        SUMMER, FALL or WINTER, or its SOP Instance UID.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shaped ``arr.shape + (3,)``, or ``(4,)`` with an alpha table;
+        ``uint8`` or ``uint16`` by the LUT's bits per entry.
+    """
+    if ds is None and not palette:
+        raise ValueError("Either 'ds' or 'palette' is required")
+    if palette:
+        ds = _well_known_palette(palette)
+    assert ds is not None
+    if (strings(ds, T.PixelPresentation) or [""])[0].upper() in ("MIXED", "COLOR"):
+        raise ValueError(
+            "Use of this function with the Supplemental Palette Color Lookup Table Module is not currently supported"
+        )
+    if T.RedPaletteColorLookupTableDescriptor not in ds._dict:
+        raise ValueError("No suitable Palette Color Lookup Table Module found")
+    signed = (integers(ds, T.PixelRepresentation) or [0])[0] == 1
+    little = is_little_endian(ds)
+    first, rgb = palette_table(ds, signed=signed, little=little)
+    table = rgb
+    alpha = _alpha(ds, len(rgb), rgb.dtype, little)
+    arr = np.asarray(arr)
+    if arr.dtype.kind not in "iub":
+        raise ValueError(f"Palette indices must be integers, not {arr.dtype}")
+    out = E.apply_plan(E.Plan((E.Palette(first, table),), table.dtype), arr)
+    if alpha is None:
+        return out
+    a = E.apply_plan(E.Plan((E.Lookup(first, alpha),), table.dtype), arr)
+    return np.concatenate([out, a[..., None]], axis=-1)
+
+
+def _alpha(ds: Dataset, entries: int, dtype: np.dtype, little: bool) -> np.ndarray | None:
+    desc_tag = T.AlphaPaletteColorLookupTableDescriptor
+    if T.AlphaPaletteColorLookupTableData in ds._dict:
+        if desc_tag in ds._dict:
+            desc = read_descriptor(ds, desc_tag, allowed_bits=(8, 16))
+        else:
+            desc = read_descriptor(ds, T.RedPaletteColorLookupTableDescriptor, allowed_bits=(8, 16))
+            desc_tag = T.RedPaletteColorLookupTableDescriptor
+        data = read_lut_data(ds, T.AlphaPaletteColorLookupTableData, desc, desc_tag, little=little)
+    elif T.SegmentedAlphaPaletteColorLookupTableData in ds._dict:
+        desc = read_descriptor(ds, T.RedPaletteColorLookupTableDescriptor, allowed_bits=(8, 16))
+        data = expand_segmented(
+            ds[T.SegmentedAlphaPaletteColorLookupTableData].value, desc.bits, little=little,
+            tag=T.SegmentedAlphaPaletteColorLookupTableData,
+        )
+    else:
+        return None
+    if len(data) != entries:
+        raise InvalidTransformError(
+            f"The alpha palette table has {len(data)} entries, the color tables have {entries}"
+        )
+    return data.astype(dtype)
