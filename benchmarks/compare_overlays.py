@@ -48,11 +48,10 @@ def cases(quick: bool = False) -> list[Case]:
     touched_img = img.copy()
 
     def burn_numpy():
-        # the same drawing with NumPy: unpack the overlay and np.copyto(..., where=)
-        plane = multi_like.overlay_array(0x6000).astype(bool)
+        # the same drawing with pydicom and NumPy: unpack the overlay, then np.copyto(..., where=)
+        plane = ds_img.overlay_array(0x6000).astype(bool)
         np.copyto(touched_img, np.uint16(4095), where=plane)
 
-    multi_like = ds_img
     return [
         Case(
             f"overlay {frames}x512x512 -> new array",

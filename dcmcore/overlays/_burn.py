@@ -172,10 +172,7 @@ def burn_in(
     image_frames = list(range(nframes)) if stacked else [0 if index is None else index]
     for group in chosen:
         layout = resolve(ds, group)
-        try:
-            origin = _origin(ds, group)
-        except ValueError:
-            raise
+        origin = _origin(ds, group)
         if origin is None:
             raise MissingElementError(f"Overlay group 0x{group:04X} lacks {tag_name(group, ORIGIN)}: cannot place it")
         window = _windows(origin, (layout.rows, layout.columns), img_shape)
