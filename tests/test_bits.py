@@ -233,3 +233,27 @@ def test_guide_edit_pack_write_reread():
     np.testing.assert_array_equal(again.overlay_array(0x6000), arr)  # the oracle reads our packing
     np.testing.assert_array_equal(dcmcore.overlay_array(again, 0x6000), arr)
     assert again.overlay_array(0x6000)[10].all() and again.overlay_array(0x6000)[:, 3].all()
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32, np.uint64])
+def test_extract_bit_kernel(dtype):
+    bits = 8 * np.dtype(dtype).itemsize
+    vals = np.random.default_rng(bits).integers(0, np.iinfo(dtype).max, 1001, dtype=dtype, endpoint=True)
+    for bit in (0, bits // 2, bits - 1):
+        out = np.empty(vals.size, np.uint8)
+        bitpack.extract_bit(vals, bit, out)
+        np.testing.assert_array_equal(out, (vals >> dtype(bit)) & dtype(1))
+
+
+def test_threads():
+    """The kernels release the GIL and share no state: concurrent calls give the serial results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    arrays = [np.random.default_rng(i).integers(0, 2, 200_003, dtype=np.uint8) for i in range(8)]
+    expected = [np.packbits(a, bitorder="little").tobytes() + b"\0" * (len(np.packbits(a)) % 2) for a in arrays]
+    with ThreadPoolExecutor(4) as pool:
+        packed = list(pool.map(pack_bits, arrays))
+        unpacked = list(pool.map(lambda p: unpack_bits(p, 200_003), packed))
+    assert packed == expected
+    for a, u in zip(arrays, unpacked):
+        np.testing.assert_array_equal(a, u)
