@@ -77,6 +77,13 @@ def run_case(case: Case, repeat: int | None = None) -> tuple[float, float]:
     return statistics.median(td), statistics.median(tr)
 
 
+def fmt(seconds: float) -> str:
+    """A time with a unit that keeps three significant digits."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:8.2f} us"
+    return f"{seconds * 1e3:8.2f} ms"
+
+
 def _topics() -> list[str]:
     return sorted(p.stem[len("compare_") :] for p in HERE.glob("compare_*.py"))
 
@@ -102,18 +109,18 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((topic, case.name, td, case.reference_label, tr, speedup, case.target_text, verdict))
             if not args.markdown:
                 print(
-                    f"{topic:9s} {case.name:55s} dcmcore {td * 1e3:9.2f} ms | {case.reference_label:28s} "
-                    f"{tr * 1e3:9.2f} ms | speedup {speedup:6.2f}x  {case.target_text} {verdict}",
+                    f"{topic:9s} {case.name:55s} dcmcore {fmt(td)} | {case.reference_label:28s} "
+                    f"{fmt(tr)} | speedup {speedup:6.2f}x  {case.target_text} {verdict}",
                     flush=True,
                 )
         if hasattr(module, "report"):
             for line in module.report(quick=args.quick):
                 print(line, flush=True)
     if args.markdown:
-        print("| topic | case | dcmcore (ms) | reference | reference (ms) | speedup | target | |")
+        print("| topic | case | dcmcore | reference | reference time | speedup | target | |")
         print("|---|---|---:|---|---:|---:|---|---|")
         for topic, name, td, label, tr, sp, tt, v in rows:
-            print(f"| {topic} | {name} | {td * 1e3:.2f} | {label} | {tr * 1e3:.2f} | {sp:.2f}x | {tt} | {v} |")
+            print(f"| {topic} | {name} | {fmt(td).strip()} | {label} | {fmt(tr).strip()} | {sp:.2f}x | {tt} | {v} |")
     return 0
 
 
