@@ -88,9 +88,9 @@ def _icc_transform(profile: bytes):
         source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
     except (OSError, TypeError, ValueError) as exc:
         raise ValueError(f"Could not read the ICC profile ((0028,2000) 'ICC Profile'): {exc}") from exc
-    intent = ImageCms.Intent.RELATIVE_COLORIMETRIC
-    if not ImageCms.isIntentSupported(source, intent, ImageCms.Direction.INPUT):
-        raise ValueError("The ICC profile does not support the relative colorimetric rendering intent as an input profile")
+    # Perceptual: the intent PS3.3 C.11.15.1.1 recommends profiles be made for
+    # (and the one highdicom's transform ends up using)
+    intent = ImageCms.Intent.PERCEPTUAL
     return ImageCms.buildTransform(
         inputProfile=source,
         outputProfile=ImageCms.createProfile("sRGB"),
@@ -104,7 +104,7 @@ class ColorManager:
     """Color management of an image's pixels with its ICC profile.
 
     The profile is an input device profile (PS3.3 C.11.15.1.1); pixels are
-    transformed to sRGB with the relative colorimetric intent, by Pillow's
+    transformed to sRGB with the perceptual rendering intent, by Pillow's
     ImageCms (littleCMS). Transforms are built once per profile and cached.
 
     Parameters

@@ -90,7 +90,8 @@ class Window:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         c, w, lo, hi = self.center, self.width, self.ymin, self.ymax
         if self.mode == WIN_SIGMOID:
-            y = (hi - lo) / (1.0 + np.exp((-4.0 / w) * (x - c))) + lo
+            with np.errstate(over="ignore"):
+                y = (hi - lo) / (1.0 + np.exp((-4.0 / w) * (x - c))) + lo
         else:
             if self.mode == WIN_LINEAR:
                 scale = (hi - lo) / (w - 1.0) if w != 1.0 else np.finfo(np.float64).max

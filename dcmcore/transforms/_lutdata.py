@@ -192,7 +192,7 @@ def expand_segmented(value: Any, bits: int, *, little: bool, tag: int) -> np.nda
                 if total[0] + length > 65536:
                     raise fail("it expands to more than 65536 entries")
                 steps = np.arange(1, length + 1, dtype=np.int64)
-                add(y0 + _round_half_even((y1 - y0) * steps, length))
+                add(_round_half_even(y0 * length + (y1 - y0) * steps, length))
                 last[:] = [y1]
             return pos + 3
         if op == 2:

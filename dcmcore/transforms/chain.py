@@ -160,6 +160,9 @@ class Options:
             use_rwvm = False
         if use_voi and not use_modality and not require_rwvm:
             raise ValueError("If 'apply_voi_transform' is True or None, 'apply_modality_transform' cannot be False")
+        if use_icc and not use_palette:
+            # as highdicom: the ICC profile applies to the palette's output
+            raise ValueError("If 'apply_icc_profile' is True or None, 'apply_palette_color_lut' cannot be False")
         try:
             lo, hi = (float(v) for v in voi_output_range)
         except (TypeError, ValueError):
@@ -326,8 +329,6 @@ def resolve(ds: Dataset, info: ImageInfo, opts: Options, frame_index: int | None
         raise ValueError(f"Palette color transform is required but the image is {info.photometric}, not PALETTE COLOR")
     if opts.require_icc and info.color_type == MONOCHROME:
         raise ValueError(f"ICC profile is required but the image is {info.photometric}, not a color image")
-    if info.color_type == PALETTE and opts.use_icc and not opts.use_palette:
-        raise ValueError("If 'apply_icc_profile' is True or None, 'apply_palette_color_lut' cannot be False")
 
     icc = _icc_profile(ds, frame_index) if opts.use_icc and info.color_type != MONOCHROME else None
     if opts.require_icc and icc is None:
