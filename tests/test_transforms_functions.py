@@ -297,7 +297,7 @@ def test_segmented_indirect():
     "segments, match",
     [
         ([1, 3, 10], "a linear segment cannot come first"),
-        ([0, 5, 1, 2], "needs 5 entries"),
+        ([0, 5, 1, 2], "the segment at word 0 is truncated"),
         ([0, 1, 5, 7, 1, 0], r"unknown segment type \(opcode\) 7"),
         ([0, 1, 5, 2, 1, 0], "is truncated"),
         ([0, 1, 5, 2, 1, 40, 0], "points beyond the data"),

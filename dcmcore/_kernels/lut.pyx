@@ -32,7 +32,7 @@ The kernels trust their arguments: ``dcmcore.transforms._engine`` checks
 codes, sizes and lengths first, once.
 """
 from libc.float cimport DBL_MAX
-from libc.stdint cimport int64_t, uint8_t
+from libc.stdint cimport int64_t, uint8_t, uint16_t, uint64_t
 
 # Input and output type codes, shared with dcmcore.transforms._engine
 cdef enum:
@@ -369,3 +369,136 @@ def linear_window(
         p.neg4_over_w = -4.0 / width
     with nogil:
         dcm_linear_window(&src[0], in_code, &dst[0], out_code, n, &p)
+
+
+# ---- segmented palette expansion (PS3.3 C.7.9.2) ------------------------------------
+
+# Status codes of expand_segments (negative), mapped to messages by dcmcore.transforms._lutdata
+cdef enum:
+    SEG_TRUNCATED = -1
+    SEG_LINEAR_FIRST = -2
+    SEG_UNKNOWN_OPCODE = -3
+    SEG_NESTED_INDIRECT = -4
+    SEG_INDIRECT_BEYOND = -5
+    SEG_INDIRECT_UNALIGNED = -6
+    SEG_TOO_LONG = -7
+    SEG_INDIRECT_FIRST = -8
+    SEG_VALUE_RANGE = -9
+
+
+cdef struct SegState:
+    const uint16_t* w
+    Py_ssize_t nwords
+    uint16_t* out
+    Py_ssize_t nout
+    Py_ssize_t cap
+    bint bytewise
+    bint little
+    Py_ssize_t fail_pos
+
+
+cdef Py_ssize_t _segment(SegState* st, Py_ssize_t pos, bint allow_indirect) noexcept nogil:
+    """Expand the segment at word `pos`; return the next position, or a status code."""
+    cdef const uint16_t* w = st.w
+    cdef Py_ssize_t n = st.nwords
+    cdef int64_t op, length, i, y0, y1, num, q, r
+    cdef Py_ssize_t end, target, k
+    cdef uint64_t offset, lsw, msw
+    st.fail_pos = pos
+    if pos + 1 >= n:
+        return SEG_TRUNCATED
+    op = w[pos]
+    length = w[pos + 1]
+    if op == 0:
+        end = pos + 2 + length
+        if end > n:
+            return SEG_TRUNCATED
+        if st.nout + length > st.cap:
+            return SEG_TOO_LONG
+        for i in range(length):
+            st.out[st.nout + i] = w[pos + 2 + i]
+        st.nout += length
+        return end
+    if op == 1:
+        if pos + 2 >= n:
+            return SEG_TRUNCATED
+        if st.nout == 0:
+            return SEG_LINEAR_FIRST
+        if st.nout + length > st.cap:
+            return SEG_TOO_LONG
+        y0 = st.out[st.nout - 1]
+        y1 = w[pos + 2]
+        for i in range(1, length + 1):
+            # round half to even of (y0 (length - i) + y1 i) / length, exactly
+            num = y0 * (length - i) + y1 * i
+            q = num // length
+            r = num - q * length
+            if 2 * r > length or (2 * r == length and (q & 1)):
+                q += 1
+            st.out[st.nout + i - 1] = <uint16_t>q
+        st.nout += length
+        return pos + 3
+    if op == 2:
+        if not allow_indirect:
+            return SEG_NESTED_INDIRECT
+        if st.nout == 0:
+            return SEG_INDIRECT_FIRST
+        if st.bytewise:
+            if pos + 5 >= n:
+                return SEG_TRUNCATED
+            # two 16-bit words, least significant first, each in the data set's byte order
+            if st.little:
+                lsw = w[pos + 2] | (<uint64_t>w[pos + 3] << 8)
+                msw = w[pos + 4] | (<uint64_t>w[pos + 5] << 8)
+            else:
+                lsw = (<uint64_t>w[pos + 2] << 8) | w[pos + 3]
+                msw = (<uint64_t>w[pos + 4] << 8) | w[pos + 5]
+            offset = lsw | (msw << 16)
+            end = pos + 6
+            target = <Py_ssize_t>offset
+        else:
+            if pos + 3 >= n:
+                return SEG_TRUNCATED
+            offset = w[pos + 2] | (<uint64_t>w[pos + 3] << 16)
+            end = pos + 4
+            if offset & 1:
+                return SEG_INDIRECT_UNALIGNED
+            target = <Py_ssize_t>(offset >> 1)
+        for k in range(length):
+            if target >= n:
+                st.fail_pos = pos
+                return SEG_INDIRECT_BEYOND
+            target = _segment(st, target, False)
+            if target < 0:
+                return target
+        return end
+    return SEG_UNKNOWN_OPCODE
+
+
+def expand_segments(const uint16_t[::1] words, uint16_t[::1] out, bint bytewise, bint little):
+    """Kernel: expand segmented palette data into ``out``; returns ``(status, value)``.
+
+    ``words`` holds one segment word per item (8-bit data one byte per item
+    when `bytewise`); a single trailing word is padding. On success ``status``
+    is 0 and ``value`` the number of entries written (at most ``len(out)``);
+    otherwise ``status`` is a negative code and ``value`` the word position
+    of the failing segment.
+    """
+    cdef SegState st
+    cdef Py_ssize_t pos = 0
+    st.w = &words[0] if words.shape[0] else NULL
+    st.nwords = words.shape[0]
+    st.out = &out[0]
+    st.nout = 0
+    st.cap = out.shape[0]
+    st.bytewise = bytewise
+    st.little = little
+    st.fail_pos = 0
+    with nogil:
+        while pos + 1 < st.nwords:
+            pos = _segment(&st, pos, True)
+            if pos < 0:
+                break
+    if pos < 0:
+        return pos, st.fail_pos
+    return 0, st.nout

@@ -15,7 +15,7 @@ real world value maps and ICC color, composed into one pass.
   :func:`apply_color_lut`.
 """
 
-from dcmcore.transforms.chain import TransformChain
+from dcmcore.transforms.chain import TransformChain, clear_caches
 from dcmcore.transforms.enums import (
     PresentationLUTShapeValues,
     RescaleTypeValues,
@@ -50,6 +50,7 @@ from dcmcore.transforms.transformations import (
 
 __all__ = [
     "TransformChain",
+    "clear_caches",
     "LUT",
     "ModalityLUT",
     "VOILUT",

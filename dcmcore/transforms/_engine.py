@@ -58,6 +58,7 @@ _CODES = {
     np.dtype(np.float32): 6,
     np.dtype(np.float64): 7,
 }
+CODES = _CODES
 _FLOAT_IN = (np.dtype(np.float32), np.dtype(np.float64))
 OUTPUT_DTYPES = tuple(_CODES)
 

@@ -8,6 +8,7 @@ the elements involved; nothing is read beyond the data's real length.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,112 +124,61 @@ def read_lut_data(ds: Dataset, tag: int, desc: Descriptor, desc_tag: int, *, lit
     return data.astype(dtype, copy=False)
 
 
-def _segment_words(raw: bytes, bits: int, little: bool) -> np.ndarray:
+_SEG_MESSAGES = {
+    -1: "the segment at word {pos} is truncated",
+    -2: "a linear segment cannot come first, it continues the previous segment's last value (word {pos})",
+    -3: "unknown segment type (opcode) {op} at word {pos}",
+    -4: "the indirect segment at word {pos} is the target of another indirect segment",
+    -5: "the indirect segment at word {pos} points beyond the data",
+    -6: "the indirect segment at word {pos} points to an odd byte offset, not a word boundary",
+    -7: "it expands to more than 65536 entries",
+    -8: "an indirect segment cannot come first (word {pos})",
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _expand(raw: bytes, bits: int, little: bool) -> np.ndarray:
+    from dcmcore._kernels.lut import expand_segments
+
     if bits <= 8:
-        return np.frombuffer(raw, dtype=np.uint8).astype(np.int64)
-    if len(raw) % 2:
-        raw = raw[:-1]
-    return _words(raw, little).astype(np.int64)
+        words = np.frombuffer(raw, dtype=np.uint8).astype(np.uint16)
+    else:
+        raw = raw[: len(raw) // 2 * 2]
+        words = np.frombuffer(raw, dtype="<u2" if little else ">u2").astype(np.uint16)
+    out = np.empty(65536, np.uint16)
+    status, value = expand_segments(words, out, bits <= 8, little)
+    if status < 0:
+        op = int(words[value]) if value < len(words) else None
+        raise _SegmentError(_SEG_MESSAGES.get(status, "error {status}").format(pos=value, op=op, status=status))
+    if value == 0:
+        raise _SegmentError("it expands to no entries")
+    data = out[:value].astype(np.uint8 if bits <= 8 else np.uint16)
+    data.setflags(write=False)
+    return data
 
 
-def _round_half_even(num: np.ndarray, den: int) -> np.ndarray:
-    """Exact round-half-to-even of the rationals ``num / den`` (den > 0)."""
-    q, r = np.divmod(num, den)
-    twice = 2 * r
-    return q + ((twice > den) | ((twice == den) & (q % 2 == 1)))
+class _SegmentError(Exception):
+    pass
 
 
 def expand_segmented(value: Any, bits: int, *, little: bool, tag: int) -> np.ndarray:
     """Expand Segmented Palette Color Lookup Table Data (PS3.3 C.7.9.2).
 
     Discrete segments (opcode 0) copy their entries; linear segments (1)
-    connect the previous entry to their end value over their length, the
-    values rounded half to even; indirect segments (2) repeat ``count``
+    connect the previous entry to their end value over their length, each
+    value rounded half to even; indirect segments (2) repeat ``count``
     segments starting at a byte offset (least significant 16 bits first) from
     the start of the data, which may not themselves be indirect. A single
-    trailing padding word is ignored.
+    trailing padding word is ignored. Expanded tables are cached by content.
     """
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        words = _segment_words(bytes(value), bits, little)
-    elif value is None:
+    if value is None:
         raise InvalidTransformError(f"{tag_name(tag)} is missing or empty")
-    else:
-        words = np.asarray([int(v) for v in value], dtype=np.int64)
-    nwords = len(words)
-    wordsize = 1 if bits <= 8 else 2
-    pieces: list[np.ndarray] = []
-    last: list[int] = []  # the last expanded value, if any
-    total = [0]  # entries so far: a palette has at most 65536
-
-    def add(piece: np.ndarray) -> None:
-        total[0] += len(piece)
-        if total[0] > 65536:
-            raise fail("it expands to more than 65536 entries")
-        pieces.append(piece)
-
-    def fail(msg: str) -> InvalidTransformError:
-        return InvalidTransformError(f"{tag_name(tag)} is malformed: {msg}")
-
-    def segment(pos: int, allow_indirect: bool) -> int:
-        if pos + 1 >= nwords:
-            raise fail(f"the segment at word {pos} is truncated")
-        op, length = int(words[pos]), int(words[pos + 1])
-        if op == 0:
-            end = pos + 2 + length
-            if end > nwords:
-                raise fail(f"the discrete segment at word {pos} needs {length} entries, {nwords - pos - 2} remain")
-            if length:
-                piece = words[pos + 2 : end]
-                add(piece)
-                last[:] = [int(piece[-1])]
-            return end
-        if op == 1:
-            if pos + 2 >= nwords:
-                raise fail(f"the linear segment at word {pos} is truncated")
-            if not last:
-                raise fail("a linear segment cannot come first, it continues the previous segment's last value")
-            y0, y1 = last[0], int(words[pos + 2])
-            if length:
-                if total[0] + length > 65536:
-                    raise fail("it expands to more than 65536 entries")
-                steps = np.arange(1, length + 1, dtype=np.int64)
-                add(_round_half_even(y0 * length + (y1 - y0) * steps, length))
-                last[:] = [y1]
-            return pos + 3
-        if op == 2:
-            if not allow_indirect:
-                raise fail(f"the indirect segment at word {pos} is the target of another indirect segment")
-            if wordsize == 2:
-                if pos + 3 >= nwords:
-                    raise fail(f"the indirect segment at word {pos} is truncated")
-                offset = int(words[pos + 2]) | (int(words[pos + 3]) << 16)
-                end = pos + 4
-            else:
-                if pos + 5 >= nwords:
-                    raise fail(f"the indirect segment at word {pos} is truncated")
-                b = [int(x) for x in words[pos + 2 : pos + 6]]
-                # two 16-bit words, least significant first, each in the data set's byte order
-                lsw, msw = ((b[0] | b[1] << 8), (b[2] | b[3] << 8)) if little else ((b[0] << 8 | b[1]), (b[2] << 8 | b[3]))
-                offset = lsw | (msw << 16)
-                end = pos + 6
-            if not last:
-                raise fail("an indirect segment cannot come first")
-            if offset % wordsize:
-                raise fail(f"the indirect segment at word {pos} points to byte offset {offset}, not a word boundary")
-            target = offset // wordsize
-            for _ in range(length):
-                if target >= nwords:
-                    raise fail(f"the indirect segment at word {pos} points beyond the data (byte offset {offset})")
-                target = segment(target, allow_indirect=False)
-            return end
-        raise fail(f"unknown segment type (opcode) {op} at word {pos}")
-
-    pos = 0
-    while pos + 1 < nwords:  # a single trailing word is padding
-        pos = segment(pos, allow_indirect=True)
-    if not pieces:
-        raise fail("it expands to no entries")
-    data = np.concatenate(pieces)
-    if data.min() < 0 or data.max() >= (1 << (8 * wordsize)):
-        raise fail("it expands to values outside the entry range")
-    return data.astype(np.uint8 if wordsize == 1 else np.uint16)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raw = bytes(value)
+    else:  # a list of words (e.g. read with VR US)
+        dtype = np.uint8 if bits <= 8 else ("<u2" if little else ">u2")
+        raw = np.asarray([int(v) for v in value]).astype(dtype).tobytes()
+    try:
+        return _expand(raw, bits, bool(little))
+    except _SegmentError as exc:
+        raise InvalidTransformError(f"{tag_name(tag)} is malformed: {exc}") from None

@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from pydicom.dataelem import DataElement as _DataElement
+from pydicom.dataelem import RawDataElement as _RawDataElement
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue as _MultiValue
 
+from dcmcore._kernels.lut import gather as _gather
 from dcmcore.transforms import _engine as E
 from dcmcore.transforms._dsutil import (
     T,
@@ -32,7 +36,7 @@ from dcmcore.transforms._lutdata import expand_segmented, read_descriptor, read_
 from dcmcore.transforms.errors import InvalidTransformError, SelectorError, TransformNotFoundError
 from dcmcore.transforms.realworld import RealWorldValueMapping, select_real_world_value_map
 
-__all__ = ["TransformChain"]
+__all__ = ["TransformChain", "clear_caches"]
 
 MONOCHROME, PALETTE, COLOR = "MONOCHROME", "PALETTE", "COLOR"
 _FLOAT_PIXEL_TAGS = (0x7FE00008, 0x7FE00009)
@@ -233,6 +237,43 @@ def palette_table(ds: Dataset, *, signed: bool, little: bool) -> tuple[int, np.n
     return desc.first_mapped, np.stack([c.astype(dtype) for c in channels], axis=-1)
 
 
+_PALETTES: dict = {}
+_PALETTE_TAGS = (
+    T.RedPaletteColorLookupTableDescriptor,
+    T.GreenPaletteColorLookupTableDescriptor,
+    T.BluePaletteColorLookupTableDescriptor,
+    T.RedPaletteColorLookupTableData,
+    T.GreenPaletteColorLookupTableData,
+    T.BluePaletteColorLookupTableData,
+    T.SegmentedRedPaletteColorLookupTableData,
+    T.SegmentedGreenPaletteColorLookupTableData,
+    T.SegmentedBluePaletteColorLookupTableData,
+)
+
+
+def palette_stage(ds: Dataset, *, signed: bool, little: bool) -> E.Palette:
+    """The Palette Color LUT of `ds` as a transform stage, cached by the tables' content."""
+    values = []
+    for tag in _PALETTE_TAGS:
+        v = get(ds, tag)
+        if isinstance(v, (list, _MultiValue)):
+            v = tuple(v)
+        values.append(v)
+    key = (tuple(values), signed, little)
+    try:
+        stage = _PALETTES.get(key)
+    except TypeError:
+        key, stage = None, None
+    if stage is None:
+        first, data = palette_table(ds, signed=signed, little=little)
+        stage = E.Palette(first, data)
+        if key is not None:
+            if len(_PALETTES) >= 32:
+                _PALETTES.pop(next(iter(_PALETTES)))
+            _PALETTES[key] = stage
+    return stage
+
+
 def scaled_lut(data: np.ndarray, lo: float, hi: float, invert: bool) -> np.ndarray:
     """LUT entries mapped linearly from their own min .. max onto ``lo .. hi``.
 
@@ -340,7 +381,10 @@ def resolve(ds: Dataset, info: ImageInfo, opts: Options, frame_index: int | None
     if info.color_type == PALETTE:
         if not opts.use_palette:
             return _Resolved(E.Plan((), dtype), True, None)
-        first, data = palette_table(ds, signed=info.signed, little=is_little_endian(ds))
+        stage = palette_stage(ds, signed=info.signed, little=is_little_endian(ds))
+        if icc is None:
+            return _Resolved(E.Plan((stage,), dtype), True, None)
+        first, data = stage.first, stage.data
         if icc is not None:
             from dcmcore.color import ColorManager
 
@@ -585,6 +629,80 @@ def _has_per_frame_transforms(ds: Dataset) -> bool:
     )
 
 
+# ---- cache of built chains -----------------------------------------------------------
+
+# Elements whose values decide a chain when the data set holds none of _UNCACHED
+_FINGERPRINT_TAGS = (
+    T.PhotometricInterpretation,
+    T.BitsAllocated,
+    T.BitsStored,
+    T.PixelRepresentation,
+    T.NumberOfFrames,
+    T.RescaleSlope,
+    T.RescaleIntercept,
+    T.WindowCenter,
+    T.WindowWidth,
+    T.WindowCenterWidthExplanation,
+    T.VOILUTFunction,
+    T.PresentationLUTShape,
+)
+# Sequences and tables are not fingerprinted: data sets with them are always parsed
+_UNCACHED = (
+    T.ModalityLUTSequence,
+    T.VOILUTSequence,
+    T.PresentationLUTSequence,
+    T.RealWorldValueMappingSequence,
+    T.SharedFunctionalGroupsSequence,
+    T.PerFrameFunctionalGroupsSequence,
+    T.RedPaletteColorLookupTableDescriptor,
+    T.ICCProfile,
+    T.OpticalPathSequence,
+    *_FLOAT_PIXEL_TAGS,
+)
+_CHAINS: dict = {}
+_CHAINS_MAX = 256
+
+
+_UNCACHED_SET = frozenset(_UNCACHED)
+
+
+def clear_caches() -> None:
+    """Forget built chains, composed tables, palettes and expanded segmented tables."""
+    from dcmcore.transforms._lutdata import _expand
+
+    _CHAINS.clear()
+    _PALETTES.clear()
+    _expand.cache_clear()
+    E.clear_cache()
+
+
+def _fingerprint(ds: Dataset) -> tuple | None:
+    """The values that decide a simple data set's chain, or None if it is not simple.
+
+    Content, not identity: a data set whose elements change gets a new key.
+    """
+    d = ds._dict
+    if not d.keys().isdisjoint(_UNCACHED_SET):
+        return None
+    fp = []
+    add = fp.append
+    for e in [d.get(tag) for tag in _FINGERPRINT_TAGS]:
+        if e is None:
+            add(None)
+            continue
+        cls = e.__class__
+        if cls is _DataElement:
+            v = e.value
+            if v.__class__ is _MultiValue or v.__class__ is list:
+                v = tuple(v)
+            add((e.VR, v))
+        elif cls is _RawDataElement:
+            add((e.VR, e.value, e.is_little_endian))
+        else:
+            return None
+    return tuple(fp)
+
+
 # ---- the chain ----------------------------------------------------------------------
 
 
@@ -603,7 +721,7 @@ class TransformChain:
     arithmetic pass.
     """
 
-    __slots__ = ("_plans", "_frame_plans", "_info", "_icc", "_color_manager", "dtype", "applies_to_all_frames", "color_output")
+    __slots__ = ("_plans", "_frame_plans", "_info", "_icc", "_color_manager", "_fast", "dtype", "applies_to_all_frames", "color_output")
 
     def __init__(self, plans: list[E.Plan], frame_plans: list[int] | None, info: ImageInfo, icc: bytes | None):
         self._plans = plans
@@ -611,6 +729,8 @@ class TransformChain:
         self._info = info
         self._icc = icc
         self._color_manager = None
+        # per input dtype: the whole-domain table and the kernel's arguments, once known
+        self._fast: dict = {}
         self.dtype: np.dtype = plans[0].dtype
         #: True when one transform serves every frame (no per-frame functional groups involved)
         self.applies_to_all_frames: bool = frame_plans is None
@@ -680,6 +800,37 @@ class TransformChain:
         SelectorError
             A selector matches no item (a ValueError, IndexError and KeyError).
         """
+        key = None
+        fp = _fingerprint(ds)
+        if fp is not None and not isinstance(voi_transform_selector, Dataset):
+            key = (
+                fp, frame_index, dtype, apply_real_world_transform, real_world_value_map_selector,
+                apply_modality_transform, apply_voi_transform, voi_transform_selector, tuple(voi_output_range),
+                apply_presentation_lut, apply_palette_color_lut, apply_icc_profile,
+            )
+            try:
+                hit = _CHAINS.get(key)
+            except TypeError:  # an unhashable option or value: no caching
+                key, hit = None, None
+            if hit is not None:
+                return hit
+        chain = cls._build(
+            ds, frame_index, dtype, apply_real_world_transform, real_world_value_map_selector,
+            apply_modality_transform, apply_voi_transform, voi_transform_selector, voi_output_range,
+            apply_presentation_lut, apply_palette_color_lut, apply_icc_profile,
+        )
+        if key is not None:
+            if len(_CHAINS) >= _CHAINS_MAX:
+                _CHAINS.pop(next(iter(_CHAINS)))
+            _CHAINS[key] = chain
+        return chain
+
+    @classmethod
+    def _build(
+        cls, ds, frame_index, dtype, apply_real_world_transform, real_world_value_map_selector,
+        apply_modality_transform, apply_voi_transform, voi_transform_selector, voi_output_range,
+        apply_presentation_lut, apply_palette_color_lut, apply_icc_profile,
+    ) -> "TransformChain":
         opts = Options.make(
             dtype, apply_real_world_transform, real_world_value_map_selector, apply_modality_transform,
             apply_voi_transform, voi_transform_selector, voi_output_range, apply_presentation_lut,
@@ -740,7 +891,13 @@ class TransformChain:
         out : numpy.ndarray, optional
             C-contiguous array of the result's shape and dtype to write into.
         """
-        arr = np.asarray(frame)
+        arr = frame if frame.__class__ is np.ndarray else np.asarray(frame)
+        fast = self._fast.get(arr.dtype)
+        if fast is not None and out is None and arr.flags.c_contiguous and arr.ndim >= 2:
+            table, ntab, itemsize, code, three = fast
+            result = np.empty(arr.shape + (3,) if three else arr.shape, self.dtype)
+            _gather(arr.reshape(-1).view(np.uint8), code, arr.size, 0, table, ntab, itemsize, result.reshape(-1).view(np.uint8), three, True)
+            return result
         info = self._info
         if info.color_type == COLOR:
             if arr.ndim < 3 or arr.shape[-1] != 3:
@@ -757,7 +914,21 @@ class TransformChain:
         if arr.ndim < 2:
             raise ValueError(f"Expected pixels shaped (..., rows, columns), not {arr.shape}")
         if self._frame_plans is None:
-            return E.apply_plan(self._plans[0], arr, domain=info.domain, out=out)
+            plan = self._plans[0]
+            if (
+                plan.valid is None
+                and arr.dtype.kind in "iu"
+                and arr.dtype.itemsize <= 2
+                and arr.dtype.isnative
+                and arr.dtype not in self._fast
+            ):
+                table, invalid = E.table(plan, arr.dtype)
+                if invalid is None:
+                    self._fast[arr.dtype] = (
+                        table.reshape(-1).view(np.uint8), table.shape[0], plan.dtype.itemsize,
+                        E.CODES[arr.dtype], plan.is_palette,
+                    )
+            return E.apply_plan(plan, arr, domain=info.domain, out=out)
         nframes = len(self._frame_plans)
         if arr.ndim != 3 or arr.shape[0] != nframes:
             raise ValueError(

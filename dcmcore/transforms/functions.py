@@ -37,7 +37,7 @@ from dcmcore.transforms.chain import (
     _lut_item,
     _select_voi_lut,
     _select_window,
-    palette_table,
+    palette_stage,
     window_stage,
 )
 from dcmcore.transforms.errors import InvalidTransformError
@@ -359,13 +359,13 @@ def apply_color_lut(arr: np.ndarray, ds: Dataset | None = None, palette: str | N
         raise ValueError("No suitable Palette Color Lookup Table Module found")
     signed = (integers(ds, T.PixelRepresentation) or [0])[0] == 1
     little = is_little_endian(ds)
-    first, rgb = palette_table(ds, signed=signed, little=little)
-    table = rgb
-    alpha = _alpha(ds, len(rgb), rgb.dtype, little)
+    stage = palette_stage(ds, signed=signed, little=little)
+    first, table = stage.first, stage.data
+    alpha = _alpha(ds, len(table), table.dtype, little)
     arr = np.asarray(arr)
     if arr.dtype.kind not in "iub":
         raise ValueError(f"Palette indices must be integers, not {arr.dtype}")
-    out = E.apply_plan(E.Plan((E.Palette(first, table),), table.dtype), arr)
+    out = E.apply_plan(E.Plan((stage,), table.dtype), arr)
     if alpha is None:
         return out
     a = E.apply_plan(E.Plan((E.Lookup(first, alpha),), table.dtype), arr)
