@@ -46,4 +46,46 @@ __all__ += ["overlays", "overlay_array", "pack_bits", "unpack_bits"]
 # -- end overlays --
 
 # -- transforms (issue 5) --
+from dcmcore import color, transforms
+from dcmcore.color import convert_color_space
+from dcmcore.transforms import (
+    LUT,
+    VOILUT,
+    ModalityLUT,
+    ModalityLUTTransformation,
+    PaletteColorLUT,
+    PaletteColorLUTTransformation,
+    PresentationLUT,
+    PresentationLUTTransformation,
+    SegmentedPaletteColorLUT,
+    TransformChain,
+    VOILUTTransformation,
+    apply_color_lut,
+    apply_modality_lut,
+    apply_presentation_lut,
+    apply_voi_lut,
+    apply_windowing,
+)
+
+__all__ += [
+    "transforms",
+    "color",
+    "TransformChain",
+    "LUT",
+    "ModalityLUT",
+    "VOILUT",
+    "PresentationLUT",
+    "PaletteColorLUT",
+    "SegmentedPaletteColorLUT",
+    "ModalityLUTTransformation",
+    "VOILUTTransformation",
+    "PresentationLUTTransformation",
+    "PaletteColorLUTTransformation",
+    "apply_modality_lut",
+    "apply_voi_lut",
+    "apply_windowing",
+    "apply_presentation_lut",
+    "apply_color_lut",
+    "convert_color_space",
+]
 # -- end transforms --

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from importlib import resources
 
 import numpy as np
@@ -10,7 +9,7 @@ import pytest
 from pydicom.pixels import processing as pdp
 
 from dcmcore.color import CIELabColor, ColorManager, convert_color_space
-from tests._transforms_util import real, real_stored
+from tests._transforms_util import real_stored
 
 RNG = np.random.default_rng(5)
 

@@ -27,7 +27,6 @@ from typing import Sequence, Union
 import numpy as np
 
 from dcmcore._kernels import lut as _lut
-from dcmcore.transforms.errors import InvalidTransformError
 
 __all__ = [
     "Linear",
@@ -59,7 +58,6 @@ _CODES = {
     np.dtype(np.float64): 7,
 }
 CODES = _CODES
-_FLOAT_IN = (np.dtype(np.float32), np.dtype(np.float64))
 OUTPUT_DTYPES = tuple(_CODES)
 
 
@@ -244,11 +242,6 @@ class Plan:
             return (slope, intercept, 0, 0.0, 1.0, r.lo, r.hi, True)
         return None
 
-    @property
-    def bounded(self) -> bool:
-        """Whether every output lies in a known range that an integer dtype was checked for."""
-        return self.rounding
-
 
 def _int_range(dtype: np.dtype) -> tuple[float, float]:
     info = np.iinfo(dtype)
@@ -335,12 +328,6 @@ def _store(key: tuple, value: tuple[np.ndarray, np.ndarray | None]) -> None:
         while _cache_bytes > _CACHE_BYTES and _cache:
             _, (t, m) = _cache.popitem(last=False)
             _cache_bytes -= t.nbytes + (m.nbytes if m is not None else 0)
-
-
-def _stage_key(stage: Stage) -> tuple:
-    if isinstance(stage, Lookup):
-        return (type(stage).__name__, stage.key)
-    return (type(stage).__name__, *vars(stage).values())
 
 
 def _domain_values(in_dtype: np.dtype, lo: int, n: int) -> np.ndarray:

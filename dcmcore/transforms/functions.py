@@ -20,19 +20,18 @@ arithmetic pass (float input), never a chain of whole-array temporaries.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 from pydicom.dataset import Dataset
 
 from dcmcore.transforms import _engine as E
-from dcmcore.transforms._dsutil import T, first_item, frame_items, get, has, integers, is_little_endian, numbers, strings, tag_name
+from dcmcore.transforms._dsutil import T, first_item, frame_items, has, integers, is_little_endian, numbers, strings, tag_name
 from dcmcore.transforms._lutdata import expand_segmented, read_descriptor, read_lut_data
-from dcmcore.transforms.chain import (
+from dcmcore.transforms._resolve import (
     MODALITY_BITS,
     PRESENTATION_BITS,
     VOI_BITS,
-    ImageInfo,
     _has_per_frame_transforms,
     _lut_item,
     _select_voi_lut,

@@ -174,7 +174,7 @@ class LUT(Dataset):
         lo, hi = (float(v) for v in output_range)
         if not hi > lo:
             raise ValueError(f"Invalid output range {output_range}: the upper limit must exceed the lower")
-        from dcmcore.transforms.chain import scaled_lut
+        from dcmcore.transforms._resolve import scaled_lut
 
         return scaled_lut(self.lut_data, lo, hi, invert).astype(dt)
 

@@ -12,13 +12,12 @@ import copy as _copy
 from typing import Any, Sequence
 
 import numpy as np
-from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.valuerep import DSfloat
 
 from dcmcore.transforms import _engine as E
 from dcmcore.transforms._dsutil import T, get, is_little_endian, numbers, strings, tag_name
-from dcmcore.transforms.chain import (
+from dcmcore.transforms._resolve import (
     PRESENTATION_BITS,
     _lut_item,
     _select_window,
