@@ -1,0 +1,250 @@
+"""Read the headers of JPEG, JPEG-LS and JPEG 2000 codestreams, bounded.
+
+GDCM takes the image geometry from the caller and trusts it: a frame whose
+codestream disagrees with (0028,0010) *Rows*, (0028,0011) *Columns* or
+(0028,0002) *Samples per Pixel* can make it return a partly filled buffer or
+end the process with an uncaught C++ exception. The decoder therefore reads
+the codestream's own header first, in Python, and compares. The header also
+gives the sample precision, the JPEG 2000 signedness and the JPEG colour
+markers (component IDs, JFIF and Adobe APP segments) that tell what GDCM will
+return.
+
+Every read is checked against the length of the data; anything malformed
+raises :class:`~dcmcore.errors.CorruptPixelDataError` naming the byte offset.
+References: ISO/IEC 10918-1 Annex B (JPEG), ISO/IEC 14495-1 Annex C (JPEG-LS),
+ISO/IEC 15444-1 Annexes A and I (JPEG 2000 codestream and JP2 file format).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dcmcore.errors import CorruptPixelDataError
+
+__all__ = ["CodestreamInfo", "parse_jpeg", "parse_j2k"]
+
+#: Start Of Frame markers of ISO/IEC 10918-1 (not DHT C4, JPG C8, DAC CC) and SOF55 of JPEG-LS.
+_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF, 0xF7})
+#: Markers without a length field: TEM and RST0-RST7.
+_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+_APP = range(0xE0, 0xF0)
+#: The JP2 signature box (ISO/IEC 15444-1 I.5.1).
+_JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
+#: Bytes of an APP segment kept for colour-space checks.
+_APP_PREFIX = 16
+
+
+@dataclass(frozen=True)
+class CodestreamInfo:
+    """What a codestream header says about the image it holds.
+
+    Attributes
+    ----------
+    kind : str
+        ``"JPEG"``, ``"JPEG-LS"`` or ``"JPEG 2000"``.
+    rows, columns, components : int
+        The image geometry (JPEG: the SOF segment; JPEG 2000: the SIZ segment,
+        image area minus offsets).
+    precision : int
+        Bits per sample (of the first component, for JPEG 2000).
+    is_signed : bool
+        JPEG 2000 only: the first component's samples are signed (Ssiz bit 7).
+        Always False for JPEG and JPEG-LS, which have no signed samples.
+    marker : int
+        The SOF marker (``0xC0``-``0xCF``, ``0xF7`` for JPEG-LS); 0 for JPEG 2000.
+    component_ids : tuple of int
+        JPEG and JPEG-LS component identifiers, in frame order.
+    app : tuple of (int, bytes)
+        JPEG and JPEG-LS APPn segments before the frame header: the marker
+        and the first bytes of the segment's data.
+    jp2 : bool
+        The JPEG 2000 codestream was wrapped in a JP2 file.
+    """
+
+    kind: str
+    rows: int
+    columns: int
+    components: int
+    precision: int
+    is_signed: bool = False
+    marker: int = 0
+    component_ids: tuple[int, ...] = ()
+    app: tuple[tuple[int, bytes], ...] = field(default=(), repr=False)
+    jp2: bool = False
+
+    @property
+    def has_jfif(self) -> bool:
+        """An APP0 JFIF segment is present (the samples are YCbCr by definition of JFIF)."""
+        return any(marker == 0xE0 and data.startswith(b"JFIF\x00") for marker, data in self.app)
+
+    @property
+    def adobe_transform(self) -> int | None:
+        """The colour transform flag of an Adobe APP14 segment (0: none, 1: YCbCr, 2: YCCK), if any."""
+        for marker, data in self.app:
+            if marker == 0xEE and data.startswith(b"Adobe") and len(data) >= 12:
+                return data[11]
+        return None
+
+
+def _view(src: Any) -> memoryview:
+    return memoryview(src).cast("B")
+
+
+def _u16(buf: memoryview, pos: int) -> int:
+    return (buf[pos] << 8) | buf[pos + 1]
+
+
+def _u32(buf: memoryview, pos: int) -> int:
+    return (buf[pos] << 24) | (buf[pos + 1] << 16) | (buf[pos + 2] << 8) | buf[pos + 3]
+
+
+def parse_jpeg(src: Any, kind: str = "JPEG") -> CodestreamInfo:
+    """Read the frame header of a JPEG or JPEG-LS codestream.
+
+    Parameters
+    ----------
+    src : bytes-like
+        The codestream, starting with SOI (``FF D8``).
+    kind : str
+        ``"JPEG"`` or ``"JPEG-LS"``, for messages.
+
+    Raises
+    ------
+    CorruptPixelDataError
+        No SOI, a segment that runs past the end of the data, a marker where
+        none can be, or no frame header before the first scan.
+    """
+    buf = _view(src)
+    size = buf.nbytes
+    if size < 4 or buf[0] != 0xFF or buf[1] != 0xD8:
+        start = bytes(buf[:4]).hex(" ")
+        raise CorruptPixelDataError(
+            f"The {kind} frame does not start with an SOI marker (FF D8) but with '{start}': "
+            "it is not a JPEG codestream, or it is corrupt"
+        )
+    pos = 2
+    app: list[tuple[int, bytes]] = []
+    while True:
+        if pos + 2 > size:
+            raise CorruptPixelDataError(
+                f"The {kind} frame ends at byte {size} before its frame header (SOF): it is truncated"
+            )
+        if buf[pos] != 0xFF:
+            raise CorruptPixelDataError(
+                f"The {kind} frame has the byte {buf[pos]:02X} at offset {pos} where a marker must start"
+            )
+        marker = buf[pos + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        pos += 2
+        if marker in _STANDALONE:
+            continue
+        if marker in (0xD8, 0xD9, 0xDA):
+            name = {0xD8: "a second SOI", 0xD9: "EOI", 0xDA: "a scan (SOS)"}[marker]
+            raise CorruptPixelDataError(
+                f"The {kind} frame has {name} at offset {pos - 2} before any frame header (SOF)"
+            )
+        if pos + 2 > size:
+            raise CorruptPixelDataError(f"The {kind} frame ends inside the marker FF {marker:02X} at offset {pos - 2}")
+        length = _u16(buf, pos)
+        if length < 2 or pos + length > size:
+            raise CorruptPixelDataError(
+                f"The {kind} segment FF {marker:02X} at offset {pos - 2} has the length {length}, but "
+                f"{size - pos} bytes remain: the frame is truncated or corrupt"
+            )
+        if marker in _APP:
+            app.append((marker, bytes(buf[pos + 2 : pos + 2 + min(length - 2, _APP_PREFIX)])))
+        elif marker in _SOF:
+            if length < 8:
+                raise CorruptPixelDataError(f"The {kind} frame header at offset {pos - 2} is {length} bytes, 8 at least are needed")
+            ncomp = buf[pos + 7]
+            if length < 8 + 3 * ncomp:
+                raise CorruptPixelDataError(
+                    f"The {kind} frame header at offset {pos - 2} lists {ncomp} components in {length} bytes: "
+                    f"{8 + 3 * ncomp} are needed"
+                )
+            return CodestreamInfo(
+                kind=kind,
+                rows=_u16(buf, pos + 3),
+                columns=_u16(buf, pos + 5),
+                components=ncomp,
+                precision=buf[pos + 2],
+                marker=marker,
+                component_ids=tuple(buf[pos + 8 + 3 * k] for k in range(ncomp)),
+                app=tuple(app),
+            )
+        pos += length
+
+
+def _jp2_codestream(buf: memoryview) -> int:
+    """The offset of the codestream inside a JP2 file (the contents of its 'jp2c' box)."""
+    size = buf.nbytes
+    pos = 0
+    while pos + 8 <= size:
+        length = _u32(buf, pos)
+        box = bytes(buf[pos + 4 : pos + 8])
+        header = 8
+        if length == 1:  # the real length follows as 64 bits
+            if pos + 16 > size:
+                break
+            length = (_u32(buf, pos + 8) << 32) | _u32(buf, pos + 12)
+            header = 16
+        elif length == 0:  # the last box: up to the end of the data
+            length = size - pos
+        if box == b"jp2c":
+            return pos + header
+        if length < header:
+            raise CorruptPixelDataError(
+                f"The JP2 box '{box.decode('latin-1')}' at offset {pos} has the length {length}: the file is corrupt"
+            )
+        pos += length
+    raise CorruptPixelDataError("The JP2 file holds no contiguous codestream box ('jp2c'): it is truncated or corrupt")
+
+
+def parse_j2k(src: Any) -> CodestreamInfo:
+    """Read the image and tile size segment (SIZ) of a JPEG 2000 codestream or JP2 file.
+
+    Raises
+    ------
+    CorruptPixelDataError
+        No SOC followed by SIZ, a SIZ segment that is too short for its
+        components or runs past the data, or an empty image area.
+    """
+    buf = _view(src)
+    size = buf.nbytes
+    jp2 = bytes(buf[:12]) == _JP2_SIGNATURE
+    cs = _jp2_codestream(buf) if jp2 else 0
+    if cs + 4 > size or _u16(buf, cs) != 0xFF4F or _u16(buf, cs + 2) != 0xFF51:
+        start = bytes(buf[cs : cs + 4]).hex(" ")
+        raise CorruptPixelDataError(
+            f"The JPEG 2000 {'codestream in the JP2 file' if jp2 else 'frame'} does not start with the "
+            f"SOC and SIZ markers (FF 4F FF 51) but with '{start}': it is not a JPEG 2000 codestream, "
+            "or it is corrupt"
+        )
+    if cs + 44 > size:
+        raise CorruptPixelDataError("The JPEG 2000 frame ends inside its SIZ segment: it is truncated")
+    lsiz = _u16(buf, cs + 4)
+    ncomp = _u16(buf, cs + 40)
+    if ncomp < 1 or lsiz != 38 + 3 * ncomp or cs + 4 + lsiz > size:
+        raise CorruptPixelDataError(
+            f"The JPEG 2000 SIZ segment has the length {lsiz} for {ncomp} components "
+            f"(38 + 3 x components = {38 + 3 * ncomp} is required) and {size - cs - 4} bytes remain: "
+            "the frame is truncated or corrupt"
+        )
+    xsiz, ysiz, xosiz, yosiz = (_u32(buf, cs + off) for off in (8, 12, 16, 20))
+    if xosiz >= xsiz or yosiz >= ysiz:
+        raise CorruptPixelDataError(
+            f"The JPEG 2000 SIZ segment gives an empty image area ({xsiz} x {ysiz} with offsets {xosiz}, {yosiz})"
+        )
+    ssiz = buf[cs + 42]
+    return CodestreamInfo(
+        kind="JPEG 2000",
+        rows=ysiz - yosiz,
+        columns=xsiz - xosiz,
+        components=ncomp,
+        precision=(ssiz & 0x7F) + 1,
+        is_signed=bool(ssiz & 0x80),
+        jp2=jp2,
+    )
