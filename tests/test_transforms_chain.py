@@ -639,3 +639,27 @@ def test_tables_are_cached_and_read_only():
     again, _ = _engine.table(chain.plan, np.dtype(np.int16))
     assert table is again and invalid is None
     assert not table.flags.writeable and table.shape == (65536,)
+
+
+def test_monochrome1_voi_lut_matches_highdicom():
+    rng = np.random.default_rng(12)
+    stored = rng.integers(0, 1024, (20, 20), dtype=np.uint16)
+    ds = image_dataset(stored, bits_stored=10, photometric="MONOCHROME1")
+    ds.VOILUTSequence = [lut_item(100, (rng.integers(0, 4096, 700)).astype(np.uint16), LUTExplanation="L")]
+    image = hd_image(ds)
+    for options in (dict(apply_voi_transform=True), dict(apply_voi_transform=True, apply_presentation_lut=False), dict(apply_voi_transform=True, voi_transform_selector="L", voi_output_range=(-1, 1))):
+        for dtype in (np.float64, np.float32):
+            assert _compare(ds, image, 0, stored, options, dtype) == 1
+
+
+def test_threads_share_a_chain():
+    from concurrent.futures import ThreadPoolExecutor
+
+    ds = real("RG1_UNCI.dcm")
+    stored = real_stored("RG1_UNCI.dcm")
+    chain = TransformChain.from_dataset(ds, dtype=np.float32, apply_voi_transform=True)
+    expected = chain(stored)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: chain(stored), range(8)))
+    for got in results:
+        np.testing.assert_array_equal(got, expected)
