@@ -335,3 +335,13 @@ def test_palette_alpha_and_errors():
     ds.PixelPresentation = "COLOR"
     with pytest.raises(ValueError, match="Supplemental"):
         apply_color_lut(stored, ds)
+
+
+def test_segmented_work_is_bounded():
+    """Indirect segments repeating each other's targets cannot make the expansion run away."""
+    stored = np.zeros((2, 2), np.uint16)
+    # 65535 empty discrete segments, then indirect segments each repeating all of them
+    segments = [0, 1, 7] + [0, 0] * 65535 + [2, 65535, 6, 0] * 70
+    ds = _palette_ds(stored, (segments, segments, segments, 1), 16, segmented=True)
+    with pytest.raises(ValueError, match="repeat more than"):
+        apply_color_lut(stored, ds)

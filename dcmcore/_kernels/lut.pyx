@@ -384,6 +384,9 @@ cdef enum:
     SEG_TOO_LONG = -7
     SEG_INDIRECT_FIRST = -8
     SEG_VALUE_RANGE = -9
+    SEG_TOO_MANY = -10
+    # segments expanded at most (indirect segments repeat others): bounds the work
+    SEG_MAX_VISITS = 1 << 22
 
 
 cdef struct SegState:
@@ -395,6 +398,7 @@ cdef struct SegState:
     bint bytewise
     bint little
     Py_ssize_t fail_pos
+    Py_ssize_t visits
 
 
 cdef Py_ssize_t _segment(SegState* st, Py_ssize_t pos, bint allow_indirect) noexcept nogil:
@@ -405,6 +409,9 @@ cdef Py_ssize_t _segment(SegState* st, Py_ssize_t pos, bint allow_indirect) noex
     cdef Py_ssize_t end, target, k
     cdef uint64_t offset, lsw, msw
     st.fail_pos = pos
+    st.visits += 1
+    if st.visits > SEG_MAX_VISITS:
+        return SEG_TOO_MANY
     if pos + 1 >= n:
         return SEG_TRUNCATED
     op = w[pos]
@@ -494,6 +501,7 @@ def expand_segments(const uint16_t[::1] words, uint16_t[::1] out, bint bytewise,
     st.bytewise = bytewise
     st.little = little
     st.fail_pos = 0
+    st.visits = 0
     with nogil:
         while pos + 1 < st.nwords:
             pos = _segment(&st, pos, True)

@@ -133,6 +133,7 @@ _SEG_MESSAGES = {
     -6: "the indirect segment at word {pos} points to an odd byte offset, not a word boundary",
     -7: "it expands to more than 65536 entries",
     -8: "an indirect segment cannot come first (word {pos})",
+    -10: "its indirect segments repeat more than 4194304 segments",
 }
 
 

@@ -20,6 +20,7 @@ arithmetic pass (float input), never a chain of whole-array temporaries.
 
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import numpy as np
@@ -313,17 +314,25 @@ _PALETTE_NAMES = {
 
 
 def _well_known_palette(palette: str) -> Dataset:
-    """A well-known Color Palette (PS3.6 Annex B), from pydicom's bundled palette files."""
-    import pydicom
-    from pydicom.data import get_palette_files
+    """A well-known Color Palette (PS3.6 Annex B), from the palette files bundled with pydicom."""
+    from pathlib import Path
+
+    from pydicom.data.data_manager import DATA_ROOT
 
     uid = _PALETTE_NAMES.get(str(palette).upper(), str(palette))
     if uid not in _WELL_KNOWN:
         raise ValueError(f"Unknown palette {palette!r}: use one of {', '.join(_PALETTE_NAMES)} or their UIDs")
-    files = get_palette_files(_WELL_KNOWN[uid])
-    if not files:
-        raise ValueError(f"The well-known palette file {_WELL_KNOWN[uid]} is not installed with pydicom")
-    return pydicom.dcmread(files[0])
+    path = Path(DATA_ROOT) / "palettes" / _WELL_KNOWN[uid]
+    if not path.is_file():
+        raise ValueError(f"The well-known palette file {path} is not installed with pydicom")
+    return _read_palette(str(path))
+
+
+@functools.lru_cache(maxsize=8)
+def _read_palette(path: str) -> Dataset:
+    import pydicom
+
+    return pydicom.dcmread(path)
 
 
 def apply_color_lut(arr: np.ndarray, ds: Dataset | None = None, palette: str | None = None) -> np.ndarray:
