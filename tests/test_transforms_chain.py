@@ -663,3 +663,22 @@ def test_threads_share_a_chain():
         results = list(pool.map(lambda _: chain(stored), range(8)))
     for got in results:
         np.testing.assert_array_equal(got, expected)
+
+
+def test_chain_cache_follows_the_data_set():
+    """Built chains are cached by content: changing an element gives the new transform."""
+    stored = np.arange(0, 4096, 16, dtype=np.uint16).reshape(16, 16)
+    ds = image_dataset(stored, bits_stored=12, RescaleSlope=1, RescaleIntercept=0, WindowCenter=1000, WindowWidth=500)
+    first = TransformChain.from_dataset(ds, apply_voi_transform=True)
+    assert TransformChain.from_dataset(ds, apply_voi_transform=True) is first
+    ds.WindowCenter = 2000
+    second = TransformChain.from_dataset(ds, apply_voi_transform=True)
+    assert_close(second(stored), window_standard(stored, 2000, 500, "LINEAR", 0.0, 1.0), np.float64)
+    ds["WindowWidth"].value = 100  # in place
+    assert_close(TransformChain.from_dataset(ds, apply_voi_transform=True)(stored), window_standard(stored, 2000, 100, "LINEAR", 0.0, 1.0), np.float64)
+    ds.WindowCenter = [2000, 10]
+    ds.WindowWidth = [100, 20]
+    ds.WindowCenter[0] = 3000  # a multi-value changed in place
+    assert_close(TransformChain.from_dataset(ds, apply_voi_transform=True)(stored), window_standard(stored, 3000, 100, "LINEAR", 0.0, 1.0), np.float64)
+    ds.PhotometricInterpretation = "MONOCHROME1"
+    assert_close(TransformChain.from_dataset(ds, apply_voi_transform=True)(stored), 1 - window_standard(stored, 3000, 100, "LINEAR", 0.0, 1.0), np.float64)

@@ -61,6 +61,8 @@ _UNCACHED = (
     T.RealWorldValueMappingSequence,
     T.SharedFunctionalGroupsSequence,
     T.PerFrameFunctionalGroupsSequence,
+    T.PixelValueTransformationSequence,
+    T.FrameVOILUTSequence,
     T.RedPaletteColorLookupTableDescriptor,
     T.ICCProfile,
     T.OpticalPathSequence,
