@@ -82,6 +82,10 @@ def _compare(ds, image, frame_index, frame, options, dtype):
     msg = f"{options} dtype={np.dtype(dtype)}"
     if ref_err is not None and err is None and _more_lenient(ref_err, options):
         return 0
+    if isinstance(ref_err, ValueError) and "requires a floating point" in str(ref_err) and err is None:
+        # highdicom has no integer display output: dcmcore rounds its float64 result half to even
+        ref = np.rint(hd_transform(image, frame_index, frame, dtype=np.float64, **options)).astype(dtype)
+        ref_err = None
     if isinstance(ref_err, TypeError) and "Cannot cast" in str(ref_err) and err is None:
         # highdicom cannot cast float64 LUT values (a real world map) to float32; compare in float64
         ref = hd_transform(image, frame_index, frame, dtype=np.float64, **options).astype(dtype)
@@ -129,7 +133,7 @@ def test_option_matrix_against_highdicom(name):
     frame_index = 0 if nframes > 1 else None
     compared = 0
     for k, options in enumerate(MATRIX):
-        dtype = (np.float64, np.float32)[k % 2]
+        dtype = (np.float64, np.float32, np.float64, np.float32, np.uint16, np.int32)[k % 6]
         compared += _compare(ds, image, frame_index or 0, frame, options, dtype) if frame_index is None else 0
         if frame_index is not None:
             compared += _compare(ds, image, 0, frame, options, dtype)
