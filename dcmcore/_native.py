@@ -57,11 +57,14 @@ def needs_rgb_conversion(spec: PixelSpec, *, raw: bool, as_rgb: bool) -> bool:
     return True
 
 
-def check_native_length(spec: PixelSpec, actual: int) -> None:
-    """Check the length of natively encoded pixel data against `spec`.
+def check_native_length(spec: PixelSpec, actual: int, *, allow_excess_frames: bool = False) -> int:
+    """Check the length of natively encoded pixel data against `spec`; return the frames to decode.
 
-    Shorter than required raises; longer than the padded length warns that the
-    excess is ignored (as PS3.5 8.1.1 allows only one padding byte).
+    Shorter than required raises. Longer than the padded length: with
+    `allow_excess_frames`, when the data holds more whole frames than
+    (0028,0008) *Number of Frames* says, warn and return that larger count (as
+    pydicom does by default); otherwise warn that the excess is ignored (PS3.5
+    8.1.1 allows only one padding byte) and return *Number of Frames*.
     """
     expected = spec.expected_nbytes()
     padded = expected + expected % 2
@@ -86,12 +89,25 @@ def check_native_length(spec: PixelSpec, actual: int) -> None:
                     "that 'YBR_FULL_422' needs: the (0028,0004) 'Photometric Interpretation' "
                     "is probably wrong and should be 'RGB' or 'YBR_FULL'"
                 )
+        elif allow_excess_frames:
+            whole = actual * 8 // spec.frame_nbits
+            if whole > spec.number_of_frames:
+                warnings.warn(
+                    f"{element} holds {actual} bytes, enough for {whole} frames, more than the "
+                    f"(0028,0008) 'Number of Frames' of {spec.number_of_frames}: the {whole} frames are "
+                    "returned (if that is right, correct 'Number of Frames'; pass "
+                    f"allow_excess_frames=False to get only the first {spec.number_of_frames})",
+                    UserWarning,
+                    stacklevel=4,
+                )
+                return whole
         warnings.warn(
             f"{element} is {actual} bytes long, which is {actual - expected} bytes more than "
             f"{_describe(spec)} need: the excess is ignored",
             UserWarning,
             stacklevel=3,
         )
+    return spec.number_of_frames
 
 
 def _describe(spec: PixelSpec) -> str:

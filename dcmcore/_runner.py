@@ -25,6 +25,7 @@ from dcmcore._validate import byte_view
 from dcmcore.codecs.native import NativeDecoder
 from dcmcore.errors import PluginError
 from dcmcore.plugins.dispatch import Dispatcher
+from dcmcore.plugins.registry import DECODER_GROUP, plugin_infos
 from dcmcore.spec import PixelSpec
 
 __all__ = ["Session", "resolve_workers"]
@@ -45,16 +46,32 @@ def resolve_workers(workers: int | None) -> int:
     return workers
 
 
+def _native_preference(uid: str, preference: str | Sequence[str] | None) -> str | Sequence[str] | None:
+    """`preference` without the labels no decoder of native `uid` has.
+
+    As in pydicom, a decoding plugin is chosen for compressed pixel data: a
+    label meant for JPEG (say ``"gdcm"``) must not make natively encoded data
+    in the same batch fail. A label that a native decoder has is honoured.
+    """
+    if preference in (None, ""):
+        return preference
+    labels = {info.label for info in plugin_infos(DECODER_GROUP, uid)}
+    wanted = [preference] if isinstance(preference, str) else list(preference)  # type: ignore[list-item]
+    kept = [label for label in wanted if label in labels]
+    return kept or None
+
+
 class Session:
     """Decode frames of one :class:`PixelSource` with fixed options.
 
     Parameters
     ----------
     source : PixelSource
-    raw, as_rgb, correct_unused_bits : bool
+    raw, as_rgb, correct_unused_bits, allow_excess_frames : bool
         As for :func:`dcmcore.pixel_array`.
     decoding_plugin : str, sequence of str or None
-        A plugin label, an order of labels, or None for the default order.
+        A plugin label, an order of labels, or None for the default order
+        (labels that no decoder of natively encoded data has are ignored there).
     options : dict
         Passed to the plugin's ``decode``.
     """
@@ -67,10 +84,17 @@ class Session:
         as_rgb: bool = True,
         correct_unused_bits: bool = True,
         decoding_plugin: str | Sequence[str] | None = None,
+        allow_excess_frames: bool = True,
         options: dict[str, Any] | None = None,
     ) -> None:
         self.source = source
-        self.spec = spec = source.spec
+        spec = source.spec
+        if spec.is_native:
+            nframes = check_native_length(spec, source.length, allow_excess_frames=allow_excess_frames)
+            if nframes != spec.number_of_frames:
+                spec = source.spec = spec.replace(number_of_frames=nframes)
+            decoding_plugin = _native_preference(spec.transfer_syntax_uid, decoding_plugin)
+        self.spec = spec
         self.raw = raw
         self.as_rgb = as_rgb
         self.correct_unused_bits = correct_unused_bits
@@ -83,7 +107,6 @@ class Session:
         self._bit_offsets = spec.is_native and spec.bits_allocated == 1
         self._ybr_to_rgb = not raw and as_rgb and spec.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422")
         if spec.is_native:
-            check_native_length(spec, source.length)
             if isinstance(self.dispatcher.plugins[0], NativeDecoder):
                 self.native = NativePlan(
                     spec,

@@ -44,6 +44,7 @@ def pixel_array(
     view_only: bool = False,
     decoding_plugin: str | Sequence[str] | None = None,
     correct_unused_bits: bool = True,
+    allow_excess_frames: bool = True,
     out: np.ndarray | None = None,
     workers: int | None = 1,
     **options: Any,
@@ -68,13 +69,19 @@ def pixel_array(
         layout allows (natively encoded, no byte swap, bit fixing, unpacking or
         colour conversion needed); otherwise a copy is returned as usual.
     decoding_plugin : str or sequence of str, optional
-        The label of the plugin to decode with (e.g. ``"gdcm"``), or labels in
-        the order to try them. By default every available plugin for the
-        transfer syntax is tried by priority, falling back on failure.
+        The label of the plugin to decode compressed pixel data with (e.g.
+        ``"gdcm"``), or labels in the order to try them. By default every
+        available plugin for the transfer syntax is tried by priority, falling
+        back on failure. As in pydicom, a label that no decoder of natively
+        encoded data has is ignored for such data.
     correct_unused_bits : bool, optional
         If True (default), clear the bits above (0028,0101) *Bits Stored* of
         unsigned samples and sign-extend signed ones, as PS3.5 8.1.1 requires
         and pydicom does.
+    allow_excess_frames : bool, optional
+        If True (default, as in pydicom), natively encoded pixel data holding
+        more whole frames than (0028,0008) *Number of Frames* says gives all
+        of them, with a warning; if False, only *Number of Frames* frames.
     out : numpy.ndarray, optional
         A C-contiguous array of the result's shape and native dtype (or a slice
         ``big[i:j]`` of a larger frames tensor) to decode into, with no
@@ -111,9 +118,10 @@ def pixel_array(
             as_rgb=as_rgb,
             correct_unused_bits=correct_unused_bits,
             decoding_plugin=decoding_plugin,
+            allow_excess_frames=allow_excess_frames,
             options=options,
         )
-        spec = source.spec
+        spec = session.spec
         if index is not None:
             first, count = _check_index(index, spec.number_of_frames), 1
             shape = spec.frame_shape
@@ -141,6 +149,7 @@ def iter_pixels(
     view_only: bool = False,
     decoding_plugin: str | Sequence[str] | None = None,
     correct_unused_bits: bool = True,
+    allow_excess_frames: bool = True,
     out: np.ndarray | None = None,
     **options: Any,
 ) -> Iterator[np.ndarray]:
@@ -151,7 +160,7 @@ def iter_pixels(
 
     Parameters
     ----------
-    src, raw, as_rgb, view_only, decoding_plugin, correct_unused_bits, options
+    src, raw, as_rgb, view_only, decoding_plugin, correct_unused_bits, allow_excess_frames, options
         As for :func:`pixel_array`.
     indices : iterable of int, optional
         The frames to yield, in that order; all frames when None.
@@ -172,9 +181,10 @@ def iter_pixels(
             as_rgb=as_rgb,
             correct_unused_bits=correct_unused_bits,
             decoding_plugin=decoding_plugin,
+            allow_excess_frames=allow_excess_frames,
             options=options,
         )
-        spec = source.spec
+        spec = session.spec
         frame_shape = spec.frame_shape
         if out is not None and not isinstance(out, np.ndarray):
             raise TypeError(f"'out' must be a numpy.ndarray, not {type(out).__name__}")

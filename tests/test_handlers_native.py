@@ -68,6 +68,27 @@ def test_read_only_is_a_view_when_possible():
     assert arr.dtype.isnative and arr.flags.writeable
 
 
+@pytest.mark.parametrize("planar", [0, 1])
+@pytest.mark.parametrize("bits", [8, 16])
+def test_read_only_view_of_colour_samples_in_stored_order(planar, bits):
+    """Colour samples need no work in either planar configuration: a view, as the reference gives."""
+    from tests._helpers import make_dataset
+
+    dtype = np.uint8 if bits == 8 else np.uint16
+    values = np.arange(2 * 3 * 5 * 3, dtype=dtype)
+    ds = make_dataset(
+        values.tobytes(), rows=3, columns=5, samples_per_pixel=3, bits_allocated=bits,
+        photometric_interpretation="RGB", planar_configuration=planar, number_of_frames=2,
+    )
+    expected = _reference().get_pixeldata(ds, read_only=True)
+    got = native.get_pixeldata(ds, read_only=True)
+    buf = np.frombuffer(ds.PixelData, np.uint8)
+    assert np.shares_memory(expected, buf) and not expected.flags.writeable
+    assert np.shares_memory(got, buf) and not got.flags.writeable
+    assert got.shape == expected.shape == (values.size,)
+    np.testing.assert_array_equal(got, expected)
+
+
 def test_module_functions():
     ref = _reference()
     ds = read("CT_small.dcm")

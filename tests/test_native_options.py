@@ -15,6 +15,7 @@ import io
 import tracemalloc
 
 import numpy as np
+import pydicom
 import pytest
 
 import dcmcore
@@ -448,8 +449,12 @@ def test_decoding_plugin():
     expected = normal(case)
     for label in (None, "", "dcmcore"):
         assert_same(dcmcore.pixel_array(case.dataset(), decoding_plugin=label), expected, what=str(label))
-    with pytest.raises(ValueError, match="pylibjpeg"):
-        dcmcore.pixel_array(case.dataset(), decoding_plugin="pylibjpeg")
+    # as in pydicom, the plugin choice is for compressed data: natively encoded data ignores it
+    # (a batch of native and JPEG files can be read with one choice)
+    for label in ("pylibjpeg", "gdcm", ["gdcm", "pylibjpeg"], ["gdcm", "dcmcore"]):
+        assert_same(dcmcore.pixel_array(case.dataset(), decoding_plugin=label), expected, what=str(label))
+        assert_same(pydicom_array(case.dataset(), decoding_plugin="gdcm"), expected, what="pydicom")
+    assert_same(next(dcmcore.iter_pixels(case.dataset(), decoding_plugin="gdcm")), expected[0], what="iter")
 
 
 # -- sources -------------------------------------------------------------------------
@@ -660,23 +665,59 @@ def test_chunked_reading(name, chunk, monkeypatch):
 
 
 # -- trailing data, deferred values, buffered values ---------------------------------------
-@pytest.mark.parametrize("extra", [1, 2, 3, 17, 96, 200])
+@pytest.mark.parametrize("extra", [1, 2, 3, 17, 47, 48, 96, 200])
 def test_trailing_data_is_ignored_with_a_warning(extra):
-    """Excess bytes after the frames warn and are ignored (pydicom with allow_excess_frames=False).
+    """Excess bytes after the frames warn; less than a whole frame is ignored.
 
-    The value needs 96 bytes, an even length, so even one more byte is excess, not padding.
+    The value needs 96 bytes (2 frames of 48), an even length, so even one
+    more byte is excess, not padding. Whole extra frames are returned by
+    default and dropped with allow_excess_frames=False, as pydicom does.
     """
     values = np.arange(2 * 4 * 6, dtype="<u2")
     data = values.tobytes() + bytes(range(1, extra + 1))
     ds = make_dataset(data, rows=4, columns=6, number_of_frames=2)
-    expected = pydicom_array(ds, allow_excess_frames=False)
-    assert np.array_equal(expected, values.reshape(2, 4, 6))
-    with pytest.warns(UserWarning, match=str(len(data))):
-        got = dcmcore.pixel_array(ds)
-    assert_same(got, expected, what="Dataset")
-    raw = case_bytes(ds)
+    first_two = pydicom_array(ds, allow_excess_frames=False)
+    assert np.array_equal(first_two, values.reshape(2, 4, 6))
+    assert pydicom_array(ds).shape == (2 + extra // 48, 4, 6)
+    raw = case_bytes(ds)  # written with a padding byte when the length is odd
+    for kind, src in (("Dataset", lambda: ds), ("file", lambda: io.BytesIO(raw))):
+        everything = pydicom_array(ds if kind == "Dataset" else pydicom.dcmread(io.BytesIO(raw)))
+        with pytest.warns(UserWarning, match=r"\d+ bytes"):
+            assert_same(dcmcore.pixel_array(src(), allow_excess_frames=False), first_two, what=kind)
+        with pytest.warns(UserWarning, match=r"\d+ bytes"):
+            assert_same(dcmcore.pixel_array(src()), everything, what=f"{kind} excess frames")
+        with pytest.warns(UserWarning):
+            assert_same(dcmcore.pixel_array(src(), index=1), everything[1], what=f"{kind} index=1")
+        with pytest.warns(UserWarning):
+            frames = list(dcmcore.iter_pixels(src()))
+        assert_same(np.stack(frames), everything, what=f"{kind} iter_pixels")
+        if extra >= 48:
+            with pytest.warns(UserWarning):
+                assert_same(dcmcore.pixel_array(src(), index=2), everything[2], what=f"{kind} index=2")
+            with pytest.warns(UserWarning), pytest.raises(ValueError, match="out of range"):
+                dcmcore.pixel_array(src(), index=2, allow_excess_frames=False)
+
+
+@pytest.mark.parametrize(
+    "number_of_frames, rows, columns, bits, samples",
+    [(None, 4, 6, 16, 1), ("empty", 4, 6, 16, 1), (1, 3, 5, 8, 1), (2, 3, 5, 8, 3), (1, 5, 7, 32, 1)],
+)
+def test_excess_whole_frames_as_pydicom(number_of_frames, rows, columns, bits, samples):
+    """Pixel data holding more frames than Number of Frames (absent or empty: 1) gives them all, as pydicom."""
+    frame = rows * columns * samples * bits // 8
+    given = 1 if number_of_frames in (None, "empty") else number_of_frames
+    data = bytes(np.random.default_rng(7).integers(0, 256, frame * (given + 2), dtype=np.uint8))
+    ds = make_dataset(data, rows=rows, columns=columns, bits_allocated=bits, samples_per_pixel=samples,
+                      photometric_interpretation="RGB" if samples == 3 else "MONOCHROME2")
+    if number_of_frames is not None:
+        ds.NumberOfFrames = None if number_of_frames == "empty" else number_of_frames
+    expected = pydicom_array(ds)
+    assert expected.shape[0] == given + 2
+    with pytest.warns(UserWarning) as record:
+        assert_same(dcmcore.pixel_array(ds), expected, what="excess frames")
+    assert any("more than the (0028,0008) 'Number of Frames'" in str(w.message) for w in record)
     with pytest.warns(UserWarning):
-        assert_same(dcmcore.pixel_array(io.BytesIO(raw), index=1), expected[1], what="file index=1")
+        assert_same(dcmcore.pixel_array(ds, allow_excess_frames=False), pydicom_array(ds, allow_excess_frames=False), what="first frames")
 
 
 def case_bytes(ds) -> bytes:

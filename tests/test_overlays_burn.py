@@ -179,7 +179,25 @@ def test_errors():
         overlays.burn_in(img, ds, index=1)
     del ds[0x6000, 0x0050]
     with pytest.raises(AttributeError, match=r"\(6000,0050\) 'Overlay Origin'"):
-        overlays.burn_in(img, ds)
+        overlays.burn_in(img, ds, 0x6000)
+    # groups=None draws what it can: the unplaceable group is reported, not drawn
+    with pytest.warns(UserWarning, match=r"0x6000 is not drawn: .*\(6000,0050\) 'Overlay Origin'"):
+        np.testing.assert_array_equal(overlays.burn_in(img, ds), img)
+
+
+def test_all_groups_skip_a_broken_one():
+    bits = np.zeros((10, 12), np.uint8)
+    bits[2, 3] = bits[7, 11] = 1
+    ds, img = _image()
+    add_overlay(ds, bits)
+    ds.add_new(0x60020022, "LO", "a stray description, nothing else")
+    with pytest.raises(AttributeError, match=r"\(6002,3000\) 'Overlay Data'"):
+        overlays.burn_in(img, ds, [0x6000, 0x6002])
+    with pytest.warns(UserWarning, match=r"0x6002 is not drawn"):
+        drawn = overlays.burn_in(img, ds, value=999)
+    expected = img.copy()
+    expected[bits == 1] = 999
+    np.testing.assert_array_equal(drawn, expected)
 
 
 def test_stack_frames_mismatch():

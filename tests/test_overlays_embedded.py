@@ -191,3 +191,27 @@ def test_color_pixel_data_refused():
     ds.PixelData = np.zeros((4, 4, 3), np.uint16).tobytes()
     with pytest.raises(NotImplementedError, match="Samples per Pixel"):
         dcmcore.overlay_array(ds, 0x6000)
+
+
+@pytest.mark.parametrize("frame_origin", [None, 2])
+def test_absurd_image_size_refused_before_allocation(frame_origin):
+    # Rows, Columns and Number of Frames promise gigabytes; the Pixel Data holds a few bytes
+    import tracemalloc
+
+    ds, *_ = _embedded_dataset(frames=3, bits=(13,))
+    if frame_origin:
+        ds.add_new(0x60000051, "US", frame_origin)
+        ds.add_new(0x60000015, "IS", 100)
+    ds.Rows = ds.Columns = ds[0x6000, 0x0010].value = ds[0x6000, 0x0011].value = 4096
+    ds.NumberOfFrames = 200
+    frame = np.zeros((4096, 4096), np.uint8)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"holds \d+ bytes but 200 frames of 4096 x 4096"):
+            dcmcore.overlay_array(ds, 0x6000)
+        with pytest.raises(ValueError, match=r"holds \d+ bytes but 200 frames of 4096 x 4096"):
+            overlays.burn_in(frame, ds, 0x6000, index=1, out=frame)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50_000_000

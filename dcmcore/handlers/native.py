@@ -88,9 +88,11 @@ def get_pixeldata(ds: Dataset, read_only: bool = False) -> np.ndarray:
         plan = NativePlan(spec, to_rgb=False, correct_unused_bits=False, interleave=False)
         nframes = spec.number_of_frames
         if read_only and spec.bits_allocated > 1 and source.buffer is not None:
-            view = plan.view(source.buffer, 0, nframes, squeeze=False)
-            if view is not None and (spec.samples_per_pixel == 1 or spec.planar_configuration == 0):
-                return view.reshape(-1)
+            if plan.view(source.buffer, 0, nframes, squeeze=False) is not None:
+                # the stored samples need no work: view them in stored order (planar or not)
+                flat = np.frombuffer(source.buffer, spec.dtype, count=nframes * spec.frame_samples)
+                flat.flags.writeable = False
+                return flat
         out = np.empty(nframes * spec.frame_samples, spec.dtype)
         plan.decode_into(source.buffer, 0, 0, nframes, out)
         return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Iterable
 
 import numpy as np
@@ -162,6 +163,7 @@ def burn_in(
     samples = frame.shape[-1] if has_samples else 1
     pixel_bytes = np.ascontiguousarray(np.broadcast_to(draw, (samples,)), dtype=frame.dtype).tobytes()
 
+    skip_unreadable = groups is None
     if groups is None:
         chosen = overlay_groups(ds)
     elif isinstance(groups, (int, np.integer)) and not isinstance(groups, bool):
@@ -171,10 +173,19 @@ def burn_in(
 
     image_frames = list(range(nframes)) if stacked else [0 if index is None else index]
     for group in chosen:
-        layout = resolve(ds, group)
-        origin = _origin(ds, group)
-        if origin is None:
-            raise MissingElementError(f"Overlay group 0x{group:04X} lacks {tag_name(group, ORIGIN)}: cannot place it")
+        try:
+            layout = resolve(ds, group)
+            origin = _origin(ds, group)
+            if origin is None:
+                raise MissingElementError(
+                    f"Overlay group 0x{group:04X} lacks {tag_name(group, ORIGIN)}: cannot place it"
+                )
+        except (AttributeError, ValueError, NotImplementedError) as exc:
+            if not skip_unreadable:
+                raise
+            # groups=None means "every overlay there is": one broken group must not hide the others
+            warnings.warn(f"Overlay group 0x{group:04X} is not drawn: {exc}", UserWarning, stacklevel=2)
+            continue
         window = _windows(origin, (layout.rows, layout.columns), img_shape)
         if window is None:
             continue
@@ -184,7 +195,14 @@ def burn_in(
             from dcmcore.overlays._embedded import _check, embedded_overlay
 
             _, first, count = _check(ds, layout)
-            embedded = embedded_overlay(ds, layout, index=None, out=None).reshape(count, layout.rows, layout.columns)
+            if stacked:
+                embedded = embedded_overlay(ds, layout, index=None, out=None).reshape(count, layout.rows, layout.columns)
+            elif 0 <= image_frames[0] - first < count:
+                # one image frame: decode only the overlay frame drawn on it
+                k = image_frames[0] - first
+                embedded = {k: embedded_overlay(ds, layout, index=k, out=None)}
+            else:
+                continue
         else:
             first, count = frame_origin(ds, group) - 1, layout.frames
         for pos, f in enumerate(image_frames):
@@ -202,7 +220,7 @@ def burn_in(
                 # a layout the kernel does not take (samples not adjacent): unpack and use NumPy
                 mask = _mask_from_data(layout, k, ov_top, ov_left, bottom - top, right - left)
             else:
-                mask = embedded[k, ov_top : ov_top + bottom - top, ov_left : ov_left + right - left]
+                mask = embedded[k][ov_top : ov_top + bottom - top, ov_left : ov_left + right - left]
             where = mask.view(bool)
             if has_samples:
                 where = where[..., None]

@@ -279,6 +279,9 @@ def _read(ds: Dataset, group: int) -> tuple:
     columns = int_value(ds, group, COLUMNS)
     bits_allocated = int_value(ds, group, BITS_ALLOCATED)
     embedded = data_elem is None and bits_allocated is not None and bits_allocated > 1
+    if data_elem is None and not embedded and ((group << 16) | DATA) in ds._dict:
+        # present but empty: for a 1-bit overlay that is data too short, not absent
+        data_elem = ds[(group << 16) | DATA]
     required = [(ROWS, rows), (COLUMNS, columns), (BITS_ALLOCATED, bits_allocated)]
     bit_position = 0
     if embedded:
@@ -314,6 +317,8 @@ def _overlay_data_layout(
     if frames is None:
         frames = 1
     data = data_elem.value
+    if data is None:
+        data = b""
     if data.__class__ is not bytes and not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"{tag_name(group, DATA)} must hold bytes, not {type(data).__name__}")
     pixels = rows * columns * frames

@@ -15,6 +15,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from dcmcore._kernels import bitpack
+from dcmcore._native import check_native_length
 from dcmcore.errors import InvalidPixelSpecError, UnsupportedPixelDataError
 from dcmcore.overlays._elements import (
     BIT_POSITION,
@@ -89,7 +90,25 @@ def _check(
             f"Overlay' {frames}) but the pixel data has {spec.number_of_frames} frame"
             f"{'s' if spec.number_of_frames != 1 else ''}"
         )
+    _check_pixel_length(ds, spec)
     return spec, first, frames
+
+
+def _check_pixel_length(ds: Dataset, spec: PixelSpec) -> None:
+    """Refuse natively encoded pixel data shorter than the image elements promise.
+
+    Runs before anything is allocated for the overlay, so that absurd Rows,
+    Columns or Number of Frames fail with the lengths, not a huge allocation.
+    Excess data is left for :func:`dcmcore.pixel_array` to warn about.
+    """
+    if not spec.is_native:
+        return
+    value = ds.get(spec.pixel_keyword)
+    if value is None:
+        return  # nothing to check here: pixel_array raises for the missing element
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_native_length(spec, len(value))
 
 
 def _stored_values(ds: Dataset, spec: PixelSpec, first: int, count: int) -> np.ndarray:
