@@ -545,6 +545,49 @@ def test_rgb_with_icc_profile():
     np.testing.assert_array_equal(chain(stored)[1], chain(stored[1]))
 
 
+@pytest.mark.parametrize("palette", [False, True])
+def test_icc_profile_per_optical_path(palette):
+    """Slide microscopy: each frame's optical path has its own ICC profile (highdicom picks it per frame)."""
+    from importlib import resources
+
+    from PIL import ImageCms
+
+    from tests._transforms_util import item
+
+    v4 = resources.files("highdicom").joinpath("_icc_profiles/sRGB_v4_ICC_preference.icc").read_bytes()
+    builtin = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    rng = np.random.default_rng(5)
+    if palette:
+        stored = rng.integers(0, 256, (2, 16, 16), dtype=np.uint8)
+        ds = image_dataset(stored, photometric="PALETTE COLOR", sop_class="1.2.840.10008.5.1.4.1.1.77.1.6")
+        lut = rng.integers(0, 256, 256).astype(np.uint8)
+        for color in ("Red", "Green", "Blue"):
+            setattr(ds, f"{color}PaletteColorLookupTableDescriptor", [256, 0, 8])
+            setattr(ds, f"{color}PaletteColorLookupTableData", np.roll(lut, len(color)).tobytes())
+    else:
+        stored = rng.integers(0, 256, (2, 16, 16, 3), dtype=np.uint8)
+        ds = image_dataset(stored, photometric="RGB", sop_class="1.2.840.10008.5.1.4.1.1.77.1.6")
+    ds.OpticalPathSequence = [
+        item(OpticalPathIdentifier="1", ICCProfile=v4),
+        item(OpticalPathIdentifier="2", ICCProfile=builtin),
+    ]
+    ds.SharedFunctionalGroupsSequence = [item()]
+    ds.PerFrameFunctionalGroupsSequence = [
+        item(OpticalPathIdentificationSequence=[item(OpticalPathIdentifier=str(i + 1))]) for i in range(2)
+    ]
+    whole = TransformChain.from_dataset(ds, dtype=np.uint8)
+    assert not whole.applies_to_all_frames
+    both = whole(stored)
+    image = hd_image(ds)
+    for i in range(2):
+        expected = hd_transform(image, i, stored[i], dtype=np.uint8)
+        np.testing.assert_array_equal(TransformChain.from_dataset(ds, frame_index=i, dtype=np.uint8)(stored[i]), expected)
+        np.testing.assert_array_equal(both[i], expected)
+    assert not np.array_equal(both[0], TransformChain.from_dataset(ds, frame_index=1, dtype=np.uint8)(stored[0]))
+    with pytest.raises(ValueError, match="needs all 2 frames"):
+        whole(stored[0])
+
+
 @pytest.mark.parametrize(
     "element, value, match",
     [

@@ -345,3 +345,24 @@ def test_segmented_work_is_bounded():
     ds = _palette_ds(stored, (segments, segments, segments, 1), 16, segmented=True)
     with pytest.raises(ValueError, match="repeat more than"):
         apply_color_lut(stored, ds)
+
+
+@pytest.mark.parametrize("first", [32768, 40000, 65000])
+def test_voi_lut_unsigned_first_mapped_value_above_32767(first):
+    """A US first mapped value >= 32768 on unsigned data is that value, as pydicom and highdicom read it."""
+    import highdicom as hd
+
+    from dcmcore.transforms import VOILUT, VOILUTTransformation
+
+    stored = np.array([[0, first - 1, first, first + 50, first + 99, 65535]], np.uint16)
+    ds = image_dataset(stored, bits_stored=16)
+    data = (np.arange(100) * 600).astype(np.uint16)
+    ds.VOILUTSequence = [lut_item(first, data)]
+    assert ds.VOILUTSequence[0]["LUTDescriptor"].VR == "US"
+    expected = pdp.apply_voi_lut(stored, copy.deepcopy(ds))
+    np.testing.assert_array_equal(expected, data[np.clip(stored.astype(int) - first, 0, 99)])
+    np.testing.assert_array_equal(apply_voi_lut(stored, ds), expected)
+    scaled = hd.VOILUTTransformation(voi_luts=[hd.VOILUT(first, data)]).apply(stored)
+    ours = VOILUTTransformation(voi_luts=[VOILUT(first, data)]).apply(stored)
+    np.testing.assert_allclose(ours, scaled, rtol=1e-12)
+    np.testing.assert_allclose(VOILUTTransformation.from_dataset(ds).apply(stored), scaled, rtol=1e-12)

@@ -377,6 +377,9 @@ def resolve(ds: Dataset, info: ImageInfo, opts: Options, frame_index: int | None
             f"{tag_name(T.OpticalPathSequence)})"
         )
 
+    # a profile chosen by each frame's optical path (microscopy) may differ between frames
+    icc_shared = icc is None or not _icc_per_frame(ds)
+
     if info.color_type == PALETTE:
         if not opts.use_palette:
             return _Resolved(E.Plan((), dtype), True, None)
@@ -393,10 +396,10 @@ def resolve(ds: Dataset, info: ImageInfo, opts: Options, frame_index: int | None
                     f"16 bits per entry ({tag_name(T.RedPaletteColorLookupTableDescriptor)}); pass apply_icc_profile=False"
                 )
             data = ColorManager(icc).transform_frame(data[:, None, :])[:, 0, :]
-        return _Resolved(E.Plan((E.Palette(first, data),), dtype), True, None)
+        return _Resolved(E.Plan((E.Palette(first, data),), dtype), icc_shared, None)
 
     if info.color_type == COLOR:
-        return _Resolved(E.Plan((), dtype), True, icc)
+        return _Resolved(E.Plan((), dtype), icc_shared, icc)
 
     return _resolve_monochrome(ds, info, opts, frame_index)
 
@@ -581,6 +584,14 @@ def _check_output(plan: E.Plan, info: ImageInfo, opts: Options, *, rounding: boo
     _, invalid = E.table(plan, np.dtype(np.int64), lo_d, int(domain[1]) - lo_d + 1)
     if invalid is not None:
         raise E._first_invalid(invalid, plan, lo_d)
+
+
+def _icc_per_frame(ds: Dataset) -> bool:
+    """True when each frame's optical path picks its ICC profile (no top-level profile, several paths)."""
+    if get(ds, T.ICCProfile) is not None:
+        return False
+    paths = get(ds, T.OpticalPathSequence)
+    return bool(paths) and len(paths) > 1
 
 
 def _icc_profile(ds: Dataset, frame_index: int | None) -> bytes | None:

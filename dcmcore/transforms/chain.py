@@ -132,7 +132,9 @@ class TransformChain:
 
     __slots__ = ("_plans", "_frame_plans", "_info", "_icc", "_color_manager", "_fast", "dtype", "applies_to_all_frames", "color_output")
 
-    def __init__(self, plans: list[E.Plan], frame_plans: list[int] | None, info: ImageInfo, icc: bytes | None):
+    def __init__(
+        self, plans: list[E.Plan], frame_plans: list[int] | None, info: ImageInfo, icc: bytes | list[bytes | None] | None
+    ):
         self._plans = plans
         self._frame_plans = frame_plans
         self._info = info
@@ -261,16 +263,20 @@ class TransformChain:
         plans: list[E.Plan] = [first.plan]
         index_of = {first.plan: 0}
         frame_plans = [0]
+        iccs = [first.icc]
         for i in range(1, info.number_of_frames):
-            plan = resolve(ds, info, opts, i).plan
+            resolved = resolve(ds, info, opts, i)
+            plan = resolved.plan
+            iccs.append(resolved.icc)
             k = index_of.get(plan)
             if k is None:
                 k = index_of[plan] = len(plans)
                 plans.append(plan)
             frame_plans.append(k)
-        if len(plans) == 1:
-            return cls(plans, None, info, first.icc)
-        return cls(plans, frame_plans, info, first.icc)
+        icc: bytes | list[bytes | None] | None = first.icc if len(set(iccs)) == 1 else iccs
+        if len(plans) == 1 and not isinstance(icc, list):
+            return cls(plans, None, info, icc)
+        return cls(plans, frame_plans, info, icc)
 
     def __repr__(self) -> str:
         stages = ", ".join(type(s).__name__ for s in self._plans[0].stages) or "identity"
@@ -282,12 +288,34 @@ class TransformChain:
         """The composed transform (of the first frame, when they differ)."""
         return self._plans[0]
 
-    def _icc_manager(self):
-        if self._color_manager is None:
-            from dcmcore.color import ColorManager
+    def _icc_manager(self, profile: bytes | None = None):
+        from dcmcore.color import ColorManager
 
+        if profile is not None:  # one of several per-frame profiles
+            if self._color_manager is None:
+                self._color_manager = {}
+            manager = self._color_manager.get(profile)
+            if manager is None:
+                manager = self._color_manager[profile] = ColorManager(profile)
+            return manager
+        if self._color_manager is None:
             self._color_manager = ColorManager(self._icc)
         return self._color_manager
+
+    def _per_frame_icc(self, arr: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+        profiles = self._icc
+        assert isinstance(profiles, list)
+        if arr.ndim != 4 or arr.shape[0] != len(profiles):
+            raise ValueError(
+                f"The frames' optical paths have different ICC profiles, so the chain needs all {len(profiles)} "
+                f"frames shaped (frames, rows, columns, 3), not {arr.shape}; or build it with frame_index"
+            )
+        if arr.dtype != np.uint8:
+            raise ValueError(f"The ICC profile can only be applied to 8-bit colors, not {arr.dtype}")
+        managed = np.stack(
+            [f if p is None else self._icc_manager(p).transform_frame(f) for f, p in zip(arr, profiles)]
+        )
+        return E.apply_plan(self._plans[0], managed, domain=None, out=out)
 
     def __call__(self, frame: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
         """Transform stored values: one frame, or a stack of frames on the first axis.
@@ -312,6 +340,8 @@ class TransformChain:
         if info.color_type == COLOR:
             if arr.ndim < 3 or arr.shape[-1] != 3:
                 raise ValueError(f"Expected color pixels shaped (..., rows, columns, 3), not {arr.shape}")
+            if isinstance(self._icc, list):
+                return self._per_frame_icc(arr, out)
             if self._icc is not None:
                 if arr.dtype != np.uint8:
                     raise ValueError(f"The ICC profile can only be applied to 8-bit colors, not {arr.dtype}")

@@ -132,9 +132,31 @@ def apply_modality_lut(arr: np.ndarray, ds: Dataset, *, frame_index: int | None 
 apply_rescale = apply_modality_lut
 
 
+def _modality_output_can_be_negative(ds: Dataset) -> bool:
+    """Whether the values a VOI LUT of `ds` maps (the modality output) can be negative.
+
+    Only then is a (US) first mapped value of 32768 or more read as the
+    negative SS value it must have been written for, as TransformChain does.
+    """
+    if first_item(ds, T.ModalityLUTSequence) is not None:
+        return False  # a Modality LUT's entries are unsigned
+    domain = _domain(ds)
+    if domain is None:
+        return True
+    try:
+        found = _rescale(ds, None)
+    except InvalidTransformError:
+        found = None
+    if found is None:
+        return domain[0] < 0
+    slope, intercept = found
+    return min(domain[0] * slope, domain[1] * slope) + intercept < 0
+
+
 def _voi_lut_plan(ds: Dataset, index: int) -> E.Plan:
     item = _select_voi_lut(ds, index)
-    first, data, bits = _lut_item(item, allowed_bits=VOI_BITS, signed_first=True, little=is_little_endian(ds))
+    signed_first = _modality_output_can_be_negative(ds)
+    first, data, bits = _lut_item(item, allowed_bits=VOI_BITS, signed_first=signed_first, little=is_little_endian(ds))
     return E.Plan((E.Lookup(first, data),), np.dtype(np.uint8 if bits == 8 else np.uint16))
 
 

@@ -262,7 +262,11 @@ class VOILUTTransformation(Dataset):
             if not self.has_lut():
                 raise ValueError("The VOILUTTransformation has neither a window nor a VOI LUT")
             item = _select_lut(self, voi_transform_selector)
-            first, data, _ = _lut_item(item, allowed_bits=tuple(range(8, 17)), signed_first=True, little=is_little_endian(item, self))
+            array = np.asarray(array)
+            # a US first mapped value >= 32768 is a negative one written as US only when the
+            # input cannot hold it (8- or 16-bit signed samples); otherwise its VR decides
+            signed_first = array.dtype.kind == "i" and array.dtype.itemsize <= 2
+            first, data, _ = _lut_item(item, allowed_bits=tuple(range(8, 17)), signed_first=signed_first, little=is_little_endian(item, self))
             stage: Any = E.Lookup(first, scaled_lut(data, lo, hi, invert), what=f"the {tag_name(T.VOILUTSequence)}")
         else:
             center, width, function = _select_window(self, voi_transform_selector)
