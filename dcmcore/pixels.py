@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import operator
 import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO, Iterable, Iterator, Sequence
 
 import numpy as np
 from pydicom.dataset import Dataset
 
-from dcmcore._runner import Session
+from dcmcore._runner import Session, resolve_workers
 from dcmcore._source import open_source
 from dcmcore._validate import output_array
 
@@ -151,6 +153,7 @@ def iter_pixels(
     correct_unused_bits: bool = True,
     allow_excess_frames: bool = True,
     out: np.ndarray | None = None,
+    workers: int | None = 1,
     **options: Any,
 ) -> Iterator[np.ndarray]:
     """Yield the frames of `src` one at a time.
@@ -168,6 +171,12 @@ def iter_pixels(
         Either one frame's shape, reused for every frame (each yielded array
         is `out`, overwritten by the next step), or ``(len(indices), *frame)``,
         where the k-th frame is decoded into ``out[k]`` and that view yielded.
+    workers : int or None, optional
+        Threads decoding the next frames ahead while the caller works on the
+        current one (default 1: none; 0 or None: one per core). At most
+        ``2 * workers`` frames are in flight, so memory stays near that many
+        frames. Each frame then needs its own array: a reused one-frame `out`
+        is refused.
 
     Yields
     ------
@@ -194,9 +203,19 @@ def iter_pixels(
         elif out is not None:
             out = output_array(out, frame_shape, session.dtype)
         order = range(spec.number_of_frames) if indices is None else indices
+        nworkers = resolve_workers(workers)
+        views = view_only and out is None and session.native is not None and source.buffer is not None
+        if nworkers > 1 and not views:
+            if out is not None and not per_frame_out:
+                raise ValueError(
+                    "'out' of one frame is reused for every frame, which decoding ahead with workers > 1 "
+                    "cannot do: pass out=None or one array per frame, shaped (len(indices), *frame)"
+                )
+            yield from _iter_ahead(session, order, out, nworkers)
+            return
         for k, index in enumerate(order):
             index = _check_index(index, spec.number_of_frames)
-            if view_only and out is None and session.native is not None and source.buffer is not None:
+            if views:
                 view = session.native.view(source.buffer, index, 1, squeeze=True)
                 if view is not None:
                     yield view
@@ -212,3 +231,38 @@ def iter_pixels(
                 target = np.empty(frame_shape, session.dtype)
             session.decode(index, 1, target)
             yield target
+
+
+def _iter_ahead(session: Session, order: Iterable[int], out: np.ndarray | None, workers: int) -> Iterator[np.ndarray]:
+    """Yield frames in `order`, decoding up to ``2 * workers`` of them ahead on threads."""
+    spec = session.spec
+    pending: deque = deque()
+    todo = iter(enumerate(order))
+
+    def submit(pool: ThreadPoolExecutor) -> bool:
+        item = next(todo, None)
+        if item is None:
+            return False
+        k, index = item
+        index = _check_index(index, spec.number_of_frames)
+        if out is not None:
+            if k >= out.shape[0]:
+                raise ValueError(f"'out' holds {out.shape[0]} frames, more indices were given")
+            target = out[k]
+        else:
+            target = np.empty(spec.frame_shape, session.dtype)
+        pending.append((pool.submit(session.decode, index, 1, target), target))
+        return True
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        try:
+            while len(pending) < 2 * workers and submit(pool):
+                pass
+            while pending:
+                future, target = pending.popleft()
+                future.result()
+                submit(pool)
+                yield target
+        finally:
+            for future, _ in pending:  # the caller stopped early: do not decode the rest
+                future.cancel()

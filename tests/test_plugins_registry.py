@@ -58,10 +58,99 @@ class OldApi(Fake):
     api_version = 0
 
 
+class Minimal:
+    """Exactly the contract's minimum: label, priority, is_available() and decode (no base class)."""
+
+    label = "minimal"
+    priority = 0
+
+    def is_available(self):
+        return True
+
+    def decode(self, src, spec, *, out=None, **options):
+        CALLS.append("minimal")
+        return np.full(spec.frame_shape, 7, spec.dtype), spec
+
+
+class MinimalMissing(Minimal):
+    label = "minimal-missing"
+
+    def is_available(self):
+        return False
+
+
+class BadPriority(Fake):
+    label = "bad-priority"
+    priority = "high"
+
+
+class RaisingLabel(Fake):
+    @property
+    def label(self):
+        raise RuntimeError("label lookup failed")
+
+
+class Panic(BaseException):
+    """Like pyo3's PanicException: a BaseException, not an Exception."""
+
+
+class Panics(Fake):
+    label = "panics"
+    priority = 0
+
+    def decode(self, src, spec, *, out=None, **options):
+        CALLS.append("panics")
+        raise Panic("index out of bounds")
+
+
+class Planar(Fake):
+    label = "planar"
+    priority = 0
+
+    def decode(self, src, spec, *, out=None, **options):
+        CALLS.append("planar")
+        arr = Fake.decode(self, src, spec)[0]
+        return np.ascontiguousarray(np.moveaxis(arr, -1, 0)), spec  # (samples, rows, columns): not the contract
+
+
+class WrongDtype(Fake):
+    label = "wrong-dtype"
+    priority = 0
+
+    def decode(self, src, spec, *, out=None, **options):
+        CALLS.append("wrong-dtype")
+        return np.zeros(spec.frame_shape, np.float64), spec
+
+
+class Imposter(Fake):
+    label = "dcmcore"  # the label of dcmcore's own RLE decoder
+    priority = 0
+    behaviour = "zeros"
+
+
+class Encoder(PluginBase):
+    label = "fake-encoder"
+    priority = 0
+
+    def encode(self, src, spec, **options):
+        CALLS.append("encode")
+        from dcmcore import rle
+        return rle.encode_frame(src, spec)
+
+
 DECODER = Fake()
 MISSING = Missing()
 OLD = OldApi()
 NOT_A_PLUGIN = object()
+MINIMAL = Minimal()
+MINIMAL_MISSING = MinimalMissing()
+BAD_PRIORITY = BadPriority()
+RAISING_LABEL = RaisingLabel()
+PANICS = Panics()
+PLANAR = Planar()
+WRONG_DTYPE = WrongDtype()
+IMPOSTER = Imposter()
+ENCODER = Encoder()
 '''
 
 
@@ -267,3 +356,118 @@ def test_cli_lists_plugins():
     assert "RLE Lossless (1.2.840.10008.1.2.5)" in out
     assert "1. dcmcore" in out
     assert "Encoders" in out
+
+
+def test_minimal_contract_plugin(fake_path):
+    """A plugin with only label, priority, is_available() and decode is discovered and used."""
+    _install(fake_path, extra_entries=f"{RLE} = fakeplug:MINIMAL\n{RLE} = fakeplug:MINIMAL_MISSING\n")
+    infos = {i.label: i for i in plugins.decoders(RLE)}
+    assert infos["minimal"].available and not infos["minimal"].broken
+    assert not infos["minimal-missing"].available and not infos["minimal-missing"].broken
+    assert "is_available() check returned False" in infos["minimal-missing"].reason
+    ds = read("MR_small_RLE.dcm")
+    assert (dcmcore.pixel_array(ds) == 7).all()  # priority 0: first
+    with pytest.raises(NoPluginAvailableError, match="is_available"):
+        dcmcore.pixel_array(ds, decoding_plugin="minimal-missing")
+
+
+def test_malformed_plugin_attributes_are_broken_not_fatal(fake_path):
+    _install(fake_path, extra_entries=f"{RLE} = fakeplug:BAD_PRIORITY\n{RLE} = fakeplug:RAISING_LABEL\n")
+    infos = plugins.decoders(RLE)
+    reasons = " | ".join(i.reason for i in infos if i.broken)
+    assert "priority must be an int, not 'high'" in reasons
+    assert "label lookup failed" in reasons
+    ds = read("MR_small_RLE.dcm")
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds), pydicom_array(ds))
+    assert "BROKEN" in plugins.report()
+    done = subprocess.run(
+        [sys.executable, "-m", "dcmcore", "plugins"], capture_output=True, text=True,
+        env={"PYTHONPATH": str(fake_path), "PATH": ""}, check=True,
+    )
+    assert "priority must be an int" in done.stdout
+
+
+@pytest.mark.parametrize("name, label", [("PANICS", "panics"), ("PLANAR", "planar"), ("WRONG_DTYPE", "wrong-dtype")])
+def test_misbehaving_plugin_falls_back(fake_path, name, label):
+    """A panic (BaseException), a planar array or a wrong dtype is a plugin failure: the next plugin decodes."""
+    _install(fake_path, extra_entries=f"{RLE} = fakeplug:{name}\n")
+    import fakeplug
+
+    ds = read("SC_rgb_rle.dcm")
+    assert plugins.decoders(RLE)[0].label == label
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds), pydicom_array(ds))
+    assert fakeplug.CALLS.count(label) == 1 and fakeplug.CALLS[0] == label  # tried once; the winner kept the lead
+    with pytest.raises(PluginError, match=f"'{label}'"):
+        dcmcore.pixel_array(ds, decoding_plugin=label)
+
+
+def test_interrupts_are_not_plugin_failures(fake_path):
+    class Interrupted(plugins.PluginBase):
+        label = "interrupted"
+        priority = 0
+
+        def decode(self, src, spec, *, out=None, **options):
+            raise KeyboardInterrupt
+
+    plugins.register_decoder(RLE, Interrupted())
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            dcmcore.pixel_array(read("MR_small_RLE.dcm"))
+    finally:
+        plugins.unregister_decoder(RLE, "interrupted")
+
+
+def test_duplicate_labels_one_plugin_per_label(fake_path):
+    _install(fake_path, extra_entries=f"{RLE} = fakeplug:IMPOSTER\n")
+    infos = plugins.decoders(RLE)
+    usable = [i for i in infos if i.label == "dcmcore" and not i.broken]
+    assert len(usable) == 1 and usable[0].source.startswith("dcmcore ")  # "dcmcore" stays dcmcore's own
+    ds = read("MR_small_RLE.dcm")
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds, decoding_plugin="dcmcore"), pydicom_array(ds))
+    dupe = next(i for i in infos if i.label == "dcmcore" and i.broken)
+    assert "already used" in dupe.reason and dupe.source == "fakeplug 1.0"
+
+
+def test_runtime_registration_wins_a_label():
+    class Zeros(plugins.PluginBase):
+        label = "dcmcore"
+        priority = 99
+
+        def decode(self, src, spec, *, out=None, **options):
+            return np.zeros(spec.frame_shape, spec.dtype), spec
+
+    ds = read("MR_small_RLE.dcm")
+    plugins.register_decoder(RLE, Zeros())
+    try:
+        assert not dcmcore.pixel_array(ds, decoding_plugin="dcmcore").any()
+    finally:
+        plugins.unregister_decoder(RLE, "dcmcore")
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds, decoding_plugin="dcmcore"), pydicom_array(ds))
+
+
+def test_all_fail_names_tried_and_skipped_plugins_and_what_to_install(fake_path):
+    _install(fake_path, priority=1, behaviour="fail", extra_entries=f"{RLE} = fakeplug:MISSING\n")
+    ds = read("MR_small_RLE.dcm")
+    with pytest.raises(PluginError) as info:
+        dcmcore.pixel_array(ds, decoding_plugin=["fake", "needs-lib"])
+    text = str(info.value)
+    assert "'fake': RuntimeError: fake decoder always fails" in text
+    assert "not tried" in text and "'needs-lib'" in text and "surely-not-installed" in text
+    assert "install dcmcore (built in), or the dcmcore-rle / dcmcore-gdcm plugins" in text
+
+
+def test_encoders_are_discovered_through_entry_points(fake_path):
+    _install(fake_path, extra_entries=f"\n[dcmcore.encoders]\n{RLE} = fakeplug:ENCODER\n")
+    infos = plugins.encoders(RLE)
+    assert infos[0].label == "fake-encoder" and infos[0].source == "fakeplug 1.0" and infos[0].available
+    from dcmcore.plugins.dispatch import encoder_dispatcher
+
+    import fakeplug
+
+    ds = read("MR_small.dcm")
+    spec = dcmcore.PixelSpec.from_dataset(ds)
+    encoded = encoder_dispatcher(RLE).encode(ds.pixel_array, spec)
+    assert fakeplug.CALLS == ["encode"]
+    from dcmcore import rle
+
+    np.testing.assert_array_equal(rle.decode_frame(encoded, spec), ds.pixel_array)

@@ -75,3 +75,46 @@ def test_bad_workers():
     with pytest.raises(ValueError, match="workers"):
         resolve_workers(-1)
     assert resolve_workers(0) >= 1
+
+
+@pytest.mark.parametrize("kind", ["dataset", "file"])
+@pytest.mark.parametrize("name", ["emri_small_RLE.dcm", "emri_small.dcm", "emri_small_big_endian.dcm", "SC_rgb_2frame.dcm"])
+@pytest.mark.parametrize("workers", [2, 3, 0])
+def test_iter_pixels_decodes_ahead(name, kind, workers):
+    ds = read(name)
+    expected = pydicom_array(ds)
+    src = (lambda: ds) if kind == "dataset" else (lambda: _bytes(ds))
+    frames = list(dcmcore.iter_pixels(src(), workers=workers))
+    np.testing.assert_array_equal(np.stack(frames), expected)
+    assert len({id(f) for f in frames}) == len(frames)  # a fresh array per frame
+    last = len(expected) - 1
+    order = [last, 0, last, 1]
+    frames = list(dcmcore.iter_pixels(src(), indices=order, workers=workers))
+    np.testing.assert_array_equal(np.stack(frames), expected[order])
+    stack = np.zeros((len(order) + 1, *expected.shape[1:]), expected.dtype.newbyteorder("="))
+    for k, frame in enumerate(dcmcore.iter_pixels(src(), indices=order, workers=workers, out=stack[:-1])):
+        assert np.shares_memory(frame, stack[k])
+    np.testing.assert_array_equal(stack[:-1], expected[order])
+    assert not stack[-1].any()
+
+
+def _bytes(ds):
+    buf = io.BytesIO()
+    ds.save_as(buf)
+    buf.seek(0)
+    return buf
+
+
+def test_iter_pixels_workers_bad_arguments():
+    ds = read("emri_small_RLE.dcm")
+    one = np.empty((64, 64), np.uint16)
+    with pytest.raises(ValueError, match="reused for every frame"):
+        next(dcmcore.iter_pixels(ds, out=one, workers=2))
+    with pytest.raises(ValueError, match="'index' .* out of range"):
+        list(dcmcore.iter_pixels(ds, indices=[0, 99], workers=2))
+    with pytest.raises(ValueError):
+        next(dcmcore.iter_pixels(ds, workers=-1))
+    # stopping early is fine: nothing is left running
+    it = dcmcore.iter_pixels(ds, workers=2)
+    next(it)
+    it.close()

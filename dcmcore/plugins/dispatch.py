@@ -48,6 +48,41 @@ def install_hint(uid: str) -> str:
     return _HINTS.get(str(uid), "")
 
 
+#: Not plugin failures: never turned into a fallback.
+_NEVER_CAUGHT = (KeyboardInterrupt, SystemExit, GeneratorExit)
+
+
+def _check_decoded(result: Any, spec: PixelSpec, label: str) -> Any:
+    """`result` of a plugin's ``decode`` when it keeps the contract, else a PluginError (so: fall back)."""
+    if result.__class__ is tuple and len(result) == 2:
+        arr, produced = result
+        if arr.__class__ is np.ndarray and isinstance(produced, PixelSpec):
+            wanted = spec.dtype
+            got = arr.dtype
+            if got != wanted and not (
+                (got.kind in "ui" and wanted.kind in "ui" and got.itemsize == wanted.itemsize)
+                or np.can_cast(got, wanted, "safe")
+            ):
+                raise PluginError(f"'{label}' returned {got} samples, {wanted} was expected")
+            shape = produced.frame_shape
+            if arr.shape == shape:
+                return result
+            # one frame with a leading axis, or flat: the same samples in the same order
+            if arr.size == produced.frame_samples and (arr.ndim == 1 or arr.shape == (1, *shape)):
+                return result
+            raise PluginError(
+                f"'{label}' returned an array of shape {arr.shape} for a frame of {shape}: "
+                "samples must be interleaved, (rows, columns[, samples])"
+            )
+    raise PluginError(f"'{label}' returned {type(result).__name__}, not (numpy.ndarray, PixelSpec)")
+
+
+def _check_encoded(result: Any, spec: PixelSpec, label: str) -> Any:
+    if isinstance(result, (bytes, bytearray, memoryview)):
+        return result
+    raise PluginError(f"'{label}' returned {type(result).__name__}, not bytes")
+
+
 def _describe(infos: Sequence[PluginInfo]) -> str:
     return "; ".join(f"'{i.label}' ({i.source}): {i.reason or 'available'}" for i in infos)
 
@@ -90,7 +125,10 @@ class Dispatcher:
             chosen = list(infos)
         else:
             labels = [preference] if isinstance(preference, str) else list(preference)
-            by_label = {i.label: i for i in infos}
+            by_label: dict[str, PluginInfo] = {}
+            for i in infos:  # a usable plugin over a broken one of the same label
+                if i.label not in by_label or by_label[i.label].broken:
+                    by_label[i.label] = i
             unknown = [label for label in labels if label not in by_label]
             if unknown:
                 raise ValueError(
@@ -123,12 +161,15 @@ class Dispatcher:
 
     def _run(self, call: str, *args: Any, **kwargs: Any) -> Any:
         errors: list[tuple[str, BaseException]] = []
+        check = _check_decoded if call == "decode" else _check_encoded
         for plugin in self._order():
             try:
-                result = getattr(plugin, call)(*args, **kwargs)
+                result = check(getattr(plugin, call)(*args, **kwargs), args[1], plugin.label)
             except CorruptPixelDataError:
                 raise
-            except Exception as exc:  # any plugin failure means: try the next one
+            except _NEVER_CAUGHT:
+                raise
+            except BaseException as exc:  # any plugin failure (a Rust panic included) means: try the next one
                 errors.append((plugin.label, exc))
                 continue
             if plugin is not self._winner:
@@ -142,8 +183,15 @@ class Dispatcher:
                 self._winner = plugin
             return result
         details = "; ".join(f"'{label}': {type(exc).__name__}: {exc}" for label, exc in errors)
+        skipped = [i for i in self.infos if not i.available]
+        hint = ""
+        if skipped:
+            # the unusable candidates may be the ones that would work: say why, and what to install
+            details += "; not tried, unusable here: " + _describe(skipped)
+            hint = install_hint(self.uid)
         raise PluginError(
             f"Every plugin failed to {call} {name_of(self.uid)} data ({details})"
+            + (f". To make more plugins usable, install {hint}" if hint else "")
         ) from errors[-1][1]
 
     def decode(self, src: bytes | memoryview, spec: PixelSpec, *, out: np.ndarray | None = None, **options: Any) -> tuple[np.ndarray, PixelSpec]:

@@ -9,6 +9,8 @@ the same UID side by side.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import threading
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
@@ -29,8 +31,10 @@ __all__ = [
 
 DECODER_GROUP = "dcmcore.decoders"
 ENCODER_GROUP = "dcmcore.encoders"
-_REQUIRED = {DECODER_GROUP: ("label", "priority", "is_available", "missing_dependencies", "decode"),
-             ENCODER_GROUP: ("label", "priority", "is_available", "missing_dependencies", "encode")}
+#: The attributes every plugin must have; ``missing_dependencies(uid)`` and
+#: ``api_version`` are optional (absent: :data:`PLUGIN_API`).
+_REQUIRED = {DECODER_GROUP: ("label", "priority", "is_available", "decode"),
+             ENCODER_GROUP: ("label", "priority", "is_available", "encode")}
 
 
 @dataclass(frozen=True)
@@ -108,13 +112,46 @@ def _dist_label(ep: EntryPoint) -> str:
 
 
 def _check_contract(obj: Any, group: str) -> str:
-    missing = [name for name in _REQUIRED[group] if not hasattr(obj, name)]
-    if missing:
-        return f"the object lacks {', '.join(missing)}"
-    version = getattr(obj, "api_version", None)
-    if version != PLUGIN_API:
-        return f"it implements plugin API version {version!r}, dcmcore {PLUGIN_API} is needed"
+    """Why `obj` is no plugin of `group` ("" when it is one)."""
+    try:
+        missing = [name for name in _REQUIRED[group] if not hasattr(obj, name)]
+        if missing:
+            return f"the object lacks {', '.join(missing)}"
+        version = getattr(obj, "api_version", PLUGIN_API)
+        if version != PLUGIN_API:
+            return f"it implements plugin API version {version!r}, dcmcore {PLUGIN_API} is needed"
+        label = obj.label
+        if not isinstance(label, str) or not label.strip():
+            return f"its label must be a non-empty str, not {label!r}"
+        priority = obj.priority
+        if isinstance(priority, bool) or not isinstance(priority, int):
+            return f"its priority must be an int, not {priority!r}"
+        for name in _REQUIRED[group][2:]:
+            if not callable(getattr(obj, name)):
+                return f"its {name} is not callable"
+    except Exception as exc:  # a property that raises, say
+        return f"reading its attributes raised {type(exc).__name__}: {exc}"
     return ""
+
+
+def _takes_uid(method: Any) -> bool:
+    """Whether ``is_available`` takes the UID (the contract) or nothing (the minimal form)."""
+    try:
+        signature = inspect.signature(method)
+    except (TypeError, ValueError):
+        return True
+    return any(
+        p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in signature.parameters.values()
+    )
+
+
+def _unavailable_reasons(obj: Any, uid: str) -> list[str]:
+    """Why `obj` cannot serve `uid` here: its own reasons, or its ``is_available`` answer."""
+    check = getattr(obj, "missing_dependencies", None)
+    if check is not None:
+        return [str(r) for r in check(uid)]
+    available = obj.is_available(uid) if _takes_uid(obj.is_available) else obj.is_available()
+    return [] if available else ["its is_available() check returned False (its dependencies are missing)"]
 
 
 def _load(group: str, uid: str, ep: EntryPoint, dist: str) -> tuple[Any, str]:
@@ -133,9 +170,9 @@ def _load(group: str, uid: str, ep: EntryPoint, dist: str) -> tuple[Any, str]:
 
 def _info(uid: str, obj: Any, source: str, entry: str = "") -> PluginInfo:
     try:
-        reasons = list(obj.missing_dependencies(uid))
+        reasons = _unavailable_reasons(obj, uid)
     except Exception as exc:
-        return PluginInfo(uid, str(getattr(obj, "label", entry)), int(getattr(obj, "priority", 1000)), False,
+        return PluginInfo(uid, str(obj.label), 1000, False,
                           f"its dependency check raised {type(exc).__name__}: {exc}", source, True, None, entry)
     return PluginInfo(
         uid=uid,
@@ -167,10 +204,47 @@ def plugin_infos(group: str, uid: str) -> list[PluginInfo]:
             else:
                 infos.append(_info(uid, obj, dist, ep.value))
         runtime = list(_runtime[group].get(uid, []))
-        infos.extend(_info(uid, obj, "registered at run time") for obj in runtime)
+        infos.extend(_info(uid, obj, RUNTIME) for obj in runtime)
         infos.sort(key=lambda i: (i.broken, i.priority, i.label, i.source))
+        infos = _unique_labels(infos)
         _infos[(group, uid)] = infos
         return list(infos)
+
+
+RUNTIME = "registered at run time"
+
+
+def _unique_labels(infos: list[PluginInfo]) -> list[PluginInfo]:
+    """One usable plugin per label: a run-time registration, else dcmcore's own, else the first in dispatch order.
+
+    The others are reported as broken, so that ``decoding_plugin=label``
+    always means the plugin the listing shows (and ``"dcmcore"`` dcmcore's own).
+    """
+
+    def rank(info: PluginInfo) -> int:
+        return 0 if info.source == RUNTIME else 1 if info.source.startswith("dcmcore ") else 2
+
+    owner: dict[str, PluginInfo] = {}
+    for info in infos:
+        if info.broken:
+            continue
+        held = owner.get(info.label)
+        if held is None or rank(info) < rank(held):
+            owner[info.label] = info
+    result = []
+    for info in infos:
+        winner = owner.get(info.label)
+        if info.broken or winner is None or winner is info:
+            result.append(info)
+            continue
+        result.append(
+            dataclasses.replace(
+                info, available=False, broken=True, plugin=None,
+                reason=f"its label {info.label!r} is already used by the plugin from {winner.source}",
+            )
+        )
+    result.sort(key=lambda i: (i.broken, i.priority, i.label, i.source))
+    return result
 
 
 def known_uids(group: str) -> list[str]:
