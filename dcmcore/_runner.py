@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
 import numpy as np
@@ -21,6 +20,7 @@ from dcmcore import encaps
 from dcmcore._kernels import convert, ycbcr
 from dcmcore._native import NativePlan, check_native_length, needs_rgb_conversion
 from dcmcore._source import PixelSource
+from dcmcore._threads import run_jobs
 from dcmcore._validate import byte_view
 from dcmcore.codecs.native import NativeDecoder
 from dcmcore.errors import PluginError
@@ -133,16 +133,12 @@ class Session:
         if workers <= 1:
             self._decode_run(first, count, frames)
             return
-        if self.native is not None:
-            # contiguous runs of frames, a few per thread for balance
-            nchunks = min(count, workers * 4)
-            bounds = [count * k // nchunks for k in range(nchunks + 1)]
-            jobs = [(first + a, b - a, frames[a:b]) for a, b in zip(bounds, bounds[1:]) if b > a]
-        else:
-            jobs = [(first + k, 1, frames[k : k + 1]) for k in range(count)]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for future in [pool.submit(self._decode_run, *job) for job in jobs]:
-                future.result()
+        # contiguous runs of frames, a few per thread for balance (frames of
+        # compressed data differ in cost) and little handing out per frame
+        nchunks = min(count, workers * 4)
+        bounds = [count * k // nchunks for k in range(nchunks + 1)]
+        jobs = [(first + a, b - a, frames[a:b]) for a, b in zip(bounds, bounds[1:]) if b > a]
+        run_jobs(self._decode_run, jobs, workers)
 
     def _decode_run(self, first: int, count: int, frames: np.ndarray) -> None:
         if self.native is not None:

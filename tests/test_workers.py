@@ -118,3 +118,62 @@ def test_iter_pixels_workers_bad_arguments():
     it = dcmcore.iter_pixels(ds, workers=2)
     next(it)
     it.close()
+
+
+def test_thread_pool_is_reused_and_errors_propagate():
+    from dcmcore import _threads
+
+    ds = _big_rle()
+    dcmcore.pixel_array(ds, workers=2)
+    pool = _threads._pool
+    assert pool is not None
+    dcmcore.pixel_array(ds, workers=2)
+    assert _threads._pool is pool  # no new threads per call
+
+    seen = []
+
+    def job(k):
+        seen.append(threading.current_thread().name)
+        if k == 3:
+            raise KeyError("job 3 failed")
+
+    with pytest.raises(KeyError, match="job 3 failed"):
+        _threads.run_jobs(job, [(k,) for k in range(8)], 2)
+
+    def nested(k):  # a job asking for workers runs its own jobs on its thread
+        inner = []
+        _threads.run_jobs(lambda j: inner.append(threading.current_thread()), [(j,) for j in range(4)], 2)
+        assert set(inner) == {threading.current_thread()}
+
+    _threads.run_jobs(nested, [(k,) for k in range(4)], 2)
+
+
+def test_workers_after_fork(tmp_path):
+    """A forked child (e.g. a data loader worker) has none of the parent's threads: it must not hang."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = tmp_path / "fork.py"
+    script.write_text(textwrap.dedent(
+        """
+        import os, sys, warnings
+        sys.path.insert(0, os.getcwd())
+        warnings.simplefilter("ignore")
+        import numpy as np, dcmcore
+        from tests.test_workers import _big_rle
+        ds = _big_rle()
+        expected = dcmcore.pixel_array(ds, workers=2)
+        pid = os.fork()
+        if pid == 0:
+            ok = np.array_equal(dcmcore.pixel_array(ds, workers=2), expected)
+            os._exit(0 if ok else 3)
+        _, status = os.waitpid(pid, 0)
+        sys.exit(os.waitstatus_to_exitcode(status))
+        """
+    ))
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, str(script)], cwd=root, timeout=60, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
