@@ -166,6 +166,8 @@ def test_workers_after_fork(tmp_path):
         expected = dcmcore.pixel_array(ds, workers=2)
         pid = os.fork()
         if pid == 0:
+            import signal
+            signal.alarm(30)  # a hung child must not outlive the test
             ok = np.array_equal(dcmcore.pixel_array(ds, workers=2), expected)
             os._exit(0 if ok else 3)
         _, status = os.waitpid(pid, 0)
