@@ -254,6 +254,8 @@ def open_source(src: Dataset | str | os.PathLike[str] | BinaryIO) -> Iterator[Pi
         return
     if hasattr(src, "read"):
         fp: BinaryIO = src  # type: ignore[assignment]
+        if not isinstance(fp.read(0), (bytes, bytearray)):
+            raise TypeError(f"'src' is a text file object ({fp!r}): open the file in binary mode ('rb')")
         position = fp.tell()
         fp.seek(0)
         try:

@@ -220,7 +220,13 @@ class PixelSpec:
                 return None
             if isinstance(elem, DataElement):  # already converted: skip Dataset.__getitem__
                 return elem.value
-            return ds[tag].value
+            try:
+                return ds[tag].value
+            except Exception as exc:  # pydicom cannot convert the raw value (a wrong VR or length)
+                raise InvalidPixelSpecError(
+                    f"{_TAG_NAMES.get(tag, f'({tag >> 16:04X},{tag & 0xFFFF:04X})')} cannot be read: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
 
         missing = [
             _TAG_NAMES[tag]

@@ -475,6 +475,31 @@ def test_undefined_length_native_pixel_data_from_a_dataset():
         dcmcore.pixel_array(ds)
 
 
+def test_element_whose_value_pydicom_cannot_convert():
+    """A corrupted VR (Columns written as UL with 2 bytes): a ValueError naming the element, not pydicom's own."""
+    import struct
+
+    ds = make_dataset(bytes(48), rows=4, columns=6)
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    raw = bytearray(buf.getvalue())
+    at = raw.find(struct.pack("<HH", 0x0028, 0x0011) + b"US")
+    raw[at + 4 : at + 6] = b"UL"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        read_back = pydicom.dcmread(io.BytesIO(bytes(raw)))
+    for src in (io.BytesIO(bytes(raw)), read_back):
+        with pytest.raises(ValueError, match=r"\(0028,0011\) 'Columns' cannot be read"):
+            dcmcore.pixel_array(src)
+
+
+def test_text_file_object_is_refused(tmp_path):
+    path = tmp_path / "x.dcm"
+    path.write_bytes(b"not much")
+    with open(path) as text, pytest.raises(TypeError, match="binary mode"):
+        dcmcore.pixel_array(text)
+
+
 # -- never a crash ------------------------------------------------------------------------
 _ALLOWED = (ValueError, AttributeError, NotImplementedError)
 
