@@ -378,3 +378,87 @@ def test_list_overlays_does_not_warn():
     ds = overlay_dataset(bits, data=packed(bits, pad=False))  # reading it warns about the missing padding
     (info,) = overlays.list_overlays(ds)  # listing does not (pytest turns warnings into errors)
     assert info.problem is None and (info.rows, info.columns) == (1, 7)
+
+
+# -- writing back: set_overlay_array ----------------------------------------------------------
+def _be_words(bits: np.ndarray) -> bytes:
+    """Overlay Data of `bits` as big endian OW: pixel 16w+j is bit j of 16-bit word w (PS3.5 8.1.2, 8.2)."""
+    flat = np.zeros(-(-bits.size // 16) * 16, np.uint32)
+    flat[: bits.size] = bits.reshape(-1)
+    return (flat.reshape(-1, 16) << np.arange(16, dtype=np.uint32)).sum(1).astype(">u2").tobytes()
+
+
+@pytest.mark.parametrize("shape", [(16, 16), (7, 9), (3, 5, 11)])
+def test_set_overlay_array_little_endian_as_pydicom(shape):
+    import io
+
+    import pydicom
+    from pydicom.pixels import pack_bits as pd_pack_bits
+
+    bits = np.random.default_rng(sum(shape)).integers(0, 2, shape, dtype=np.uint8)
+    ds = pydicom.dcmread(data_path("MR-SIEMENS-DICOM-WithOverlays.dcm"))
+    del ds[0x6000, 0x3000]
+    overlays.set_overlay_array(ds, bits)
+    assert ds[0x6000, 0x3000].value == pd_pack_bits(bits)
+    assert ds[0x6000, 0x0010].value == shape[-2] and ds[0x6000, 0x0011].value == shape[-1]
+    assert (0x6000, 0x0015) in ds if len(shape) == 3 else (0x6000, 0x0015) not in ds
+    buf = io.BytesIO()
+    ds.save_as(buf)
+    buf.seek(0)
+    again = pydicom.dcmread(buf)
+    np.testing.assert_array_equal(again.overlay_array(0x6000), bits)  # pydicom, the oracle
+    np.testing.assert_array_equal(dcmcore.overlay_array(again, 0x6000), bits)
+
+
+@pytest.mark.parametrize("shape", [(16, 16), (5, 13)])
+def test_set_overlay_array_big_endian_ow_words(shape):
+    """The guide's edit-pack-write-reread flow on a big endian data set: OW words in big endian order."""
+    import io
+
+    import pydicom
+    from pydicom.dataset import Dataset, FileMetaDataset
+
+    rng = np.random.default_rng(3)
+    bits = rng.integers(0, 2, shape, dtype=np.uint8)
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRBigEndian
+    for elem, vr, value in ((0x10, "US", shape[0]), (0x11, "US", shape[1]), (0x40, "CS", "G"), (0x50, "SS", [1, 1]),
+                            (0x100, "US", 1), (0x102, "US", 0), (0x3000, "OW", _be_words(bits))):
+        ds.add_new(0x60000000 | elem, vr, value)
+    buf = io.BytesIO()
+    ds.save_as(buf, implicit_vr=False, little_endian=False)
+    buf.seek(0)
+    be = pydicom.dcmread(buf, force=True)
+    arr = dcmcore.overlay_array(be, 0x6000)
+    np.testing.assert_array_equal(arr, bits)
+    arr[1, :] = 1  # the edit
+    arr[:, 2] = 0
+    overlays.set_overlay_array(be, arr)
+    padded = _be_words(arr)
+    assert be[0x6000, 0x3000].value == padded[: len(dcmcore.pack_bits(arr))]
+    np.testing.assert_array_equal(dcmcore.overlay_array(be, 0x6000), arr)
+    out = io.BytesIO()
+    be.save_as(out)
+    out.seek(0)
+    np.testing.assert_array_equal(dcmcore.overlay_array(pydicom.dcmread(out, force=True), 0x6000), arr)
+
+
+def test_set_overlay_array_keeps_other_elements_and_refuses_bad_input():
+    import pydicom
+
+    ds = pydicom.dcmread(data_path("MR-SIEMENS-DICOM-WithOverlays.dcm"))
+    origin = list(ds[0x6000, 0x0050].value)
+    bits = np.ones((3, 4, 5), np.uint8)
+    overlays.set_overlay_array(ds, bits, group=0x6002)
+    assert list(ds[0x6002, 0x0050].value) == [1, 1] and ds[0x6002, 0x0040].value == "G"
+    overlays.set_overlay_array(ds, bits[0], group=0x6002)  # back to one frame
+    assert (0x6002, 0x0015) not in ds
+    np.testing.assert_array_equal(dcmcore.overlay_array(ds, 0x6002), bits[0])
+    assert list(ds[0x6000, 0x0050].value) == origin
+    with pytest.raises(ValueError, match="Only values of 0 and 1"):
+        overlays.set_overlay_array(ds, np.full((2, 2), 2))
+    with pytest.raises(ValueError, match="rows, columns"):
+        overlays.set_overlay_array(ds, np.ones(5, np.uint8))
+    with pytest.raises(ValueError, match="even groups"):
+        overlays.set_overlay_array(ds, np.ones((2, 2), np.uint8), group=0x6001)

@@ -6,7 +6,8 @@ frames. The functions of pydicom's ``pydicom.overlays.numpy_handler``
 (:func:`is_available`, :func:`get_expected_length`,
 :func:`reshape_overlay_array`, :func:`get_overlay_array`) are here with the
 same names and semantics; :func:`overlay_array` is the function form of
-pydicom's ``Dataset.overlay_array()``.
+pydicom's ``Dataset.overlay_array()``, and :func:`set_overlay_array` its
+inverse (packing, padding and, for big endian OW, word order included).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dcmcore.overlays._array import (
 from dcmcore.overlays._burn import burn_in
 from dcmcore.overlays._embedded import clear_embedded_overlays, split_embedded_overlays
 from dcmcore.overlays._info import OverlayInfo, list_overlays
+from dcmcore.overlays._write import set_overlay_array
 
 __all__ = [
     "OverlayInfo",
@@ -32,5 +34,6 @@ __all__ = [
     "list_overlays",
     "overlay_array",
     "reshape_overlay_array",
+    "set_overlay_array",
     "split_embedded_overlays",
 ]
