@@ -102,6 +102,17 @@ def hd_image(ds: Dataset):
         return hd.Image.from_dataset(copy.deepcopy(ds), copy=False)
 
 
+@functools.lru_cache(maxsize=None)
+def _memoize_hd_iod_lookup() -> None:
+    """highdicom checks the SOP class against the standard's IOD tables on each transform it
+    builds (~3 ms, a pure function of the UID); the option matrix builds thousands: memoize it."""
+    import highdicom.image as hd_image_module
+
+    lookup = hd_image_module.does_iod_have_pixel_data
+    if not hasattr(lookup, "cache_info"):
+        hd_image_module.does_iod_have_pixel_data = functools.lru_cache(maxsize=None)(lookup)
+
+
 def hd_transform(image, frame_index: int, frame: np.ndarray, **options: Any) -> np.ndarray:
     """highdicom's get_frame transform applied to given stored values.
 
@@ -112,6 +123,7 @@ def hd_transform(image, frame_index: int, frame: np.ndarray, **options: Any) -> 
     """
     from highdicom.image import _CombinedPixelTransform
 
+    _memoize_hd_iod_lookup()
     options = dict(options)
     dtype = options.pop("dtype", np.float64)
     with warnings.catch_warnings():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import copy
 import itertools
 
@@ -66,8 +67,40 @@ def _crop(stored: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(stored[..., :160, :160]) if stored.ndim >= 2 else stored
 
 
+def _category(exc: Exception, *, oracle: bool) -> str:
+    """The kind of an error: a transform required but absent, a selector, or an invalid input/option."""
+    if oracle:
+        if isinstance(exc, RuntimeError):  # "... is required but not found" / "superseded"
+            return "missing"
+        if isinstance(exc, IndexError):  # "Requested ... selector is not present"
+            return "selector"
+    else:
+        if isinstance(exc, TransformNotFoundError):
+            return "missing"
+        if isinstance(exc, SelectorError):
+            return "selector"
+    if isinstance(exc, (ValueError, TypeError)):
+        return "invalid"
+    return f"unexpected {type(exc).__name__} from {'highdicom' if oracle else 'dcmcore'}"  # never equal
+
+
+# highdicom has no integer output for these (a window, a scaled VOI LUT); dcmcore rounds half to even
+_HD_FLOAT_ONLY = ("requires a floating point", "is not suitable", "must be a floating point")
+
+
+def _hd_wraps(ref: np.ndarray, dtype: np.dtype) -> bool:
+    """True when highdicom's exact (float64) values do not fit the integer `dtype` (it casts them unchecked)."""
+    info = np.iinfo(dtype)
+    return bool((ref < info.min).any() or (ref > info.max).any())
+
+
 def _compare(ds, image, frame_index, frame, options, dtype):
-    """Both succeed and agree, or both raise the same kind of error."""
+    """Both succeed and agree, or both raise an error of the same kind (see _category)."""
+    dtype = np.dtype(dtype)
+
+    def ref64():
+        return hd_transform(image, frame_index, frame, dtype=np.float64, **options)
+
     try:
         ref = hd_transform(image, frame_index, frame, dtype=dtype, **options)
         ref_err = None
@@ -79,25 +112,27 @@ def _compare(ds, image, frame_index, frame, options, dtype):
         err = None
     except Exception as exc:  # noqa: BLE001
         got, err = None, exc
-    msg = f"{options} dtype={np.dtype(dtype)}"
-    if ref_err is not None and err is None and _more_lenient(ref_err, options):
-        return 0
-    if isinstance(ref_err, ValueError) and "requires a floating point" in str(ref_err) and err is None:
+    msg = f"{options} dtype={dtype}"
+    if ref_err is not None and _more_lenient(ref_err, options) and (err is None or isinstance(err, TransformNotFoundError)):
+        return 0  # dcmcore accepts the options: it applies the map, or says the data set has none
+    if (
+        ref_err is not None and err is None and dtype.kind in "iu"
+        and isinstance(ref_err, ValueError) and any(m in str(ref_err) for m in _HD_FLOAT_ONLY)
+    ):
         # highdicom has no integer display output: dcmcore rounds its float64 result half to even
-        ref = np.rint(hd_transform(image, frame_index, frame, dtype=np.float64, **options)).astype(dtype)
-        ref_err = None
-    if isinstance(ref_err, TypeError) and "Cannot cast" in str(ref_err) and err is None:
+        ref, ref_err = np.rint(ref64()).astype(dtype), None
+    if ref_err is not None and err is None and dtype == np.float32 and isinstance(ref_err, TypeError) and "Cannot cast" in str(ref_err):
         # highdicom cannot cast float64 LUT values (a real world map) to float32; compare in float64
-        ref = hd_transform(image, frame_index, frame, dtype=np.float64, **options).astype(dtype)
-        ref_err = None
+        ref, ref_err = ref64().astype(dtype), None
     if ref_err is not None:
         assert err is not None, f"{msg}: highdicom raised {ref_err!r}, dcmcore returned a result"
-        if isinstance(ref_err, RuntimeError):  # highdicom: "required but not found"
-            assert isinstance(err, (TransformNotFoundError, ValueError)), f"{msg}: {err!r} vs {ref_err!r}"
-        elif isinstance(ref_err, IndexError):
-            assert isinstance(err, SelectorError), f"{msg}: {err!r} vs {ref_err!r}"
-        else:
-            assert isinstance(err, (ValueError, TypeError)), f"{msg}: {err!r} vs {ref_err!r}"
+        kind, ref_kind = _category(err, oracle=False), _category(ref_err, oracle=True)
+        assert kind == ref_kind, f"{msg}: dcmcore raised {err!r} ({kind}), highdicom {ref_err!r} ({ref_kind})"
+        return 0
+    if err is not None and dtype.kind in "iu" and "of the stored value" in str(err):
+        # highdicom casts without a check and wraps values the dtype cannot hold; dcmcore
+        # raises when a frame has such a value (docs/transforms.md), and only then
+        assert _hd_wraps(ref64(), dtype), f"{msg}: dcmcore raised {err!r}"
         return 0
     assert err is None, f"{msg}: dcmcore raised {err!r}, highdicom did not"
     if _window_after_slope(chain):
@@ -123,6 +158,23 @@ def _window_after_slope(chain) -> bool:
     )
 
 
+# Every output dtype, and per dtype a few VOI output ranges (fitting the integer ones, whose
+# VOI output is the rounded display value); the range only matters when a VOI transform may apply
+MATRIX_DTYPES = {
+    np.dtype(np.float64): [(0.0, 1.0), (-1.0, 1.0), (100.0, 4095.0)],
+    np.dtype(np.float32): [(0.0, 1.0), (-1.0, 1.0), (100.0, 4095.0)],
+    np.dtype(np.uint8): [(0.0, 1.0), (0.0, 255.0), (10.0, 200.0)],
+    np.dtype(np.uint16): [(0.0, 1.0), (0.0, 65535.0), (100.0, 4095.0)],
+    np.dtype(np.int16): [(-1.0, 1.0), (-1000.0, 1000.0), (0.0, 4095.0)],
+    np.dtype(np.int32): [(-1.0, 1.0), (0.0, 65535.0), (-5000.0, 5000.0)],
+}
+
+
+# Files whose matrix compares uint8 values (the others cannot give uint8 exactly: 16-bit
+# palettes and Modality LUTs, rescales and stored values beyond 255, without a window)
+MATRIX_UINT8 = {"MR_small.dcm", "vlut_04.dcm", "RG1_UNCI.dcm", "RG3_UNCI.dcm", "MR2_UNCI.dcm", "eCT_Supplemental.dcm"}
+
+
 @pytest.mark.parametrize("name", REAL)
 def test_option_matrix_against_highdicom(name):
     ds = real(name)
@@ -130,14 +182,16 @@ def test_option_matrix_against_highdicom(name):
     nframes = int(ds.get("NumberOfFrames", 1) or 1)
     frame = _crop(stored[0] if nframes > 1 else stored)
     image = hd_image(ds)
-    frame_index = 0 if nframes > 1 else None
-    compared = 0
-    for k, options in enumerate(MATRIX):
-        dtype = (np.float64, np.float32, np.float64, np.float32, np.uint16, np.int32)[k % 6]
-        compared += _compare(ds, image, frame_index or 0, frame, options, dtype) if frame_index is None else 0
-        if frame_index is not None:
-            compared += _compare(ds, image, 0, frame, options, dtype)
-    assert compared > 0
+    compared = collections.Counter()
+    for options in MATRIX:
+        for dtype, ranges in MATRIX_DTYPES.items():
+            for output_range in ranges if options["apply_voi_transform"] is not False else ranges[:1]:
+                both = dict(options, voi_output_range=output_range)
+                compared[dtype] += _compare(ds, image, 0, frame, both, dtype)
+    # values were compared, not only errors: in float and in integers (uint8 where the file allows it)
+    assert compared[np.dtype(np.float64)] and compared[np.dtype(np.float32)], compared
+    assert any(compared[dtype] for dtype in MATRIX_DTYPES if dtype.kind in "iu"), compared
+    assert compared[np.dtype(np.uint8)] or name not in MATRIX_UINT8, compared
 
 
 def test_public_get_frame_equals_chain_ct_small():
@@ -261,6 +315,88 @@ def test_integer_output_that_cannot_hold_the_values():
         TransformChain.from_dataset(ds, dtype=np.uint8, apply_voi_transform=None, voi_transform_selector=VOILUTTransformation(window_center=0, window_width=100), voi_output_range=(0, 1000))
 
 
+@pytest.mark.parametrize(
+    "name, dtype, options",
+    [
+        ("MR_small.dcm", np.uint16, {}),  # signed 16-bit, no rescale: values 127 .. 2145
+        ("MR_small.dcm", np.int16, {}),
+        ("CT_small.dcm", np.uint16, dict(apply_modality_transform=False)),
+        ("CT_small.dcm", np.int16, dict(apply_modality_transform=False)),
+        ("RG1_UNCI.dcm", np.uint16, {}),  # MONOCHROME1, 15-bit: the inversion 32767 - x
+        ("RG1_UNCI.dcm", np.uint16, dict(apply_presentation_lut=False)),
+        ("emri_small.dcm", np.uint16, {}),
+    ],
+)
+def test_integer_output_of_stored_values_as_highdicom(name, dtype, options):
+    """highdicom's public get_frame gives these exactly (its checks are of the transform only)."""
+    ds = real(name)
+    stored = real_stored(name)
+    frame = stored[0] if stored.ndim == 3 else stored
+    ref = hd_image(ds).get_frame(1, dtype=dtype, **options)
+    chain = TransformChain.from_dataset(ds, dtype=dtype, **options)
+    got = chain(frame)
+    assert_close(got, ref, dtype)
+    expected = frame.astype(np.int64)
+    if ds.PhotometricInterpretation == "MONOCHROME1" and options.get("apply_presentation_lut", True):
+        expected = (1 << int(ds.BitsStored)) - 1 - expected
+    np.testing.assert_array_equal(got, expected)
+    # the one-gather fast path (through the run of valid table entries) serves the next frames
+    assert frame.dtype in chain._fast
+    assert_close(chain(frame), ref, dtype)
+
+
+def test_integer_output_raises_only_for_values_it_cannot_hold():
+    """Where highdicom would wrap a value around, dcmcore raises, naming the stored value."""
+    ds = real("MR_small.dcm")  # int16 stored values
+    stored = real_stored("MR_small.dcm")
+    image = hd_image(ds)
+    to_u16 = TransformChain.from_dataset(ds, dtype=np.uint16)
+    bad = stored.copy()
+    bad[3, 5] = -7
+    with pytest.raises(ValueError, match=r"uint16 cannot hold the transformed value -7\.0 of the stored value -7"):
+        to_u16(bad)
+    assert hd_transform(image, 0, bad, dtype=np.uint16)[3, 5] == 65529  # highdicom wraps
+    assert_close(to_u16(stored), stored.astype(np.uint16), np.uint16)  # the chain still works
+    # uint8: the frames whose values fit are exact, the others raise
+    to_u8 = TransformChain.from_dataset(ds, dtype=np.uint8)
+    small = np.clip(stored, 0, 255)
+    assert_close(to_u8(small), hd_transform(image, 0, small, dtype=np.uint8), np.uint8)
+    with pytest.raises(ValueError, match="uint8 cannot hold .* of the stored value 2145"):
+        to_u8(np.clip(stored, 2145, None))
+    # a stack of frames and 32-bit samples go through the same checks
+    multi = np.stack([small, bad])
+    with pytest.raises(ValueError, match="of the stored value -7"):
+        to_u16(multi)
+    with pytest.raises(ValueError, match="of the stored value -7"):
+        to_u16(bad.astype(np.int32))
+    assert_close(to_u16(stored.astype(np.int32)), stored.astype(np.uint16), np.uint16)
+
+
+RESCALES = [None, (1, 0), (1, -1024), (2, 5), (-1, 100), (0.5, 0), (1, 1024)]
+
+
+@pytest.mark.parametrize("signed", [False, True])
+@pytest.mark.parametrize("bits", [8, 12, 16])
+@pytest.mark.parametrize("photometric", ["MONOCHROME2", "MONOCHROME1"])
+def test_exact_integer_outputs_against_highdicom(signed, bits, photometric):
+    """Rescales, inversions and plain stored values into every integer dtype: highdicom's
+    refusals are dcmcore's, its values dcmcore's, except its wrapped ones (dcmcore raises)."""
+    rng = np.random.default_rng(bits)
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    sample = np.dtype(f"{'i' if signed else 'u'}{1 if bits == 8 else 2}")
+    compared = 0
+    for rescale in RESCALES:
+        for stored in (rng.integers(max(lo, 0), min(hi, 200) + 1, (6, 7)), rng.integers(lo, hi + 1, (6, 7))):
+            stored = stored.astype(sample)
+            kw = {} if rescale is None else dict(RescaleSlope=rescale[0], RescaleIntercept=rescale[1])
+            ds = image_dataset(stored, bits_stored=bits, photometric=photometric, **kw)
+            image = hd_image(ds)
+            for dtype in (np.uint8, np.uint16, np.int8, np.int16, np.int32):
+                for presentation in (True, False):
+                    compared += _compare(ds, image, 0, stored, dict(apply_presentation_lut=presentation), dtype)
+    assert compared > 0
+
+
 def test_multiframe_with_and_without_frame_index():
     ds = real("emri_small.dcm")  # 10 frames, 12-bit
     stored = real_stored("emri_small.dcm")
@@ -312,6 +448,34 @@ def test_per_frame_functional_groups():
         chain(stored[0])
     with pytest.raises(IndexError, match="frame_index"):
         TransformChain.from_dataset(ds, frame_index=4)
+
+
+@pytest.mark.parametrize("where", ["pixel value", "frame voi", "optical path"])
+def test_per_frame_transforms_in_a_later_item_only(where):
+    """A transform in the Per-Frame Functional Groups of a later frame only (not the first)."""
+    rng = np.random.default_rng(11)
+    stored = rng.integers(0, 4096, (3, 8, 9), dtype=np.uint16)
+    ds = image_dataset(stored, bits_stored=12, sop_class="1.2.840.10008.5.1.4.1.1.2.1")
+    ds.SharedFunctionalGroupsSequence = [item()]
+    groups = per_frame_groups(3)
+    if where == "pixel value":
+        groups[2].PixelValueTransformationSequence = [item(RescaleSlope=2, RescaleIntercept=-10, RescaleType="US")]
+        options = {}
+    elif where == "frame voi":
+        groups[2].FrameVOILUTSequence = [item(WindowCenter=2000, WindowWidth=1000)]
+        options = dict(apply_voi_transform=None)
+    else:  # no transform of its own: the chain is one for every frame, built from all items
+        groups[1].OpticalPathIdentificationSequence = [item(OpticalPathIdentifier="1")]
+        options = {}
+    ds.PerFrameFunctionalGroupsSequence = groups
+    chain = TransformChain.from_dataset(ds, **options)
+    whole = chain(stored)
+    image = hd_image(ds)
+    for i in range(3):
+        assert_close(whole[i], hd_transform(image, i, stored[i], **options), np.float64, msg=f"frame {i}")
+    assert chain.applies_to_all_frames == (where == "optical path")
+    if where != "optical path":
+        assert not np.array_equal(whole[2], stored[2].astype(np.float64))
 
 
 def test_out_parameter_and_stacks():
@@ -487,11 +651,20 @@ def test_user_voi_transformation_selector():
 
 
 def test_rescale_identity_counts_as_present():
-    """Rescale Slope 1 / Intercept 0 is a modality transform (highdicom treats it as absent)."""
+    """Rescale Slope 1 / Intercept 0 is a modality transform, for highdicom too; highdicom
+    treats a rescale as absent only when both values are 0 or empty (docs/transforms.md)."""
     stored = np.arange(16, dtype=np.uint16).reshape(4, 4)
     ds = image_dataset(stored, bits_stored=4, RescaleSlope=1, RescaleIntercept=0)
     got = TransformChain.from_dataset(ds, apply_modality_transform=True)(stored)
     assert_close(got, stored.astype(np.float64), np.float64)
+    ref = hd_transform(hd_image(ds), 0, stored, apply_modality_transform=True)
+    assert_close(got, ref, np.float64)
+    # Rescale Intercept 0 alone: present here (a missing slope is 1), absent for highdicom
+    ds = image_dataset(stored, bits_stored=4, RescaleIntercept=0)
+    got = TransformChain.from_dataset(ds, apply_modality_transform=True)(stored)
+    assert_close(got, stored.astype(np.float64), np.float64)
+    with pytest.raises(RuntimeError, match="required but not found"):
+        hd_transform(hd_image(ds), 0, stored, apply_modality_transform=True)
 
 
 def test_palette_color_and_icc():

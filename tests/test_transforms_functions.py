@@ -171,6 +171,27 @@ def test_enhanced_functional_groups():
     assert_close(apply_modality_lut(stored[2], ds, frame_index=2), stored[2] * 3.0 + 2, np.float64)
 
 
+def test_enhanced_transform_in_a_later_frame_only():
+    """Every Per-Frame Functional Groups item is looked at, not only the first (which has none here)."""
+    rng = np.random.default_rng(9)
+    stored = rng.integers(0, 4096, (3, 6, 5), dtype=np.uint16)
+    ds = image_dataset(stored, bits_stored=12, sop_class="1.2.840.10008.5.1.4.1.1.2.1")
+    groups = per_frame_groups(3)
+    groups[2].PixelValueTransformationSequence = [item(RescaleSlope=2, RescaleIntercept=-10, RescaleType="US")]
+    groups[1].FrameVOILUTSequence = [item(WindowCenter=2000, WindowWidth=1000)]
+    ds.PerFrameFunctionalGroupsSequence = groups
+    # frames with and without the transform: no single answer for the stack (pydicom ignores frame 2's)
+    with pytest.raises(ValueError, match="frame_index"):
+        apply_modality_lut(stored, ds)
+    with pytest.raises(ValueError, match="frame_index"):
+        apply_windowing(stored.astype(np.float64), ds)
+    assert_close(apply_modality_lut(stored[2], ds, frame_index=2), stored[2] * 2.0 - 10, np.float64)
+    frame0 = stored[0]
+    assert apply_modality_lut(frame0, ds, frame_index=0) is frame0  # no transform: the input itself
+    expected = window_standard(stored[1], 2000, 1000, "LINEAR", 0.0, 4095.0)
+    assert_close(apply_windowing(stored[1], ds, frame_index=1), expected, np.float64)
+
+
 def test_enhanced_real_file():
     ds, stored = real("eCT_Supplemental.dcm"), real_stored("eCT_Supplemental.dcm")
     got = apply_modality_lut(stored, ds)

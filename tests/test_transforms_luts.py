@@ -187,6 +187,32 @@ def test_segmented_palette_luts():
     np.testing.assert_array_equal(PaletteColorLUTTransformation(*luts).apply(np.array([7])), [[22, 22, 22]])
 
 
+def test_segmented_lut_data_is_the_segments_given():
+    """8-bit segments of odd length: OW pads them to an even length, the property does not."""
+    segments = np.array([0, 1, 5, 1, 7, 9, 0, 1, 3], np.uint8)  # 9 words, which highdicom can read back
+    ours = SegmentedPaletteColorLUT(0, segments, "red")
+    theirs = hd.SegmentedPaletteColorLUT(0, segments, "red")
+    np.testing.assert_array_equal(ours.segmented_lut_data, theirs.segmented_lut_data)
+    assert ours.segmented_lut_data.dtype == np.uint8 and len(ours.segmented_lut_data) == 9
+    np.testing.assert_array_equal(ours.lut_data, [5, 6, 6, 7, 7, 8, 8, 9, 3])  # PS3.3 (highdicom's differs)
+    # 13 words with an indirect segment (highdicom cannot build it), also through a file
+    segments = np.array([0, 2, 7, 9, 1, 2, 13, 2, 2, 0, 0, 0, 0], np.uint8)
+    lut = SegmentedPaletteColorLUT(0, segments, "blue")
+    np.testing.assert_array_equal(lut.segmented_lut_data, segments)
+    np.testing.assert_array_equal(lut.lut_data, [7, 9, 11, 13, 7, 9, 11, 13])
+    ds = image_dataset(np.zeros((2, 2), np.uint8), photometric="PALETTE COLOR")
+    for elem in lut:
+        ds.add(elem)
+    back = SegmentedPaletteColorLUT.extract_from_dataset(roundtrip_bytes(ds), "blue")
+    assert len(bytes(back.SegmentedBluePaletteColorLookupTableData)) == 14
+    np.testing.assert_array_equal(back.segmented_lut_data, segments)
+    # an even number of words, the last one 0, is all segments; 16-bit words are as given
+    segments = np.array([0, 1, 5, 0, 1, 0], np.uint8)
+    np.testing.assert_array_equal(SegmentedPaletteColorLUT(0, segments, "red").segmented_lut_data, segments)
+    words = np.array([0, 2, 10, 20, 1, 4, 30], np.uint16)
+    np.testing.assert_array_equal(SegmentedPaletteColorLUT(0, words, "red").segmented_lut_data, words)
+
+
 def test_modality_lut_transformation():
     stored = RNG.integers(-2048, 2048, (20, 30), dtype=np.int16)
     ours = ModalityLUTTransformation(-1024, 0.5, RescaleTypeValues.HU)
@@ -252,6 +278,8 @@ def test_voi_lut_transformation_errors():
         VOILUTTransformation(window_center=1)
     with pytest.raises(ValueError, match="greater than zero"):
         VOILUTTransformation(window_center=1, window_width=0)
+    with pytest.raises(ValueError, match=r"\(0028,1051\) 'Window Width' must be greater than zero"):
+        VOILUTTransformation(window_center=[1, 2], window_width=[3, -1])
     with pytest.raises(ValueError, match="as many values"):
         VOILUTTransformation(window_center=[1, 2], window_width=[1])
     with pytest.raises(TypeError, match="At least one"):
@@ -260,6 +288,31 @@ def test_voi_lut_transformation_errors():
         VOILUTTransformation(window_center=1, window_width=2, voi_lut_function="GAMMA")
     with pytest.raises(TypeError, match="VOILUT"):
         VOILUTTransformation(voi_luts=[LUT(0, np.zeros(3, np.uint8))])
+
+
+@pytest.mark.parametrize("function", [None, "LINEAR", "LINEAR_EXACT", "SIGMOID"])
+@pytest.mark.parametrize("width", [0.5, 1e-3, 0.0, -2.0])
+def test_voi_lut_transformation_width_checked_as_highdicom(function, width):
+    """The constructor refuses the widths highdicom's refuses (<= 0, any function) and takes the
+    others; a LINEAR window narrower than 1 (PS3.3 C.11.2.1.2.1) is refused when applied."""
+    options = dict(window_center=10, window_width=width, voi_lut_function=function)
+    try:
+        hd.VOILUTTransformation(**options)
+        hd_err = None
+    except ValueError as exc:
+        hd_err = exc
+    if hd_err is not None:
+        with pytest.raises(ValueError, match=r"\(0028,1051\) 'Window Width' must be greater than zero"):
+            VOILUTTransformation(**options)
+        return
+    ours = VOILUTTransformation(**options)
+    values = np.arange(5, 16, dtype=np.int16)
+    if function in (None, "LINEAR") and width < 1:
+        with pytest.raises(ValueError, match=r"\(0028,1051\) 'Window Width' is .*at least 1 wide"):
+            ours.apply(values)
+    else:
+        ref = window_standard(values, 10, width, function or "LINEAR", 0.0, 1.0)
+        assert_close(ours.apply(values), ref, np.float64)
 
 
 def test_presentation_lut_transformation():

@@ -272,23 +272,17 @@ def convert(values: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray | No
     return np.where(ok, v, 0).astype(dtype), ~ok
 
 
-def invalid_value_error(value: float, dtype: np.dtype) -> ValueError:
+def invalid_value_error(value: float, dtype: np.dtype, stored: int | None = None) -> ValueError:
     lo, hi = _int_range(dtype)
     if not np.isfinite(value) or value < lo or value > hi:
         why = f"outside its range {lo:g} .. {hi:g}"
     else:
         why = "not an integer"
+    of = f" of the stored value {stored}" if stored is not None else ""
     return ValueError(
-        f"The output dtype {dtype} cannot hold the transformed value {value!r} ({why}); "
+        f"The output dtype {dtype} cannot hold the transformed value {value!r}{of} ({why}); "
         "use a floating point dtype"
     )
-
-
-def _check_converted(values: np.ndarray, plan: Plan) -> np.ndarray:
-    out, bad = convert(values, plan)
-    if bad is not None:
-        raise invalid_value_error(float(values[bad].reshape(-1)[0]), plan.dtype)
-    return out
 
 
 # ---- tables -------------------------------------------------------------------------
@@ -305,6 +299,7 @@ def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
         _cache_bytes = 0
+    _spans.clear()
 
 
 def _cached(key: tuple) -> tuple[np.ndarray, np.ndarray | None] | None:
@@ -369,6 +364,40 @@ def table(plan: Plan, in_dtype: np.dtype, lo: int | None = None, n: int | None =
     return result
 
 
+_spans: dict = {}
+
+
+def valid_span(plan: Plan, in_dtype: np.dtype, lo: int, n: int) -> tuple[np.ndarray, int, int] | None:
+    """The part of the table over ``lo .. lo + n - 1`` whose entries are all valid.
+
+    ``(entries, first, last)``: the table's entries for the input values
+    ``first .. last``, when exactly those values of the domain map to values
+    the output dtype can hold (the whole domain when nothing is invalid). A
+    monotonic transform (identity, rescale, inversion) into an integer dtype
+    has such a span; None when the valid values are not one run (or none).
+    Cached with the table.
+    """
+    key = (plan, in_dtype.str, lo, n)
+    try:
+        return _spans[key]
+    except KeyError:
+        pass
+    tab, invalid = table(plan, in_dtype, lo, n)
+    if invalid is None:
+        span = (tab, lo, lo + n - 1)
+    else:
+        ok = np.flatnonzero(~invalid)
+        if ok.size and ok[-1] - ok[0] + 1 == ok.size:
+            i0, i1 = int(ok[0]), int(ok[-1])
+            span = (tab[i0 : i1 + 1], lo + i0, lo + i1)
+        else:
+            span = None
+    if len(_spans) >= 256:
+        _spans.clear()
+    _spans[key] = span
+    return span
+
+
 # ---- applying a plan ----------------------------------------------------------------
 
 
@@ -430,11 +459,16 @@ def apply_plan(
         lo, hi = plan.valid
         if kind in "iu" and itemsize <= 4 and hi - lo < (1 << 16) and lo == int(lo) and hi == int(hi):
             lo, hi = int(lo), int(hi)
-            tab, invalid = table(plan, arr.dtype, lo, hi - lo + 1)
-            if invalid is not None:
-                raise _first_invalid(invalid, plan, lo)
-            if _gather(arr, tab, out, lo, three):
-                raise _outside(plan)
+            span = valid_span(plan, arr.dtype, lo, hi - lo + 1)
+            if span is None:
+                tab, invalid = table(plan, arr.dtype, lo, hi - lo + 1)
+                if _gather(arr, tab, out, lo, three):
+                    raise _outside(plan)
+                _check_invalid_domain(arr, invalid, plan, lo)
+                return out
+            tab, first, last = span
+            if _gather(arr, tab, out, first, three):
+                _raise_stray(plan, arr, first, last)
             return out
         if not (np.isfinite(arr).all() if kind == "f" else True) or arr.min() < lo or arr.max() > hi:
             raise _outside(plan)
@@ -448,18 +482,32 @@ def apply_plan(
             _gather(arr, tab, out, None, three)
             return out
     if kind in "iu" and itemsize <= 4 and domain is not None and domain[1] - domain[0] < (1 << 16):
+        # entries an exact integer output cannot hold raise only when a pixel has their value
         lo, hi = int(domain[0]), int(domain[1])
-        tab, invalid = table(plan, arr.dtype, lo, hi - lo + 1)
-        if invalid is not None:
-            raise _first_invalid(invalid, plan, lo)
-        if _gather(arr, tab, out, lo, three):
-            _recompute_strays(plan, arr, out, lo, hi)
+        span = valid_span(plan, arr.dtype, lo, hi - lo + 1)
+        if span is None:
+            tab, invalid = table(plan, arr.dtype, lo, hi - lo + 1)
+            if _gather(arr, tab, out, lo, three):
+                _recompute_strays(plan, arr, out, lo, hi)
+            _check_invalid_domain(arr, invalid, plan, lo)
+            return out
+        tab, first, last = span
+        if _gather(arr, tab, out, first, three):
+            _recompute_strays(plan, arr, out, first, last)
         return out
     arith = plan.arithmetic
     if arith is not None and arr.dtype in _CODES and (plan.dtype.kind == "f" or plan.rounding):
         _run_arith(arr, out, arith, plan)
         return out
-    out[...] = _check_converted(evaluate(plan.stages, arr), plan)
+    converted, bad = convert(evaluate(plan.stages, arr), plan)
+    if bad is not None:
+        if bad.ndim > arr.ndim:
+            bad = bad.any(axis=-1)
+        first = arr.reshape(-1)[np.argmax(bad.reshape(-1))]
+        if arr.dtype.kind in "iu":
+            _raise_value(plan, int(first))
+        raise invalid_value_error(float(np.asarray(evaluate(plan.stages, np.asarray([first]))).reshape(-1)[0]), plan.dtype, first)
+    out[...] = converted
     return out
 
 
@@ -482,9 +530,7 @@ def _check_invalid(arr: np.ndarray, invalid: np.ndarray, plan: Plan) -> None:
     unsigned = arr.view(np.dtype(f"u{arr.dtype.itemsize}"))
     hit = invalid[unsigned]
     if hit.any():
-        value = arr.reshape(-1)[np.argmax(hit.reshape(-1))]
-        values = evaluate(plan.stages, np.asarray([value]))
-        raise invalid_value_error(float(np.asarray(values).reshape(-1)[0]), plan.dtype)
+        _raise_value(plan, int(arr.reshape(-1)[np.argmax(hit.reshape(-1))]))
 
 
 def _first_invalid(invalid: np.ndarray, plan: Plan, lo: int) -> ValueError:
@@ -493,9 +539,44 @@ def _first_invalid(invalid: np.ndarray, plan: Plan, lo: int) -> ValueError:
     return invalid_value_error(float(np.asarray(values).reshape(-1)[0]), plan.dtype)
 
 
+def _check_invalid_domain(arr: np.ndarray, invalid: np.ndarray | None, plan: Plan, lo: int) -> None:
+    """Raise if a pixel within ``lo .. lo + len(invalid) - 1`` has an invalid entry (the slow case)."""
+    if invalid is None:
+        return
+    flat = arr.reshape(-1).astype(np.int64)
+    k = flat - lo
+    inside = (k >= 0) & (k < len(invalid))
+    hit = np.zeros(flat.shape, bool)
+    hit[inside] = invalid[k[inside]]
+    if hit.any():
+        _raise_value(plan, int(flat[np.argmax(hit)]))
+
+
+def _raise_value(plan: Plan, stored: int) -> None:
+    value = float(np.asarray(evaluate(plan.stages, np.asarray([stored]))).reshape(-1)[0])
+    raise invalid_value_error(value, plan.dtype, stored)
+
+
+def _raise_stray(plan: Plan, arr: np.ndarray, first: int, last: int) -> None:
+    """A pixel value outside ``first .. last``: outside the mapped range, or unrepresentable."""
+    flat = arr.reshape(-1)
+    stray = int(flat[np.argmax((flat < first) | (flat > last))])
+    lo, hi = plan.valid
+    if stray < lo or stray > hi:
+        raise _outside(plan)
+    _raise_value(plan, stray)
+
+
 def _recompute_strays(plan: Plan, arr: np.ndarray, out: np.ndarray, lo: int, hi: int) -> None:
+    """Compute the pixels outside ``lo .. hi`` directly; raise if the output dtype cannot hold one."""
     flat = arr.reshape(-1)
     mask = (flat < lo) | (flat > hi)
-    values = evaluate(plan.stages, flat[mask])
+    strays = flat[mask]
+    values = evaluate(plan.stages, strays)
+    converted, bad = convert(values, plan)
+    if bad is not None:
+        if bad.ndim > 1:
+            bad = bad.any(axis=-1)
+        _raise_value(plan, int(strays[np.argmax(bad)]))
     dest = out.reshape((flat.size, 3) if plan.is_palette else (flat.size,))
-    dest[mask] = _check_converted(values, plan)
+    dest[mask] = converted

@@ -28,6 +28,7 @@ from dcmcore.transforms._resolve import (
     ImageInfo,
     Options,
     _has_per_frame_transforms,
+    per_frame_tags,
     resolve,
 )
 
@@ -256,8 +257,11 @@ class TransformChain:
                     f"frame_index {frame_index} is out of range: the image has {info.number_of_frames} frame(s) "
                     f"({tag_name(T.NumberOfFrames)})"
                 )
-        first = resolve(ds, info, opts, frame_index if frame_index is not None else (0 if _has_per_frame_transforms(ds) else None))
-        if frame_index is not None or first.shared or info.number_of_frames == 1:
+        per_frame = frame_index is None and info.number_of_frames > 1 and _has_per_frame_transforms(ds, per_frame_tags(opts))
+        first = resolve(ds, info, opts, frame_index if frame_index is not None else (0 if per_frame else None))
+        # "shared" says where frame 0's elements were found; a later frame's item may hold one
+        # frame 0 lacks, so with any per-frame transform every frame is resolved
+        if frame_index is not None or info.number_of_frames == 1 or (first.shared and not per_frame):
             return cls([first.plan], None, info, first.icc)
         # Transforms that differ between frames: one plan per frame, shared where equal
         plans: list[E.Plan] = [first.plan]
@@ -332,10 +336,11 @@ class TransformChain:
         arr = frame if frame.__class__ is np.ndarray else np.asarray(frame)
         fast = self._fast.get(arr.dtype)
         if fast is not None and out is None and arr.flags.c_contiguous and arr.ndim >= 2:
-            table, ntab, itemsize, code, three = fast
+            table, ntab, itemsize, code, three, lo, full = fast
             result = np.empty(arr.shape + (3,) if three else arr.shape, self.dtype)
-            _gather(arr.reshape(-1).view(np.uint8), code, arr.size, 0, table, ntab, itemsize, result.reshape(-1).view(np.uint8), three, True)
-            return result
+            if not _gather(arr.reshape(-1).view(np.uint8), code, arr.size, lo, table, ntab, itemsize, result.reshape(-1).view(np.uint8), three, full):
+                return result
+            # values outside the table's span: computed directly, or an error (below)
         info = self._info
         if info.color_type == COLOR:
             if arr.ndim < 3 or arr.shape[-1] != 3:
@@ -363,10 +368,19 @@ class TransformChain:
                 and arr.dtype not in self._fast
             ):
                 table, invalid = E.table(plan, arr.dtype)
+                lo, full = 0, True
+                if invalid is not None and info.domain is not None and info.domain[1] - info.domain[0] < (1 << 16):
+                    # an exact integer output that cannot hold every entry: gather through the
+                    # span of valid entries, bounds-checked; a pixel outside it goes the slow way
+                    dlo, dhi = info.domain
+                    span = E.valid_span(plan, arr.dtype, int(dlo), int(dhi - dlo + 1))
+                    if span is not None:
+                        table, lo, _ = span
+                        invalid, full = None, False
                 if invalid is None:
                     self._fast[arr.dtype] = (
                         table.reshape(-1).view(np.uint8), table.shape[0], plan.dtype.itemsize,
-                        E.CODES[arr.dtype], plan.is_palette,
+                        E.CODES[arr.dtype], plan.is_palette, lo, full,
                     )
             return E.apply_plan(plan, arr, domain=info.domain, out=out)
         nframes = len(self._frame_plans)

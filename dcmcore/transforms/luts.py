@@ -340,6 +340,24 @@ class PaletteColorLUT(Dataset):
         return _apply_table(array, self.first_mapped_value, self.lut_data, dtype)
 
 
+def _segments_end(words: np.ndarray) -> int:
+    """Where the top-level segments of 8-bit segmented data end (PS3.3 C.7.9.2).
+
+    Discrete segments hold ``2 + length`` words, linear ones 3, indirect ones
+    6 (their byte offset in four bytes); a lone word after the last complete
+    segment is padding. Returns ``len(words)`` if the last segment is cut short.
+    """
+    n, pos = len(words), 0
+    sizes = {1: 3, 2: 6}
+    while pos + 1 < n:
+        op = int(words[pos])
+        size = 2 + int(words[pos + 1]) if op == 0 else sizes.get(op)
+        if size is None or pos + size > n:
+            return n
+        pos += size
+    return pos
+
+
 class SegmentedPaletteColorLUT(Dataset):
     """One channel of a segmented Palette Color Lookup Table (PS3.3 C.7.9.2).
 
@@ -396,10 +414,18 @@ class SegmentedPaletteColorLUT(Dataset):
 
     @property
     def segmented_lut_data(self) -> np.ndarray:
-        """The segment words as stored, ``uint8`` or ``uint16``."""
+        """The segment words as given, ``uint8`` or ``uint16``.
+
+        8-bit segments are stored one per byte in an OW element, which has an
+        even length: the padding byte after an odd number of words is not
+        returned.
+        """
         raw = get(self, _seg_tag(self._color))
         if self.bits_per_entry == 8:
-            return np.frombuffer(bytes(raw), np.uint8).copy()
+            words = np.frombuffer(bytes(raw), np.uint8).copy()
+            if len(words) % 2 == 0 and words.size and words[-1] == 0 and _segments_end(words) == len(words) - 1:
+                words = words[:-1]
+            return words
         raw = bytes(raw)[: len(raw) // 2 * 2]
         return np.frombuffer(raw, "<u2" if is_little_endian(self) else ">u2").astype(np.uint16)
 

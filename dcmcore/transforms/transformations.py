@@ -180,9 +180,11 @@ class VOILUTTransformation(Dataset):
                 raise ValueError("'window_width' must have as many values as 'window_center'")
             if not centers:
                 raise TypeError("'window_center' must not be empty")
+            # as highdicom: every function needs a width above 0 (checked here); a LINEAR window
+            # also needs at least 1 (PS3.3 C.11.2.1.2.1), checked when it is applied
             for w in widths:
                 if not float(w) > 0:
-                    raise ValueError(f"Window widths must be greater than zero, not {w}")
+                    raise ValueError(f"{tag_name(T.WindowWidth)} must be greater than zero, not {w}")
             self.WindowCenter = [_ds(c) for c in centers] if multi else _ds(centers[0])
             self.WindowWidth = [_ds(w) for w in widths] if multi else _ds(widths[0])
             if window_explanation is not None:
