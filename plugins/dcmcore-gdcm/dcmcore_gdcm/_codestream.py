@@ -4,7 +4,9 @@ GDCM takes the image geometry from the caller and trusts it: a frame whose
 codestream disagrees with (0028,0010) *Rows*, (0028,0011) *Columns* or
 (0028,0002) *Samples per Pixel* can make it return a partly filled buffer or
 end the process with an uncaught C++ exception. The decoder therefore reads
-the codestream's own header first, in Python, and compares. The header also
+the codestream's own header first, in Python, and compares; for JPEG and
+JPEG-LS, every marker segment up to the first scan is walked, because GDCM
+also aborts on a JPEG header that libjpeg only warns about. The header also
 gives the sample precision, the JPEG 2000 signedness and the JPEG colour
 markers (component IDs, JFIF and Adobe APP segments) that tell what GDCM will
 return.
@@ -56,7 +58,7 @@ class CodestreamInfo:
     component_ids : tuple of int
         JPEG and JPEG-LS component identifiers, in frame order.
     app : tuple of (int, bytes)
-        JPEG and JPEG-LS APPn segments before the frame header: the marker
+        JPEG and JPEG-LS APPn segments before the first scan: the marker
         and the first bytes of the segment's data.
     jp2 : bool
         The JPEG 2000 codestream was wrapped in a JP2 file.
@@ -77,6 +79,18 @@ class CodestreamInfo:
     def has_jfif(self) -> bool:
         """An APP0 JFIF segment is present (the samples are YCbCr by definition of JFIF)."""
         return any(marker == 0xE0 and data.startswith(b"JFIF\x00") for marker, data in self.app)
+
+    @property
+    def jfif_versions(self) -> tuple[tuple[int, int], ...]:
+        """(major, minor) of each JFIF APP0 segment that libjpeg reads as one (14 bytes of data at least)."""
+        return tuple(
+            (data[5], data[6]) for marker, data in self.app if marker == 0xE0 and len(data) >= 14 and data.startswith(b"JFIF\x00")
+        )
+
+    @property
+    def adobe_transforms(self) -> tuple[int, ...]:
+        """The colour transform flag of each Adobe APP14 segment libjpeg reads (12 bytes of data at least)."""
+        return tuple(data[11] for marker, data in self.app if marker == 0xEE and data.startswith(b"Adobe") and len(data) >= 12)
 
     @property
     def adobe_transform(self) -> int | None:
@@ -100,7 +114,13 @@ def _u32(buf: memoryview, pos: int) -> int:
 
 
 def parse_jpeg(src: Any, kind: str = "JPEG") -> CodestreamInfo:
-    """Read the frame header of a JPEG or JPEG-LS codestream.
+    """Read the header of a JPEG or JPEG-LS codestream, from SOI to its first scan (SOS).
+
+    Every marker segment up to and including the first scan header is checked:
+    libjpeg (GDCM's JPEG codec) only *warns* about bytes that are not a marker
+    where one must start, and GDCM ends the process with an uncaught C++
+    exception on any warning while it reads the header. So nothing may lie
+    between the segments but fill bytes (``FF``).
 
     Parameters
     ----------
@@ -112,8 +132,10 @@ def parse_jpeg(src: Any, kind: str = "JPEG") -> CodestreamInfo:
     Raises
     ------
     CorruptPixelDataError
-        No SOI, a segment that runs past the end of the data, a marker where
-        none can be, or no frame header before the first scan.
+        No SOI; a segment that runs past the end of the data; a byte that is
+        not a marker (``FF 00`` included) where a marker must start; SOI,
+        EOI or a second frame header before the first scan; no frame header
+        before the first scan, or no scan.
     """
     buf = _view(src)
     size = buf.nbytes
@@ -125,11 +147,11 @@ def parse_jpeg(src: Any, kind: str = "JPEG") -> CodestreamInfo:
         )
     pos = 2
     app: list[tuple[int, bytes]] = []
+    frame: dict[str, Any] | None = None
     while True:
         if pos + 2 > size:
-            raise CorruptPixelDataError(
-                f"The {kind} frame ends at byte {size} before its frame header (SOF): it is truncated"
-            )
+            where = "its first scan (SOS)" if frame is not None else "its frame header (SOF)"
+            raise CorruptPixelDataError(f"The {kind} frame ends at byte {size} before {where}: it is truncated")
         if buf[pos] != 0xFF:
             raise CorruptPixelDataError(
                 f"The {kind} frame has the byte {buf[pos]:02X} at offset {pos} where a marker must start"
@@ -138,14 +160,18 @@ def parse_jpeg(src: Any, kind: str = "JPEG") -> CodestreamInfo:
         if marker == 0xFF:  # fill byte before a marker
             pos += 1
             continue
+        if marker == 0x00:
+            raise CorruptPixelDataError(
+                f"The {kind} frame has FF 00 (a stuffed zero of entropy-coded data) at offset {pos}, "
+                "where a marker must start, before its first scan"
+            )
         pos += 2
         if marker in _STANDALONE:
             continue
-        if marker in (0xD8, 0xD9, 0xDA):
+        if marker in (0xD8, 0xD9) or (marker == 0xDA and frame is None):
             name = {0xD8: "a second SOI", 0xD9: "EOI", 0xDA: "a scan (SOS)"}[marker]
-            raise CorruptPixelDataError(
-                f"The {kind} frame has {name} at offset {pos - 2} before any frame header (SOF)"
-            )
+            before = "its first scan (SOS)" if frame is not None else "any frame header (SOF)"
+            raise CorruptPixelDataError(f"The {kind} frame has {name} at offset {pos - 2} before {before}")
         if pos + 2 > size:
             raise CorruptPixelDataError(f"The {kind} frame ends inside the marker FF {marker:02X} at offset {pos - 2}")
         length = _u16(buf, pos)
@@ -154,9 +180,14 @@ def parse_jpeg(src: Any, kind: str = "JPEG") -> CodestreamInfo:
                 f"The {kind} segment FF {marker:02X} at offset {pos - 2} has the length {length}, but "
                 f"{size - pos} bytes remain: the frame is truncated or corrupt"
             )
+        if marker == 0xDA:  # the first scan: the header is complete
+            assert frame is not None
+            return CodestreamInfo(kind=kind, app=tuple(app), **frame)
         if marker in _APP:
             app.append((marker, bytes(buf[pos + 2 : pos + 2 + min(length - 2, _APP_PREFIX)])))
         elif marker in _SOF:
+            if frame is not None:
+                raise CorruptPixelDataError(f"The {kind} frame has a second frame header (SOF) at offset {pos - 2}")
             if length < 8:
                 raise CorruptPixelDataError(f"The {kind} frame header at offset {pos - 2} is {length} bytes, 8 at least are needed")
             ncomp = buf[pos + 7]
@@ -165,15 +196,13 @@ def parse_jpeg(src: Any, kind: str = "JPEG") -> CodestreamInfo:
                     f"The {kind} frame header at offset {pos - 2} lists {ncomp} components in {length} bytes: "
                     f"{8 + 3 * ncomp} are needed"
                 )
-            return CodestreamInfo(
-                kind=kind,
+            frame = dict(
                 rows=_u16(buf, pos + 3),
                 columns=_u16(buf, pos + 5),
                 components=ncomp,
                 precision=buf[pos + 2],
                 marker=marker,
                 component_ids=tuple(buf[pos + 8 + 3 * k] for k in range(ncomp)),
-                app=tuple(app),
             )
         pos += length
 

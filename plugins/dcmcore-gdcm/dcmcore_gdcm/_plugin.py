@@ -6,7 +6,10 @@ interpretation and transfer syntax, and ``Image.GetBuffer()`` decodes it.
 Before GDCM sees a frame, its codestream header is read here
 (:mod:`dcmcore_gdcm._codestream`) and checked against the data set, because
 GDCM trusts the geometry it is given: a mismatch can make it return a partly
-filled buffer or abort the whole process.
+filled buffer or abort the whole process. For JPEG the whole header, up to the
+first scan, is walked: GDCM also aborts the process when libjpeg merely warns
+while reading it (bytes between marker segments, a JFIF major version other
+than 1, an unknown Adobe colour transform), so such frames are refused.
 
 What GDCM returns, and what the decoder reports in the produced
 :class:`~dcmcore.spec.PixelSpec`:
@@ -171,11 +174,40 @@ def _jpeg_colour(info: CodestreamInfo, spec: PixelSpec, uid: str) -> str:
     return pi
 
 
+def _check_libjpeg_warnings(info: CodestreamInfo) -> None:
+    """Refuse the JPEG headers that make libjpeg warn: GDCM then aborts the process.
+
+    GDCM's JPEG codec (``gdcmJPEGBITSCodec.hxx``) treats any warning that
+    libjpeg gives while it reads the header (``jpeg_read_header``) as an
+    impossible case and throws a C++ exception that nothing catches
+    ("An invalid logic behavior occurred"): the process ends. Besides bytes
+    that are not markers between the segments (refused by
+    :func:`~dcmcore_gdcm._codestream.parse_jpeg`), libjpeg warns about a JFIF
+    major version other than 1, and, for three components without JFIF, an
+    Adobe colour transform other than 0 or 1.
+    """
+    for major, minor in info.jfif_versions:
+        if major != 1:
+            raise UnsupportedPixelDataError(
+                f"The JPEG frame's JFIF segment has the version {major}.{minor:02d}, and only major version 1 "
+                "exists: libjpeg warns about it and GDCM aborts the process on that warning, so the frame is "
+                "not given to GDCM"
+            )
+    transforms = info.adobe_transforms
+    if info.components == 3 and not info.jfif_versions and transforms and transforms[-1] not in (0, 1):
+        raise UnsupportedPixelDataError(
+            f"The JPEG frame's Adobe segment gives the unknown colour transform {transforms[-1]} for three "
+            "components (0: none, 1: YCbCr): libjpeg warns about it and GDCM aborts the process on that "
+            "warning, so the frame is not given to GDCM"
+        )
+
+
 def _plan_jpeg(src: bytes, spec: PixelSpec, uid: str) -> _Plan:
     info = parse_jpeg(src, "JPEG")
     if info.marker == 0xF7:
         raise CorruptPixelDataError("The frame is a JPEG-LS codestream (SOF55), not JPEG as the transfer syntax says")
     _check_geometry(info, spec)
+    _check_libjpeg_warnings(info)
     return _Plan(_container(info.precision), info.precision, _jpeg_colour(info, spec, uid))
 
 

@@ -11,13 +11,53 @@ This module adapts both to dcmcore's contract:
 - ``encode(src, spec, **options) -> bytes`` takes an array of
   ``spec.frame_shape`` or one frame's natively encoded little endian bytes.
 
-The RLE header is checked against the image description with
-:func:`dcmcore.rle.parse_header` before pylibjpeg-rle sees the frame: a
-header that contradicts the data set (a wrong segment count, offsets that do
-not increase or point past the frame) is corrupt data, and raises
-:class:`~dcmcore.errors.CorruptPixelDataError`, which the dispatcher does not
-retry with another plugin. Everything else pylibjpeg-rle rejects is a plain
-``ValueError``, after which the dispatcher tries the next plugin.
+What reaches pylibjpeg-rle, and what comes back
+-----------------------------------------------
+pylibjpeg-rle panics on some corrupt frames (a Rust ``panic!`` becomes
+``pyo3_runtime.PanicException``, a :class:`BaseException` that an
+``except Exception`` does not catch), and it counts segments by the non-zero
+header offsets rather than by the header's segment count. So, before the
+frame is handed over:
+
+- the image description must fit pylibjpeg-rle: 8, 16, 32 or 64 bits, 1 or 3
+  samples, a decoded frame under 4 GiB (else
+  :class:`~dcmcore.errors.UnsupportedPixelDataError`, and the dispatcher tries
+  the next plugin);
+- the RLE header is checked with :func:`dcmcore.rle.parse_header`: a segment
+  count of 1 to 15 that equals what the image needs, a first offset of 64,
+  offsets that increase and lie inside the frame. A header that fails is
+  corrupt data: :class:`~dcmcore.errors.CorruptPixelDataError` (a
+  ``ValueError``), naming what is wrong, which the dispatcher does not retry
+  with another plugin;
+- unused header offsets that are not zero (PS3.5 G.4 asks for zeros; dcmcore's
+  own decoder ignores them) are zeroed in a copy, so that pylibjpeg-rle sees
+  the segments the header's count gives.
+
+Whatever pylibjpeg-rle then raises (a panic included; ``KeyboardInterrupt``,
+``SystemExit`` and ``GeneratorExit`` pass untouched) is judged by
+dcmcore's strict built-in decoder, on this failure path only:
+
+- the built-in decoder rejects the frame too: the data is at fault, and a
+  :class:`~dcmcore.errors.CorruptPixelDataError` gives the built-in decoder's
+  diagnosis (which segment, what was expected and found) and pylibjpeg-rle's
+  message;
+- the built-in decoder reads it: pylibjpeg-rle refused data that is not
+  conformant but is decodable (it reads every byte of a segment, so data after
+  the run that completes the segment, beyond the one padding byte PS3.5 G.5
+  allows, makes it fail). That is a plain ``ValueError``, after which the
+  dispatcher tries the next plugin (``decoding_plugin=["pylibjpeg-rle",
+  "dcmcore"]`` decodes such frames);
+- anything that is not about the data (a ``TypeError``, ``MemoryError``, a
+  result of the wrong length): :class:`~dcmcore.errors.PluginError`.
+
+The original exception is always chained (``__cause__``).
+
+pylibjpeg-rle is more lenient than dcmcore in one case it reports nothing
+about, so nothing here can tell without reading the runs: a run that crosses
+the end of the last segment it decodes (the most significant byte of the last
+sample; for samples of several bytes only a run that starts at the last pixel)
+is cut short, as pydicom does, where dcmcore's decoder raises. Such frames
+decode to pydicom's result.
 
 ``rle`` (pylibjpeg-rle's import name) is imported inside the methods only:
 importing this module never fails because of it.
@@ -30,7 +70,7 @@ from typing import Any
 
 import numpy as np
 
-from dcmcore.errors import InvalidPixelSpecError, UnsupportedPixelDataError
+from dcmcore.errors import CorruptPixelDataError, InvalidPixelSpecError, PluginError, UnsupportedPixelDataError
 from dcmcore.plugins.base import PluginBase
 from dcmcore.spec import PixelSpec
 
@@ -42,6 +82,12 @@ RLE_LOSSLESS = "1.2.840.10008.1.2.5"
 MIN_VERSION = (2, 0)
 _REQUIREMENT = "pylibjpeg-rle>=2.0"
 _MAX_SEGMENTS = 15
+#: pylibjpeg-rle's limits: segment bytes per sample, samples, and u32 lengths.
+_BITS = (8, 16, 32, 64)
+_SAMPLES = (1, 3)
+_MAX_U32 = 0xFFFFFFFF
+#: Not failures of the codec: passed through untouched.
+_NEVER_CAUGHT = (KeyboardInterrupt, SystemExit, GeneratorExit)
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -128,27 +174,113 @@ class _PylibjpegRLE(PluginBase):
         return []
 
 
+def _check_decodable(spec: PixelSpec, nsegments: int) -> None:
+    """Refuse (UnsupportedPixelDataError) what pylibjpeg-rle cannot decode, whatever the data."""
+    if spec.bits_allocated not in _BITS or spec.samples_per_pixel not in _SAMPLES:
+        raise UnsupportedPixelDataError(
+            f"pylibjpeg-rle decodes 1 or 3 samples of 8, 16, 32 or 64 bits, not {spec.samples_per_pixel} "
+            f"sample(s) of {spec.bits_allocated} bits"
+        )
+    if spec.rows * spec.columns * nsegments > _MAX_U32:
+        raise UnsupportedPixelDataError(
+            f"A frame of {spec.rows} x {spec.columns} pixels of {spec.samples_per_pixel} sample(s) of "
+            f"{spec.bits_allocated} bits is 4 GiB or more: pylibjpeg-rle counts its bytes in 32 bits"
+        )
+
+
+def _check_header(data: bytes, nsegments: int) -> bytes:
+    """Validate the RLE header of `data` (CorruptPixelDataError); return the frame pylibjpeg-rle is given.
+
+    pylibjpeg-rle takes every non-zero offset of the header for a segment, so
+    non-zero offsets after the header's count are zeroed, in a copy.
+    """
+    from dcmcore.rle import parse_header
+
+    if len(data) > _MAX_U32:
+        raise UnsupportedPixelDataError(
+            f"The RLE frame holds {len(data)} bytes, 4 GiB or more: pylibjpeg-rle counts its bytes in 32 bits"
+        )
+    parse_header(data, nsegments)  # count, first offset, increasing offsets inside the frame
+    unused = data[4 * (nsegments + 1) : 64]
+    if any(unused):
+        data = data[: 4 * (nsegments + 1)] + bytes(len(unused)) + data[64:]
+    return data
+
+
+def _describe(exc: BaseException) -> str:
+    name = type(exc).__name__
+    if name == "PanicException":
+        name = "a Rust panic (PanicException)"
+    text = str(exc).strip().splitlines()
+    return f"{name}: {text[0]}" if text else name
+
+
+def _failure(exc: BaseException, data: bytes, spec: PixelSpec) -> Exception:
+    """The exception that reports `exc`, raised by pylibjpeg-rle on `data` (see the module's docstring)."""
+    from dcmcore import rle as builtin
+
+    said = _describe(exc)
+    if isinstance(exc, MemoryError):
+        return PluginError(f"pylibjpeg-rle ran out of memory decoding a {len(data)}-byte RLE frame ({said})")
+    is_data_error = isinstance(exc, ValueError) or not isinstance(exc, Exception)  # its ValueError, or a panic
+    try:
+        builtin.decode_frame(data, spec)
+    except CorruptPixelDataError as corrupt:
+        return CorruptPixelDataError(f"{corrupt} (pylibjpeg-rle failed with {said})")
+    except Exception as other:  # the judge itself failed: nothing is known about the data
+        return PluginError(
+            f"pylibjpeg-rle failed with {said}; dcmcore's RLE decoder could not tell whether the data is at "
+            f"fault ({type(other).__name__}: {other})"
+        )
+    if is_data_error:
+        return ValueError(
+            f"pylibjpeg-rle cannot decode this RLE frame ({said}), although dcmcore's built-in decoder can: "
+            "a segment holds data after the run that completes it (beyond the one padding byte PS3.5 G.5 "
+            "allows), which pylibjpeg-rle does not ignore. Decode it with decoding_plugin='dcmcore'"
+        )
+    return PluginError(f"pylibjpeg-rle failed on an RLE frame that dcmcore's decoder reads: {said}")
+
+
 class PylibjpegRLEDecoder(_PylibjpegRLE):
     """Decode RLE Lossless frames with pylibjpeg-rle."""
 
     def decode(
         self, src: bytes | memoryview, spec: PixelSpec, *, out: np.ndarray | None = None, **options: Any
     ) -> tuple[np.ndarray, PixelSpec]:
-        """Decode one frame (options are accepted and ignored: pylibjpeg-rle has none)."""
-        from dcmcore.rle import parse_header
+        """Decode one frame (options are accepted and ignored: pylibjpeg-rle has none).
+
+        Raises
+        ------
+        CorruptPixelDataError
+            The header contradicts the image, or the data is corrupt (see the
+            module's docstring).
+        ValueError
+            pylibjpeg-rle refuses a frame that dcmcore's own decoder reads.
+        UnsupportedPixelDataError
+            A layout pylibjpeg-rle does not decode.
+        PluginError
+            pylibjpeg-rle failed for a reason that is not the data.
+        """
         from rle.utils import decode_frame
 
         nsegments = _segments(spec)
-        parse_header(src, nsegments)
+        _check_decodable(spec, nsegments)
+        data = _check_header(_as_bytes(src), nsegments)
         pixels = spec.rows * spec.columns
-        data = decode_frame(_as_bytes(src), pixels, spec.bits_allocated, "<")
-        if len(data) != pixels * nsegments:
-            raise ValueError(
-                f"pylibjpeg-rle decoded {len(data)} bytes, {pixels * nsegments} were expected for "
-                f"{spec.rows} x {spec.columns} pixels of {spec.samples_per_pixel} sample(s) of "
-                f"{spec.bits_allocated} bits"
+        try:
+            decoded = decode_frame(data, pixels, spec.bits_allocated, "<")
+        except _NEVER_CAUGHT:
+            raise
+        except BaseException as exc:  # pyo3's PanicException is a BaseException
+            raise _failure(exc, data, spec) from exc
+        expected = pixels * nsegments
+        if not isinstance(decoded, (bytes, bytearray)) or len(decoded) != expected:
+            got = f"{len(decoded)} bytes" if isinstance(decoded, (bytes, bytearray)) else type(decoded).__name__
+            raise PluginError(
+                f"pylibjpeg-rle returned {got}, {expected} bytes were expected for {spec.rows} x "
+                f"{spec.columns} pixels of {spec.samples_per_pixel} sample(s) of {spec.bits_allocated} bits"
             )
-        planes = np.frombuffer(data, spec.dtype.newbyteorder("<"))
+        planes = np.frombuffer(decoded, spec.dtype.newbyteorder("<"))
         if spec.samples_per_pixel > 1:  # one plane per sample -> samples interleaved
             frame = planes.reshape(spec.samples_per_pixel, spec.rows, spec.columns).transpose(1, 2, 0)
         else:
