@@ -77,6 +77,17 @@ def ct12(frames: int = 200, size: int = 512, big_endian: bool = False) -> Datase
     )
 
 
+def ct12_path(frames: int = 200, size: int = 512, big_endian: bool = False) -> Path:
+    """:func:`ct12` written to a file under ``benchmarks/_data`` (once)."""
+    path = DATA / f"ct12_{'be' if big_endian else 'le'}_{frames}x{size}x{size}.dcm"
+    if not path.exists():
+        DATA.mkdir(exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        ct12(frames, size, big_endian).save_as(tmp, implicit_vr=False, little_endian=not big_endian)
+        tmp.replace(path)
+    return path
+
+
 @functools.cache
 def u16_full(frames: int = 200, size: int = 512) -> Dataset:
     """Unsigned 16-bit frames with Bits Stored 16 (a layout that can be viewed)."""

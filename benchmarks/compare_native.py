@@ -23,6 +23,8 @@ def cases(quick: bool = False) -> list[Case]:
     f200, f50, f20 = (20, 5, 2) if quick else (200, 50, 20)
     le = common.ct12(f200)
     be = common.ct12(f200, big_endian=True)
+    le_path = str(common.ct12_path(f200))
+    be_path = str(common.ct12_path(f200, big_endian=True))
     full = common.u16_full(f200)
     b1 = common.bits1(f50)
     y422 = common.ybr422(f20)
@@ -65,12 +67,24 @@ def cases(quick: bool = False) -> list[Case]:
             target_text="<= 1.5x copyto time",
         ),
         Case(
+            f"LE int16 BS12 {f200}x512x512 from a file -> new array",
+            lambda: dcmcore.pixel_array(le_path),
+            "pydicom pixel_array(path)",
+            lambda: _pydicom(le_path),
+        ),
+        Case(
             f"BE int16 BS12 {f200}x512x512 -> native array",
             lambda: dcmcore.pixel_array(be),
             "pydicom pixel_array (>i2)",
             lambda: _pydicom(be),
             target=2.5,
             target_text=">= 2.5x",
+        ),
+        Case(
+            f"BE int16 BS12 {f200}x512x512 from a file -> native array",
+            lambda: dcmcore.pixel_array(be_path),
+            "pydicom pixel_array(path) (>i2)",
+            lambda: _pydicom(be_path),
         ),
         Case(
             f"Bits Allocated 1, {f50}x1024x1024 -> new array",
