@@ -25,6 +25,15 @@ cdef extern from "simd8.h" nogil:
     void dcm_interleave3_u8(const uint8_t* a, const uint8_t* b, const uint8_t* c,
                             uint8_t* d, Py_ssize_t n, int allow_simd)
 
+cdef extern from "stream16.h" nogil:
+    int dcm_convert16_stream(const uint16_t* s, uint16_t* d, Py_ssize_t n, int swap,
+                             uint16_t mask, uint16_t sign)
+
+#: Outputs of at least this many bytes (well beyond the caches) are written with
+#: streaming stores: they are not read back before they leave the caches anyway.
+cdef Py_ssize_t _STREAM_BYTES = 1 << 24
+STREAM_BYTES = _STREAM_BYTES
+
 
 cdef inline storage_t _swap(storage_t v) noexcept nogil:
     if storage_t is uint16_t:
@@ -86,12 +95,15 @@ cdef inline void _masks(int bits_stored, bint signed, uint64_t* mask, uint64_t* 
 
 
 def convert(
-    const uint8_t[::1] src, uint8_t[::1] dst, int itemsize, bint swap, int bits_stored, bint signed
+    const uint8_t[::1] src, uint8_t[::1] dst, int itemsize, bint swap, int bits_stored, bint signed,
+    bint stream=True,
 ):
     """Kernel: apply the fused swap/mask/sign operation to ``len(dst) // itemsize`` samples.
 
     ``src`` and ``dst`` are byte views aligned to ``itemsize``, non-empty, and
-    ``len(src) >= len(dst)``. ``1 <= bits_stored <= 8 * itemsize``.
+    ``len(src) >= len(dst)``. ``1 <= bits_stored <= 8 * itemsize``. With
+    `stream`, 16-bit outputs of :data:`STREAM_BYTES` or more that do not
+    overlap `src` in place are written with streaming stores (same values).
     """
     cdef Py_ssize_t n = dst.shape[0] // itemsize
     cdef uint64_t mask, sign
@@ -100,7 +112,12 @@ def convert(
         if itemsize == 1:
             _convert(<const uint8_t*>&src[0], <uint8_t*>&dst[0], n, False, <uint8_t>mask, <uint8_t>sign)
         elif itemsize == 2:
-            _convert(<const uint16_t*>&src[0], <uint16_t*>&dst[0], n, swap, <uint16_t>mask, <uint16_t>sign)
+            if not (
+                stream and 2 * n >= _STREAM_BYTES and &src[0] != &dst[0]
+                and dcm_convert16_stream(<const uint16_t*>&src[0], <uint16_t*>&dst[0], n, swap,
+                                         <uint16_t>mask, <uint16_t>sign)
+            ):
+                _convert(<const uint16_t*>&src[0], <uint16_t*>&dst[0], n, swap, <uint16_t>mask, <uint16_t>sign)
         elif itemsize == 4:
             _convert(<const uint32_t*>&src[0], <uint32_t*>&dst[0], n, swap, <uint32_t>mask, <uint32_t>sign)
         else:
