@@ -73,6 +73,8 @@ def cases(quick: bool = False) -> list[Case]:
             lambda: dcmcore.pixel_array(ct, workers=1),
             target=1.6,
             target_text=">= 1.6x",
+            # the second core of this shared machine comes and goes: more alternations, a steadier median
+            repeat=21,
         )
     )
     return out

@@ -183,11 +183,16 @@ class Session:
         options = self.options
         if self._bit_offsets:
             options = {**options, "bit_offset": (index * spec.frame_nbits) & 7}
-        arr, produced = self.dispatcher.decode(src, spec, out=out, **options)
-        if arr is not out or self._fix_bits or self._ybr_to_rgb or produced is not spec:
-            self._conform(arr, produced, out)
+        if self._fix_bits:
+            arr, produced, corrected = self.dispatcher.decode_correcting(src, spec, out=out, **options)
+            fix = not corrected
+        else:
+            arr, produced = self.dispatcher.decode(src, spec, out=out, **options)
+            fix = False
+        if arr is not out or fix or self._ybr_to_rgb or produced is not spec:
+            self._conform(arr, produced, out, fix)
 
-    def _conform(self, arr: np.ndarray, produced: PixelSpec, out: np.ndarray) -> None:
+    def _conform(self, arr: np.ndarray, produced: PixelSpec, out: np.ndarray, fix: bool) -> None:
         spec = self.spec
         if arr is not out:
             if arr.shape != out.shape:
@@ -205,7 +210,7 @@ class Session:
                 np.copyto(out, arr, casting="safe")
             else:
                 raise PluginError(f"The plugin returned {arr.dtype} samples, {out.dtype} was expected")
-        if self._fix_bits:
+        if fix:
             dst = byte_view(out)
             convert.convert(dst, dst, spec.itemsize, False, spec.bits_stored, spec.is_signed)
         if not self.raw and self.as_rgb and produced.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422"):

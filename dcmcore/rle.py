@@ -199,7 +199,9 @@ def _raise_decode_error(failure: tuple, name: str, seg: memoryview, expected: in
     raise CorruptPixelDataError(msg)
 
 
-def decode_frame(src: Any, spec: PixelSpec, *, out: np.ndarray | None = None) -> np.ndarray:
+def decode_frame(
+    src: Any, spec: PixelSpec, *, out: np.ndarray | None = None, correct_unused_bits: bool = False
+) -> np.ndarray:
     """Decode one RLE Lossless frame to an array of stored values.
 
     Parameters
@@ -213,14 +215,19 @@ def decode_frame(src: Any, spec: PixelSpec, *, out: np.ndarray | None = None) ->
     out : numpy.ndarray, optional
         Receives the frame: C-contiguous, writeable, of ``spec.frame_shape``
         (or ``(1, *spec.frame_shape)``) and ``spec.dtype``. Allocated when None.
+    correct_unused_bits : bool, optional
+        If True, clear the bits above *Bits Stored* (unsigned) or set them
+        from the sign bit (signed) while assembling the samples, as
+        :func:`dcmcore.pixel_array` does by default; if False (default), the
+        samples are the stored bit patterns.
 
     Returns
     -------
     numpy.ndarray
         `out` (or a new array) of shape ``(rows, columns)`` or
         ``(rows, columns, samples)`` with the samples interleaved, in
-        ``spec.dtype`` (native byte order). Values are the stored bit
-        patterns, unmasked above *Bits Stored*.
+        ``spec.dtype`` (native byte order): the stored bit patterns, or
+        with `correct_unused_bits` the values.
 
     Raises
     ------
@@ -249,7 +256,10 @@ def decode_frame(src: Any, spec: PixelSpec, *, out: np.ndarray | None = None) ->
     offsets = _parse_header(buf, nseg)
     out = output_array(out, spec.frame_shape, spec.dtype)
     npix = spec.rows * spec.columns
-    failure = _rle.decode_frame(buf, npix, spec.samples_per_pixel, nseg // spec.samples_per_pixel, out)
+    bits = spec.bits_stored if correct_unused_bits else 0
+    failure = _rle.decode_frame(
+        buf, npix, spec.samples_per_pixel, nseg // spec.samples_per_pixel, out, bits, spec.pixel_representation == 1
+    )
     if failure is not None:
         k = failure[1]
         end = offsets[k + 1] if k + 1 < nseg else buf.nbytes

@@ -717,3 +717,40 @@ def test_kernel_refuses_out_of_bounds_geometry():
         kernel.encode_frame(bytes(7), 2, 2, 1, 2, False, False)
     with pytest.raises(ValueError, match="inconsistent geometry"):
         kernel.encode_frame(bytes(48 * 4), 4, 4, 3, 4 * 2, False, False)  # 24 segments
+
+
+# -- unused bits corrected while assembling ------------------------------------------------
+@pytest.mark.parametrize(
+    "bits, stored, spp",
+    [(b, s, n) for b, s in [(8, 5), (16, 12), (16, 10), (32, 20), (64, 40)] for n in (1, 3) if b * n // 8 <= 15],
+)
+@pytest.mark.parametrize("pr", [0, 1])
+def test_decode_corrects_unused_bits_as_numpy(bits, stored, spp, pr):
+    """Garbage above Bits Stored: cleared (unsigned) or sign-extended (signed), as PS3.5 8.1.1 says."""
+    spec = make_spec(5, 7, spp=spp, bits=bits, pr=pr).replace(bits_stored=stored)
+    utype = np.dtype(f"u{bits // 8}")
+    raw = np.random.default_rng(bits + stored + spp).integers(0, np.iinfo(utype).max, spec.frame_shape, dtype=utype, endpoint=True)
+    frame = rle.encode_frame(raw.view(spec.dtype), spec)
+    as_stored = rle.decode_frame(frame, spec)
+    np.testing.assert_array_equal(as_stored.view(utype), raw)
+    shift = bits - stored
+    if pr:
+        expected = (raw.view(spec.dtype) << shift) >> shift  # arithmetic: copies the sign bit
+    else:
+        expected = raw & utype.type((1 << stored) - 1)
+    np.testing.assert_array_equal(rle.decode_frame(frame, spec, correct_unused_bits=True), expected)
+
+
+def test_pixel_array_corrects_unused_bits_of_rle_like_pydicom():
+    import dcmcore
+
+    spec = make_spec(6, 9, bits=16, pr=1).replace(bits_stored=12, number_of_frames=3)
+    raw = np.random.default_rng(5).integers(0, 1 << 16, (3, 6, 9), dtype=np.uint16)
+    frames = [rle.encode_frame(f.view(np.int16), spec) for f in raw]
+    ds = rle_dataset(frames, spec)
+    expected = pydicom_array(ds)
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds), expected)
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds, workers=2), expected)
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds, correct_unused_bits=False).view(np.uint16), raw)
+    # through a plugin that does not correct bits itself, dcmcore corrects them
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds, decoding_plugin="pylibjpeg-rle"), expected)

@@ -13,7 +13,9 @@ ST_BAD_GEOMETRY: int
 #: (status, segment, position, run, decoded, available), see decode_frame.
 Failure = tuple[int, int, int, int, int, int]
 
-def decode_frame(src: Buffer, npix: int, spp: int, nbytes: int, dst: Buffer) -> Failure | None: ...
+def decode_frame(
+    src: Buffer, npix: int, spp: int, nbytes: int, dst: Buffer, bits_stored: int = 0, signed: bool = False
+) -> Failure | None: ...
 def decode_segment(src: Buffer, dst: Buffer) -> Failure | None: ...
 def encode_frame(
     src: Buffer, rows: int, cols: int, spp: int, nbytes: int, planar: bool, swap: bool

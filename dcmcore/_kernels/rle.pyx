@@ -200,40 +200,43 @@ cdef inline Py_ssize_t _decoded(const _Segment* s, Py_ssize_t decoded_length) no
 
 
 cdef void _assemble(
-    storage_t* dst, const uint8_t* planes, Py_ssize_t plane_stride, Py_ssize_t n, int spp
+    storage_t* dst, const uint8_t* planes, Py_ssize_t plane_stride, Py_ssize_t n, int spp,
+    storage_t mask, storage_t sign,
 ) noexcept nogil:
     """dst[i * spp + c] = the sample c of pixel i, from its byte planes.
 
     Plane ``c * nb + j`` (at ``planes + (c * nb + j) * plane_stride``) holds
     byte ``j`` of sample ``c``, most significant first. Values are assembled
-    with shifts, so the result is in the host's byte order.
+    with shifts, so the result is in the host's byte order, then
+    ``((v & mask) ^ sign) - sign``: the unused high bits cleared (unsigned)
+    or set from the sign bit (signed); all ones and 0 leave `v` as stored.
     """
     cdef int nb = sizeof(storage_t)
     cdef Py_ssize_t i
     cdef int j, c
     cdef storage_t v
-    if nb == 1 and spp == 1:
+    if nb == 1 and spp == 1 and sign == 0 and mask == <storage_t>0xFF:
         memcpy(dst, planes, <size_t>n)
     elif spp == 1:
         for i in range(n):
             v = 0
             for j in range(nb):
                 v = <storage_t>((v << 8) | planes[j * plane_stride + i])
-            dst[i] = v
+            dst[i] = <storage_t>(((v & mask) ^ sign) - sign)
     elif spp == 3:
         for i in range(n):
             for c in range(3):
                 v = 0
                 for j in range(nb):
                     v = <storage_t>((v << 8) | planes[(c * nb + j) * plane_stride + i])
-                dst[3 * i + c] = v
+                dst[3 * i + c] = <storage_t>(((v & mask) ^ sign) - sign)
     else:
         for i in range(n):
             for c in range(spp):
                 v = 0
                 for j in range(nb):
                     v = <storage_t>((v << 8) | planes[(c * nb + j) * plane_stride + i])
-                dst[spp * i + c] = v
+                dst[spp * i + c] = <storage_t>(((v & mask) ^ sign) - sign)
 
 
 cdef int _decode_frame(
@@ -246,11 +249,13 @@ cdef int _decode_frame(
     int spp,
     storage_t* dst,
     Py_ssize_t* info,
+    storage_t mask,
+    storage_t sign,
 ) noexcept nogil:
-    """Decode `nseg` = spp * sizeof(storage_t) segments into npix * spp samples."""
+    """Decode `nseg` = spp * sizeof(storage_t) segments into npix * spp samples, fixing unused bits."""
     cdef _Segment segs[15]
     cdef uint8_t* planes
-    cdef Py_ssize_t done = 0, n
+    cdef Py_ssize_t done = 0, n, i
     cdef int k, rc = _OK
     cdef const uint8_t* limit = src + srclen
     for k in range(nseg):
@@ -261,6 +266,9 @@ cdef int _decode_frame(
         if rc != _OK:
             info[_I_SEGMENT] = 0
             info[_I_DECODED] = _decoded(&segs[0], npix)
+        elif sign != 0 or mask != <storage_t>0xFF:
+            for i in range(npix):
+                dst[i] = <storage_t>(((dst[i] & mask) ^ sign) - sign)
         return rc
     # Each plane has _SLACK bytes of scratch after its _CHUNK bytes.
     planes = <uint8_t*>malloc(<size_t>(nseg * _PLANE))
@@ -277,7 +285,7 @@ cdef int _decode_frame(
                 info[_I_DECODED] = _decoded(&segs[k], npix)
                 free(planes)
                 return rc
-        _assemble(dst + done * spp, planes, _PLANE, n, spp)
+        _assemble(dst + done * spp, planes, _PLANE, n, spp, mask, sign)
         done += n
     free(planes)
     return _OK
@@ -291,8 +299,14 @@ cdef inline uint32_t _load_le32(const uint8_t* p) noexcept nogil:
     return p[0] | (<uint32_t>p[1] << 8) | (<uint32_t>p[2] << 16) | (<uint32_t>p[3] << 24)
 
 
-def decode_frame(const uint8_t[::1] src, Py_ssize_t npix, int spp, int nbytes, object dst):
+def decode_frame(
+    const uint8_t[::1] src, Py_ssize_t npix, int spp, int nbytes, object dst, int bits_stored=0, bint signed=False
+):
     """Kernel: decode the RLE frame `src` into `dst`.
+
+    With ``0 < bits_stored < 8 * nbytes`` the bits above `bits_stored` are
+    cleared (unsigned) or set from the sign bit (`signed`) on the way, as
+    PS3.5 8.1.1 requires of stored values; with 0 the samples are as stored.
 
     `dst` is a writeable, aligned, C-contiguous buffer (an array) of exactly
     ``npix * spp`` samples of `nbytes` bytes each (1, 2, 4 or 8), which
@@ -316,6 +330,11 @@ def decode_frame(const uint8_t[::1] src, Py_ssize_t npix, int spp, int nbytes, o
     cdef Py_ssize_t ends[15]
     cdef Py_ssize_t info[_I_SIZE]
     cdef Py_buffer view
+    cdef uint64_t mask = 0xFFFFFFFFFFFFFFFFULL, sign = 0
+    if 0 < bits_stored < 8 * nbytes:
+        mask = ((<uint64_t>1) << bits_stored) - 1
+        if signed:
+            sign = (<uint64_t>1) << (bits_stored - 1)
     info[:] = [0, 0, 0, 0, 0]
     if nseg < 1 or nseg > 15 or npix < 1 or srclen < 64 or _load_le32(&src[0]) != <uint32_t>nseg:
         return (_BAD_GEOMETRY, 0, 0, 0, 0, 0)
@@ -331,13 +350,17 @@ def decode_frame(const uint8_t[::1] src, Py_ssize_t npix, int spp, int nbytes, o
             return (_BAD_GEOMETRY, 0, 0, 0, 0, 0)
         with nogil:
             if nbytes == 1:
-                rc = _decode_frame(&src[0], srclen, starts, ends, nseg, npix, spp, <uint8_t*>view.buf, info)
+                rc = _decode_frame(&src[0], srclen, starts, ends, nseg, npix, spp, <uint8_t*>view.buf, info,
+                                   <uint8_t>mask, <uint8_t>sign)
             elif nbytes == 2:
-                rc = _decode_frame(&src[0], srclen, starts, ends, nseg, npix, spp, <uint16_t*>view.buf, info)
+                rc = _decode_frame(&src[0], srclen, starts, ends, nseg, npix, spp, <uint16_t*>view.buf, info,
+                                   <uint16_t>mask, <uint16_t>sign)
             elif nbytes == 4:
-                rc = _decode_frame(&src[0], srclen, starts, ends, nseg, npix, spp, <uint32_t*>view.buf, info)
+                rc = _decode_frame(&src[0], srclen, starts, ends, nseg, npix, spp, <uint32_t*>view.buf, info,
+                                   <uint32_t>mask, <uint32_t>sign)
             elif nbytes == 8:
-                rc = _decode_frame(&src[0], srclen, starts, ends, nseg, npix, spp, <uint64_t*>view.buf, info)
+                rc = _decode_frame(&src[0], srclen, starts, ends, nseg, npix, spp, <uint64_t*>view.buf, info,
+                                   mask, sign)
             else:
                 rc = _BAD_GEOMETRY
     finally:

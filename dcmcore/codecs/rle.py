@@ -15,16 +15,30 @@ RLE_LOSSLESS = "1.2.840.10008.1.2.5"
 
 
 class RLEDecoder(PluginBase):
-    """Decode RLE Lossless frames with dcmcore's Cython kernel."""
+    """Decode RLE Lossless frames with dcmcore's Cython kernel.
+
+    It corrects unused bits while assembling the samples (see
+    :attr:`~dcmcore.plugins.base.PluginBase.corrects_unused_bits`), which
+    saves the separate pass over each frame.
+    """
 
     label = "dcmcore"
     priority = 10
     uids = frozenset({RLE_LOSSLESS})
+    corrects_unused_bits = True
 
-    def decode(self, src: bytes | memoryview, spec: PixelSpec, *, out: np.ndarray | None = None, **options: Any) -> tuple[np.ndarray, PixelSpec]:
+    def decode(
+        self,
+        src: bytes | memoryview,
+        spec: PixelSpec,
+        *,
+        out: np.ndarray | None = None,
+        correct_unused_bits: bool = False,
+        **options: Any,
+    ) -> tuple[np.ndarray, PixelSpec]:
         from dcmcore import rle
 
-        return rle.decode_frame(src, spec, out=out), spec
+        return rle.decode_frame(src, spec, out=out, correct_unused_bits=correct_unused_bits), spec
 
 
 class RLEEncoder(PluginBase):

@@ -114,6 +114,11 @@ class PluginBase:
     install_hint: ClassVar[str] = ""
     #: the UIDs this object serves (empty: whatever it is registered for)
     uids: ClassVar[frozenset[str]] = frozenset()
+    #: Optional capability: True when ``decode`` accepts ``correct_unused_bits=True``
+    #: and then returns values with the bits above *Bits Stored* cleared
+    #: (unsigned) or sign-extended (signed). dcmcore then skips its own pass
+    #: over the frame; plugins without it never receive the option.
+    corrects_unused_bits: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self._import_errors: dict[str, str] | None = None

@@ -147,6 +147,8 @@ class Dispatcher:
                    "register plugins with dcmcore.plugins.register_decoder.)" if not chosen else "")
             )
         self.plugins = [i.plugin for i in available]
+        #: the plugins that correct unused bits themselves when asked (an optional capability)
+        self._fixers = [p for p in self.plugins if getattr(p, "corrects_unused_bits", False) is True]
         self._winner: Any = None
 
     @property
@@ -159,12 +161,18 @@ class Dispatcher:
             return self.plugins
         return [winner, *(p for p in self.plugins if p is not winner)]
 
-    def _run(self, call: str, *args: Any, **kwargs: Any) -> Any:
+    def _run(self, call: str, *args: Any, _fix: bool = False, **kwargs: Any) -> tuple[Any, bool]:
+        """(the first plugin's result that keeps the contract, whether that plugin corrected unused bits)."""
         errors: list[tuple[str, BaseException]] = []
         check = _check_decoded if call == "decode" else _check_encoded
+        fixers = self._fixers if _fix else ()
         for plugin in self._order():
+            fixed = plugin in fixers
             try:
-                result = check(getattr(plugin, call)(*args, **kwargs), args[1], plugin.label)
+                if fixed:
+                    result = check(getattr(plugin, call)(*args, correct_unused_bits=True, **kwargs), args[1], plugin.label)
+                else:
+                    result = check(getattr(plugin, call)(*args, **kwargs), args[1], plugin.label)
             except CorruptPixelDataError:
                 raise
             except _NEVER_CAUGHT:
@@ -181,7 +189,7 @@ class Dispatcher:
                         plugin.label,
                     )
                 self._winner = plugin
-            return result
+            return result, fixed
         details = "; ".join(f"'{label}': {type(exc).__name__}: {exc}" for label, exc in errors)
         skipped = [i for i in self.infos if not i.available]
         hint = ""
@@ -194,13 +202,32 @@ class Dispatcher:
             + (f". To make more plugins usable, install {hint}" if hint else "")
         ) from errors[-1][1]
 
-    def decode(self, src: bytes | memoryview, spec: PixelSpec, *, out: np.ndarray | None = None, **options: Any) -> tuple[np.ndarray, PixelSpec]:
-        """Decode one frame with the first plugin that succeeds."""
-        return self._run("decode", src, spec, out=out, **options)
+    def decode(
+        self,
+        src: bytes | memoryview,
+        spec: PixelSpec,
+        *,
+        out: np.ndarray | None = None,
+        **options: Any,
+    ) -> tuple[np.ndarray, PixelSpec]:
+        """Decode one frame with the first plugin that succeeds: ``(array, produced spec)``."""
+        return self._run("decode", src, spec, out=out, **options)[0]
+
+    def decode_correcting(
+        self, src: bytes | memoryview, spec: PixelSpec, *, out: np.ndarray | None = None, **options: Any
+    ) -> tuple[np.ndarray, PixelSpec, bool]:
+        """As :meth:`decode`, asking the plugins that can correct unused bits themselves to do so.
+
+        Returns ``(array, produced spec, corrected)``: `corrected` is True when
+        the plugin that decoded the frame cleared or sign-extended the bits
+        above *Bits Stored*; otherwise the caller still has to.
+        """
+        (arr, produced), corrected = self._run("decode", src, spec, out=out, _fix=True, **options)
+        return arr, produced, corrected
 
     def encode(self, src: np.ndarray | bytes, spec: PixelSpec, **options: Any) -> bytes:
         """Encode one frame with the first plugin that succeeds."""
-        return self._run("encode", src, spec, **options)
+        return self._run("encode", src, spec, **options)[0]
 
 
 def encoder_dispatcher(uid: str, preference: str | Sequence[str] | None = None) -> Dispatcher:
