@@ -56,7 +56,7 @@ def _check_decoded(result: Any, spec: PixelSpec, label: str) -> Any:
     """`result` of a plugin's ``decode`` when it keeps the contract, else a PluginError (so: fall back)."""
     if result.__class__ is tuple and len(result) == 2:
         arr, produced = result
-        if arr.__class__ is np.ndarray and isinstance(produced, PixelSpec):
+        if (arr.__class__ is np.ndarray or isinstance(arr, np.ndarray)) and isinstance(produced, PixelSpec):
             wanted = spec.dtype
             got = arr.dtype
             if got != wanted and not (
