@@ -232,18 +232,7 @@ def test_header_errors_name_what_is_wrong(monkeypatch):
 
 
 # -- the fuzz -------------------------------------------------------------------------------------
-def _spec(rows, cols, samples, bits, signed=0):
-    return PixelSpec(
-        rows=rows,
-        columns=cols,
-        samples_per_pixel=samples,
-        bits_allocated=bits,
-        bits_stored=bits,
-        pixel_representation=signed,
-        photometric_interpretation="RGB" if samples == 3 else "MONOCHROME2",
-        planar_configuration=0,
-        transfer_syntax_uid=RLE_LOSSLESS,
-    )
+from test_plugin_rle import _spec  # noqa: E402  (the same PixelSpec builder; both files sit in this folder)
 
 
 def _values(spec: PixelSpec, rng: np.random.Generator) -> np.ndarray:
