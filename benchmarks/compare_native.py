@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 import dcmcore
+from dcmcore import _runner
 from benchmarks import common
 from benchmarks.compare import Case
 
@@ -17,6 +18,16 @@ def _pydicom(ds, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return pixel_array(ds, **kw)
+
+
+def _without_prefault(ds):
+    """dcmcore.pixel_array with the new array's pages left to the first writes (as before the prefault)."""
+    saved = _runner.PREFAULT_BYTES
+    _runner.PREFAULT_BYTES = 1 << 62
+    try:
+        return dcmcore.pixel_array(ds)
+    finally:
+        _runner.PREFAULT_BYTES = saved
 
 
 def cases(quick: bool = False) -> list[Case]:
@@ -65,6 +76,12 @@ def cases(quick: bool = False) -> list[Case]:
             lambda: np.copyto(touched12, src12),
             target=1 / 1.5,
             target_text="<= 1.5x copyto time",
+        ),
+        Case(
+            "LE int16 BS12 -> new array, pages mapped first (the default)",
+            lambda: dcmcore.pixel_array(le),
+            "dcmcore, pages left to fault",
+            lambda: _without_prefault(le),
         ),
         Case(
             f"LE int16 BS12 {f200}x512x512 from a file -> new array",

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from dcmcore import encaps
-from dcmcore._kernels import convert, ycbcr
+from dcmcore._kernels import convert, pages, ycbcr
 from dcmcore._native import NativePlan, check_native_length, needs_rgb_conversion
 from dcmcore._source import PixelSource
 from dcmcore._threads import run_jobs
@@ -34,6 +34,8 @@ LOGGER = logging.getLogger("dcmcore")
 
 #: Bytes read from a file per step when decoding many natively encoded frames.
 CHUNK_BYTES = 1 << 24
+#: New outputs of at least this many bytes get their pages mapped before decoding.
+PREFAULT_BYTES = 1 << 20
 
 
 def resolve_workers(workers: int | None) -> int:
@@ -126,21 +128,30 @@ class Session:
         return self.spec.dtype
 
     # -- frames ----------------------------------------------------------
-    def decode(self, first: int, count: int, out: np.ndarray, workers: int = 1) -> None:
-        """Decode frames ``first .. first+count-1`` into `out` (C-contiguous, `count` frames)."""
+    def decode(self, first: int, count: int, out: np.ndarray, workers: int = 1, *, fresh: bool = False) -> None:
+        """Decode frames ``first .. first+count-1`` into `out` (C-contiguous, `count` frames).
+
+        `fresh` says `out` was just allocated for this call: when its memory
+        is not mapped yet, each run of frames first maps its pages with
+        :func:`~dcmcore._kernels.pages.prefault`, which costs less than the
+        page faults of filling it from its start.
+        """
         frames = out.reshape(count, *self.spec.frame_shape)
+        prefault = fresh and out.nbytes >= PREFAULT_BYTES and not pages.is_mapped(byte_view(out))
         workers = min(resolve_workers(workers), count)
         if workers <= 1:
-            self._decode_run(first, count, frames)
+            self._decode_run(first, count, frames, prefault)
             return
         # contiguous runs of frames, a few per thread for balance (frames of
         # compressed data differ in cost) and little handing out per frame
         nchunks = min(count, workers * 4)
         bounds = [count * k // nchunks for k in range(nchunks + 1)]
-        jobs = [(first + a, b - a, frames[a:b]) for a, b in zip(bounds, bounds[1:]) if b > a]
+        jobs = [(first + a, b - a, frames[a:b], prefault) for a, b in zip(bounds, bounds[1:]) if b > a]
         run_jobs(self._decode_run, jobs, workers)
 
-    def _decode_run(self, first: int, count: int, frames: np.ndarray) -> None:
+    def _decode_run(self, first: int, count: int, frames: np.ndarray, prefault: bool = False) -> None:
+        if prefault:
+            pages.prefault(byte_view(frames))
         if self.native is not None:
             self._native_run(first, count, frames)
             return

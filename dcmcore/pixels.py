@@ -138,7 +138,7 @@ def pixel_array(
                     return view
             LOGGER.warning("A view of the pixel data is not possible here; returning a copy")
         arr = output_array(out, shape, session.dtype)
-        session.decode(first, count, arr, workers=workers)
+        session.decode(first, count, arr, workers=workers, fresh=out is None)
         return arr
 
 
@@ -229,7 +229,7 @@ def iter_pixels(
                 target = out
             else:
                 target = np.empty(frame_shape, session.dtype)
-            session.decode(index, 1, target)
+            session.decode(index, 1, target, fresh=out is None)
             yield target
 
 

@@ -1,0 +1,53 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False, freethreading_compatible=True
+"""Mapping the pages of a new output array before a kernel fills it.
+
+The first write to a page of a new anonymous mapping makes Linux map and clear
+it. With transparent huge pages (NumPy asks for them on arrays of 4 MiB and
+more), a 2 MiB page is cleared in an order that ends at the written address.
+Cleared from its end towards its start, as a first write at its start asks, a
+huge page took about 2.5 times as long here as cleared the other way, which a
+first write near its end asks for. :func:`prefault` therefore touches a new
+array from its end to its start; the kernel that fills it afterwards writes
+pages that are already mapped, in whatever order suits it.
+"""
+from libc.stdint cimport uint8_t
+
+cdef extern from "pages.h" nogil:
+    int dcm_page_mapped(const void* p)
+
+#: Stride of the touches: the smallest page size in use.
+STRIDE = 4096
+
+
+def is_mapped(const uint8_t[::1] buf):
+    """Kernel: whether the page holding the last byte of `buf` is mapped.
+
+    False only when the operating system says that page was never written
+    (a new array straight from the kernel); True otherwise, also where the
+    system cannot tell. An empty `buf` counts as mapped.
+    """
+    if buf.shape[0] == 0:
+        return True
+    return bool(dcm_page_mapped(<const void*>&buf[buf.shape[0] - 1]))
+
+
+def prefault(uint8_t[::1] dst):
+    """Kernel: map the pages of the never written array `dst`, from its end to its start.
+
+    Writes a zero byte every :data:`STRIDE` bytes, the last byte of `dst`
+    first. The contents of `dst` are unspecified afterwards, as before. Use
+    :func:`is_mapped` first to skip memory the allocator recycled.
+    """
+    cdef Py_ssize_t n = dst.shape[0]
+    cdef Py_ssize_t i
+    cdef volatile uint8_t* d
+    if n == 0:
+        return
+    d = <volatile uint8_t*>&dst[0]
+    with nogil:
+        i = n - 1
+        while i >= 0:
+            d[i] = 0
+            i -= 4096
+        d[0] = 0

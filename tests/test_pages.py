@@ -1,0 +1,185 @@
+"""New output arrays get their pages mapped before decoding (dcmcore._kernels.pages)."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import numpy as np
+import pytest
+from pydicom.encaps import encapsulate
+from pydicom.uid import ExplicitVRBigEndian, RLELossless
+
+import dcmcore
+from dcmcore import _runner, rle
+from dcmcore._kernels import pages
+from tests._helpers import make_dataset, pydicom_array, roundtrip_bytes
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mincore() is used on Linux only")
+MB = 1 << 20
+
+
+@pytest.mark.parametrize("n", [1, 4095, 4096, 4097, 3 * 4096 + 17, MB + 5])
+@pytest.mark.parametrize("offset", [0, 1, 100])
+def test_prefault_writes_only_its_strided_bytes(n, offset):
+    # a pattern everywhere, then prefault a slice: exactly bytes n-1, n-1-4096, ..., and 0 of the slice become 0
+    buf = np.full(n + offset + 64, 0xAB, np.uint8)
+    pages.prefault(buf[offset : offset + n])
+    expected = np.full_like(buf, 0xAB)
+    touched = np.r_[np.arange(n - 1, -1, -pages.STRIDE), 0] + offset
+    expected[touched] = 0
+    np.testing.assert_array_equal(buf, expected)
+
+
+def test_prefault_empty_and_read_only():
+    pages.prefault(np.empty(0, np.uint8))
+    with pytest.raises((ValueError, BufferError)):
+        pages.prefault(np.frombuffer(b"abc", np.uint8))
+
+
+@linux_only
+def test_is_mapped_tells_a_new_mapping_from_a_written_one():
+    new = np.empty(16 * MB, np.uint8)  # above glibc's largest mmap threshold: a new mapping
+    assert not pages.is_mapped(new)
+    new[-1] = 1
+    assert pages.is_mapped(new)
+    assert pages.is_mapped(np.ones(16 * MB, np.uint8))
+    assert pages.is_mapped(np.empty(0, np.uint8))
+
+
+@linux_only
+def test_prefault_maps_the_pages():
+    new = np.empty(16 * MB, np.uint8)
+    pages.prefault(new)
+    assert pages.is_mapped(new)
+    assert pages.is_mapped(new[: pages.STRIDE])
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """Records the prefaulted byte counts; small arrays count, recycled heap memory too (as if new)."""
+    calls = []
+    real = pages.prefault
+
+    def prefault(dst):
+        calls.append(dst.nbytes)
+        real(dst)
+
+    monkeypatch.setattr(_runner.pages, "prefault", prefault)
+    monkeypatch.setattr(_runner.pages, "is_mapped", lambda buf: False)
+    monkeypatch.setattr(_runner, "PREFAULT_BYTES", 4096)
+    return calls
+
+
+@pytest.fixture
+def prefault_calls(monkeypatch):
+    """Records the prefaulted byte counts, with the real test of whether memory is mapped."""
+    calls = []
+    real = pages.prefault
+
+    def prefault(dst):
+        calls.append(dst.nbytes)
+        real(dst)
+
+    monkeypatch.setattr(_runner.pages, "prefault", prefault)
+    return calls
+
+
+def _native16(frames, *, big_endian=False, signed=True):
+    rng = np.random.default_rng(7)
+    arr = rng.integers(-2048, 2048, (frames, 256, 256)).astype(np.int16)
+    stored = arr.astype(">i2" if big_endian else "<i2").tobytes()
+    ds = make_dataset(
+        stored,
+        rows=256,
+        columns=256,
+        bits_stored=12,
+        pixel_representation=int(signed),
+        number_of_frames=frames,
+        transfer_syntax=ExplicitVRBigEndian if big_endian else "1.2.840.10008.1.2.1",
+    )
+    return roundtrip_bytes(ds)
+
+
+def _rle16(frames):
+    ds = _native16(1)
+    ds.PixelRepresentation = 0
+    spec = dcmcore.PixelSpec.from_dataset(ds)
+    rng = np.random.default_rng(3)
+    data = [rle.encode_frame(rng.integers(0, 4096, (256, 256)).astype(np.uint16), spec) for _ in range(frames)]
+    ds.file_meta.TransferSyntaxUID = RLELossless
+    ds.NumberOfFrames = frames
+    ds.PixelData = encapsulate(data)
+    return roundtrip_bytes(ds)
+
+
+@pytest.mark.parametrize("big_endian", [False, True])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_new_native_output_is_prefaulted_and_right(spy, big_endian, workers):
+    ds = _native16(24, big_endian=big_endian)
+    arr = dcmcore.pixel_array(ds, workers=workers)
+    np.testing.assert_array_equal(arr, pydicom_array(ds))
+    assert sum(spy) == arr.nbytes  # every run of frames, once
+    assert len(spy) == (1 if workers == 1 else 8)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_new_rle_output_is_prefaulted_and_right(spy, workers):
+    ds = _rle16(16)
+    arr = dcmcore.pixel_array(ds, workers=workers)
+    np.testing.assert_array_equal(arr, pydicom_array(ds))
+    assert sum(spy) == arr.nbytes
+
+
+@linux_only
+def test_a_real_new_mapping_is_prefaulted(prefault_calls):
+    # 40 MB: above glibc's largest mmap threshold, so the output is a new mapping
+    ds = _rle16(300)
+    arr = dcmcore.pixel_array(ds)
+    assert arr.nbytes > 32 * MB
+    np.testing.assert_array_equal(arr, pydicom_array(ds))
+    assert prefault_calls == [arr.nbytes]
+
+
+def test_out_and_small_outputs_are_not_prefaulted(spy, monkeypatch):
+    ds = _native16(4)
+    out = np.zeros((4, 256, 256), np.int16)
+    dcmcore.pixel_array(ds, out=out)
+    np.testing.assert_array_equal(out, pydicom_array(ds))
+    assert spy == []
+    monkeypatch.setattr(_runner, "PREFAULT_BYTES", 1 << 40)
+    dcmcore.pixel_array(ds)
+    assert spy == []
+
+
+@linux_only
+def test_recycled_memory_is_not_prefaulted(prefault_calls, monkeypatch):
+    # memory the allocator hands back already mapped is written as it is
+    import dcmcore.pixels as pixels_module
+
+    ds = _native16(24)
+    mapped = np.ones((24, 256, 256), np.int16)
+    monkeypatch.setattr(pixels_module, "output_array", lambda out, shape, dtype: mapped)
+    arr = dcmcore.pixel_array(ds)
+    assert arr is mapped
+    np.testing.assert_array_equal(arr, pydicom_array(ds))
+    assert prefault_calls == []
+
+
+def test_from_a_file_and_iter_pixels(spy):
+    ds = _native16(8, big_endian=True)
+    buf = io.BytesIO()
+    ds.save_as(buf)
+    expected = pydicom_array(ds)
+    buf.seek(0)
+    np.testing.assert_array_equal(dcmcore.pixel_array(buf), expected)
+    assert spy == [expected.nbytes]
+    del spy[:]
+    for k, frame in enumerate(dcmcore.iter_pixels(ds)):
+        np.testing.assert_array_equal(frame, expected[k])
+    assert spy == [expected[0].nbytes] * len(expected)
+    del spy[:]
+    out = np.empty(expected.shape[1:], np.int16)
+    for frame in dcmcore.iter_pixels(ds, out=out):
+        assert frame is out
+    assert spy == []
