@@ -39,7 +39,7 @@ def test_prefault_empty_and_read_only():
 
 @linux_only
 def test_is_mapped_tells_a_new_mapping_from_a_written_one():
-    new = np.empty(16 * MB, np.uint8)  # above glibc's largest mmap threshold: a new mapping
+    new = np.empty(64 * MB, np.uint8)  # above glibc's largest mmap threshold (32 MB): a new mapping
     assert not pages.is_mapped(new)
     new[-1] = 1
     assert pages.is_mapped(new)
@@ -49,7 +49,7 @@ def test_is_mapped_tells_a_new_mapping_from_a_written_one():
 
 @linux_only
 def test_prefault_maps_the_pages():
-    new = np.empty(16 * MB, np.uint8)
+    new = np.empty(64 * MB, np.uint8)
     pages.prefault(new)
     assert pages.is_mapped(new)
     assert pages.is_mapped(new[: pages.STRIDE])
