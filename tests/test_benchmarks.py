@@ -69,3 +69,32 @@ def test_comparison_cases_run_once(topic):
         case.reference()
     if hasattr(module, "report"):
         assert all(isinstance(line, str) for line in module.report(quick=True))
+
+
+def test_batched_case_skips_the_first_call_of_each_run(monkeypatch):
+    from benchmarks import compare
+
+    calls = {"d": 0, "r": 0}
+
+    def dcm():
+        calls["d"] += 1
+
+    def ref():
+        calls["r"] += 1
+
+    # a fake clock: the first call of every run of 3 is slow (9), the others 1 (dcmcore) or 2 (reference)
+    def fake_time(fn):
+        fn()
+        side = "d" if fn is dcm else "r"
+        first = (calls[side] - 2) % 3 == 0  # the warm-up call is number 1
+        return 9.0 if first else (1.0 if side == "d" else 2.0)
+
+    monkeypatch.setattr(compare, "_time", fake_time)
+    case = compare.Case("x", dcm, "ref", ref, repeat=4, batch=3)
+    assert compare.run_case(case) == (1.0, 2.0)
+    assert calls == {"d": 1 + 4 * 3, "r": 1 + 4 * 3}
+    unbatched = compare.Case("x", dcm, "ref", ref, repeat=5)
+    calls.update(d=0, r=0)
+    monkeypatch.setattr(compare, "_time", lambda fn: (fn(), 3.0)[1])
+    assert compare.run_case(unbatched) == (3.0, 3.0)
+    assert calls == {"d": 6, "r": 6}
