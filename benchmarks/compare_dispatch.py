@@ -117,13 +117,23 @@ def report(quick: bool = False) -> list[str]:
         for k, blob in enumerate(blobs):
             rle.decode_frame(blob, spec, out=target[k])
 
-    whole = _median(lambda: dcmcore.pixel_array(ds, out=target))
+    from dcmcore._runner import Session
+
     bare = _median(direct)
-    per_frame_us = (whole - bare) / nframes * 1e6
+    batched = _median(lambda: dcmcore.pixel_array(ds, out=target))
+    Session.batch_rle = False  # every frame through the dispatcher, as other plugins' frames go
+    try:
+        dispatched = _median(lambda: dcmcore.pixel_array(ds, out=target))
+    finally:
+        Session.batch_rle = True
+    per_frame_us = (dispatched - bare) / nframes * 1e6
+    batched_us = (batched - bare) / nframes * 1e6
     verdict = "met" if per_frame_us < 5 else "MISSED"
     return [
-        f"dispatch  overhead per frame (pixel_array of {nframes} 4x4 RLE frames minus bare decode_frame calls): "
-        f"{per_frame_us:.2f} us  target < 5 us {verdict}"
+        f"dispatch  overhead per frame (pixel_array of {nframes} 4x4 RLE frames through the dispatcher, minus "
+        f"bare rle.decode_frame calls): {per_frame_us:.2f} us  target < 5 us {verdict}",
+        f"dispatch  the same with dcmcore's RLE kernel decoding the run of frames in one call (the default): "
+        f"{batched_us:.2f} us per frame",
     ]
 
 

@@ -18,11 +18,14 @@ import numpy as np
 
 from dcmcore import encaps
 from dcmcore._kernels import convert, pages, ycbcr
+from dcmcore._kernels import rle as rle_kernels
 from dcmcore._native import NativePlan, check_native_length, needs_rgb_conversion
 from dcmcore._source import PixelSource
 from dcmcore._threads import run_jobs
 from dcmcore._validate import byte_view
 from dcmcore.codecs.native import NativeDecoder
+from dcmcore.codecs.rle import DECODER as RLE_DECODER
+from dcmcore.codecs.rle import RLE_LOSSLESS
 from dcmcore.errors import PluginError
 from dcmcore.plugins.dispatch import Dispatcher
 from dcmcore.plugins.registry import DECODER_GROUP, plugin_infos
@@ -78,6 +81,10 @@ class Session:
         Passed to the plugin's ``decode``.
     """
 
+    #: Let dcmcore's RLE kernel decode runs of frames in one call (see :meth:`_rle_batch`);
+    #: False sends every frame through the dispatcher (for tests and benchmarks).
+    batch_rle = True
+
     def __init__(
         self,
         source: PixelSource,
@@ -122,6 +129,32 @@ class Session:
                 ext = (ds[0x7FE00001].value, ds[0x7FE00002].value)
             index = encaps.FragmentIndex.parse(source.read_at, source.size)
             self._ranges = encaps.frame_ranges(index, spec.number_of_frames, extended_offsets=ext, tail=source.read_at)
+        self._batch = self._rle_batch()
+
+    def _rle_batch(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(starts, stops)`` of every frame in the buffer, when dcmcore's RLE kernel may decode runs of them at once.
+
+        That is: RLE Lossless in memory, one fragment per frame, no plugin
+        options, and nothing to do after decoding but what the kernel does
+        (YCbCr stays as decoded). Any frame the kernel refuses is decoded
+        again through the dispatcher, for its error or a fallback.
+        """
+        spec, ranges = self.spec, self._ranges
+        if (
+            not self.batch_rle
+            or ranges is None
+            or spec.transfer_syntax_uid != RLE_LOSSLESS
+            or self.source.buffer is None
+            or self.options
+            or self._ybr_to_rgb
+            or spec.bits_allocated not in (8, 16, 32, 64)
+            or spec.samples_per_pixel * spec.itemsize > 15
+            or RLE_DECODER not in self.dispatcher.plugins
+            or any(len(r) != 1 for r in ranges)
+        ):
+            return None
+        starts = np.array([r[0][0] for r in ranges], np.intp)
+        return starts, starts + np.array([r[0][1] for r in ranges], np.intp)
 
     @property
     def dtype(self) -> np.dtype:
@@ -150,12 +183,27 @@ class Session:
         run_jobs(self._decode_run, jobs, workers)
 
     def _decode_run(self, first: int, count: int, frames: np.ndarray, prefault: bool = False) -> None:
+        done = 0
+        if self.native is None and self._batch is not None and self.dispatcher.first is RLE_DECODER:
+            # dcmcore's RLE kernel: the whole run in one call, pages mapped as it goes
+            spec = self.spec
+            starts, stops = self._batch
+            bits = spec.bits_stored if self._fix_bits else 0
+            done = rle_kernels.decode_frames(
+                self.source.buffer, starts[first : first + count], stops[first : first + count],
+                spec.rows * spec.columns, spec.samples_per_pixel, spec.itemsize, byte_view(frames),
+                bits, spec.pixel_representation == 1, prefault,
+            )  # fmt: skip
+            if done:
+                self.dispatcher.succeeded(RLE_DECODER)
+            if done == count:
+                return
         if prefault:
-            pages.prefault(byte_view(frames))
+            pages.prefault(byte_view(frames[done:]))
         if self.native is not None:
             self._native_run(first, count, frames)
             return
-        for k in range(count):
+        for k in range(done, count):
             self.decode_frame(first + k, frames[k])
 
     def _native_run(self, first: int, count: int, frames: np.ndarray) -> None:

@@ -16,6 +16,18 @@ Failure = tuple[int, int, int, int, int, int]
 def decode_frame(
     src: Buffer, npix: int, spp: int, nbytes: int, dst: Buffer, bits_stored: int = 0, signed: bool = False
 ) -> Failure | None: ...
+def decode_frames(
+    buf: Buffer,
+    starts: Buffer,
+    stops: Buffer,
+    npix: int,
+    spp: int,
+    nbytes: int,
+    dst: Buffer,
+    bits_stored: int = 0,
+    signed: bool = False,
+    prefault: bool = False,
+) -> int: ...
 def decode_segment(src: Buffer, dst: Buffer) -> Failure | None: ...
 def encode_frame(
     src: Buffer, rows: int, cols: int, spp: int, nbytes: int, planar: bool, swap: bool

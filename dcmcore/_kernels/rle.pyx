@@ -65,6 +65,8 @@ cdef enum:
     _PLANE = _CHUNK + _SLACK
     # Longest run of either kind (PS3.5 G.3.1).
     _MAX_RUN = 128
+    # A transparent huge page (x86-64, most arm64).
+    _HUGE = 1 << 21
 
 
 # -- decoding -----------------------------------------------------------------
@@ -368,6 +370,108 @@ def decode_frame(
     if rc != _OK:
         return _failure(rc, info)
     return None
+
+
+cdef int _decode_one(
+    const uint8_t* src, Py_ssize_t srclen, Py_ssize_t npix, int spp, int nbytes, uint8_t* dst,
+    uint64_t mask, uint64_t sign,
+) noexcept nogil:
+    # One frame as decode_frame does it, header checks included, with the
+    # checks of dcmcore.rle's header parser too (first segment at byte 64).
+    cdef int nseg = spp * nbytes
+    cdef int k
+    cdef Py_ssize_t starts[15]
+    cdef Py_ssize_t ends[15]
+    cdef Py_ssize_t info[_I_SIZE]
+    if srclen < 64 or _load_le32(src) != <uint32_t>nseg or _load_le32(src + 4) != 64:
+        return _BAD_GEOMETRY
+    for k in range(nseg):
+        starts[k] = _load_le32(src + 4 + 4 * k)
+    for k in range(nseg):
+        ends[k] = starts[k + 1] if k + 1 < nseg else srclen
+        if not (64 <= starts[k] < ends[k] <= srclen):
+            return _BAD_GEOMETRY
+    if nbytes == 1:
+        return _decode_frame(src, srclen, starts, ends, nseg, npix, spp, <uint8_t*>dst, info,
+                             <uint8_t>mask, <uint8_t>sign)
+    elif nbytes == 2:
+        return _decode_frame(src, srclen, starts, ends, nseg, npix, spp, <uint16_t*>dst, info,
+                             <uint16_t>mask, <uint16_t>sign)
+    elif nbytes == 4:
+        return _decode_frame(src, srclen, starts, ends, nseg, npix, spp, <uint32_t*>dst, info,
+                             <uint32_t>mask, <uint32_t>sign)
+    elif nbytes == 8:
+        return _decode_frame(src, srclen, starts, ends, nseg, npix, spp, <uint64_t*>dst, info, mask, sign)
+    return _BAD_GEOMETRY
+
+
+cdef inline void _touch_down(volatile uint8_t* d, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    # one byte every 4096 of d[lo:hi], from the last one down (see dcmcore._kernels.pages)
+    cdef Py_ssize_t i = hi - 1
+    while i >= lo:
+        d[i] = 0
+        i -= 4096
+    if hi > lo:
+        d[lo] = 0
+
+
+def decode_frames(
+    const uint8_t[::1] buf, const Py_ssize_t[::1] starts, const Py_ssize_t[::1] stops,
+    Py_ssize_t npix, int spp, int nbytes, uint8_t[::1] dst, int bits_stored=0, bint signed=False,
+    bint prefault=False,
+):
+    """Kernel: decode the RLE frames ``buf[starts[i]:stops[i]]`` into consecutive frames of `dst`.
+
+    As :func:`decode_frame` for each frame (same values), with the GIL
+    released once for all of them. `dst` holds ``len(starts)`` frames of
+    ``npix * spp * nbytes`` bytes, aligned to `nbytes`. Stops at the first
+    frame whose range, header or segments are not right, and returns the
+    number of frames decoded before it (``len(starts)`` when all were);
+    that frame's part of `dst` is then unspecified. The caller decodes it
+    again with :func:`decode_frame` for the error (or a plugin fallback).
+
+    With `prefault` (`dst` is new, never written), the pages of `dst` are
+    mapped a 2 MiB huge page at a time just before the frames there are
+    written, each from its end down (see :mod:`dcmcore._kernels.pages`): the
+    cleared memory is still in the cache when the frames are assembled.
+    """
+    cdef Py_ssize_t n = starts.shape[0]
+    cdef Py_ssize_t size = buf.shape[0]
+    cdef Py_ssize_t frame = npix * spp * nbytes
+    cdef Py_ssize_t i = 0, a, b, end, stop
+    cdef Py_ssize_t mapped = 0
+    cdef size_t base
+    cdef int nseg = spp * nbytes
+    cdef uint64_t mask = 0xFFFFFFFFFFFFFFFFULL, sign = 0
+    if (
+        stops.shape[0] != n or npix < 1 or spp < 1 or nseg > 15 or nbytes not in (1, 2, 4, 8)
+        or dst.shape[0] != n * frame or n == 0
+    ):
+        return 0
+    if <size_t>&dst[0] % <size_t>nbytes:
+        return 0
+    if 0 < bits_stored < 8 * nbytes:
+        mask = ((<uint64_t>1) << bits_stored) - 1
+        if signed:
+            sign = (<uint64_t>1) << (bits_stored - 1)
+    base = <size_t>&dst[0]
+    with nogil:
+        while i < n:
+            a = starts[i]
+            b = stops[i]
+            if not (0 <= a <= b <= size):
+                break
+            if prefault and (i + 1) * frame > mapped:
+                end = (i + 1) * frame
+                stop = <Py_ssize_t>((base + <size_t>end + _HUGE - 1) // _HUGE * _HUGE - base)
+                if stop > n * frame:
+                    stop = n * frame
+                _touch_down(<volatile uint8_t*>&dst[0], mapped, stop)
+                mapped = stop
+            if _decode_one(&buf[0] + a, b - a, npix, spp, nbytes, &dst[0] + i * frame, mask, sign) != _OK:
+                break
+            i += 1
+    return i
 
 
 def decode_segment(const uint8_t[::1] src, uint8_t[::1] dst):

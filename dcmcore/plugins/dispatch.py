@@ -155,6 +155,16 @@ class Dispatcher:
     def labels(self) -> list[str]:
         return [p.label for p in self.plugins]
 
+    @property
+    def first(self) -> Any:
+        """The plugin the next call tries first (the last one that succeeded, else the first)."""
+        return self._winner if self._winner is not None else self.plugins[0]
+
+    def succeeded(self, plugin: Any) -> None:
+        """Note that `plugin` decoded frames outside :meth:`decode` (a caller's batch path)."""
+        if self._winner is None:
+            self._winner = plugin
+
     def _order(self) -> list[Any]:
         winner = self._winner
         if winner is None or self.plugins[0] is winner:

@@ -1,0 +1,225 @@
+"""dcmcore's RLE kernel decoding runs of frames in one call (rle kernel ``decode_frames``).
+
+Every accepted frame must equal what the one-frame path gives (itself checked
+against pydicom and pylibjpeg-rle in test_rle.py), every refused frame must be
+one the one-frame path refuses, and pixel_array must behave the same with the
+batch path on or off: same arrays, same errors, same plugin choice.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+from pydicom.encaps import encapsulate
+
+import dcmcore
+from dcmcore import rle
+from dcmcore._kernels import rle as K
+from dcmcore._runner import Session
+from dcmcore.codecs.rle import DECODER as RLE_DECODER
+from dcmcore.errors import CorruptPixelDataError
+from tests._helpers import pydicom_array, roundtrip_bytes
+from tests.test_rle import read_rle, rle_files
+
+def _batch(frames, spec, dst, *, bits=0, prefault=False):
+    """decode_frames over `frames` laid end to end in one buffer."""
+    buf = b"".join(bytes(f) for f in frames)
+    stops = np.cumsum([len(f) for f in frames]).astype(np.intp)
+    starts = (stops - [len(f) for f in frames]).astype(np.intp)
+    nb = spec.itemsize
+    return K.decode_frames(
+        buf, starts, stops, spec.rows * spec.columns, spec.samples_per_pixel, nb,
+        dst.reshape(-1).view(np.uint8), bits, spec.pixel_representation == 1, prefault,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("path", rle_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize("prefault", [False, True])
+def test_runs_equal_one_frame_decodes(path, prefault):
+    ds, spec, frames = read_rle(path)
+    expected = np.stack([rle.decode_frame(f, spec) for f in frames])
+    got = np.empty_like(expected)
+    assert _batch(frames, spec, got, prefault=prefault) == len(frames)
+    np.testing.assert_array_equal(got, expected)
+    if 1 < spec.bits_stored < spec.bits_allocated:
+        fixed = np.stack([rle.decode_frame(f, spec, correct_unused_bits=True) for f in frames])
+        assert _batch(frames, spec, got, bits=spec.bits_stored, prefault=prefault) == len(frames)
+        np.testing.assert_array_equal(got, fixed)
+
+
+def test_stops_at_the_first_bad_frame():
+    _, spec, frames = read_rle(next(p for p in rle_files() if p.name == "emri_small_RLE.dcm"))
+    good = [rle.decode_frame(f, spec) for f in frames]
+    bad = list(frames)
+    bad[3] = bytes(frames[3])[: len(frames[3]) // 2]
+    got = np.zeros((len(frames), *spec.frame_shape), spec.dtype)
+    assert _batch(bad, spec, got) == 3
+    np.testing.assert_array_equal(got[:3], np.stack(good[:3]))
+
+
+def test_refuses_what_the_header_parser_refuses():
+    _, spec, frames = read_rle(next(p for p in rle_files() if p.name == "MR_small_RLE.dcm"))
+    frame = bytes(frames[0])
+    out = np.empty((1, *spec.frame_shape), spec.dtype)
+    first_not_64 = bytearray(frame)
+    struct.pack_into("<L", first_not_64, 4, 66)
+    wrong_count = bytearray(frame)
+    struct.pack_into("<L", wrong_count, 0, 1)
+    for data in (first_not_64, wrong_count, frame[:63], frame[:64]):
+        with pytest.raises(CorruptPixelDataError):
+            rle.decode_frame(bytes(data), spec)
+        assert _batch([bytes(data)], spec, out) == 0
+
+
+def test_ranges_and_output_checked():
+    _, spec, frames = read_rle(next(p for p in rle_files() if p.name == "MR_small_RLE.dcm"))
+    frame = bytes(frames[0])
+    npix = spec.rows * spec.columns
+    out = np.empty((1, *spec.frame_shape), spec.dtype)
+    dst = out.reshape(-1).view(np.uint8)
+    one = np.array([0], np.intp)
+    decode = K.decode_frames
+    assert decode(frame, one, np.array([len(frame)], np.intp), npix, 1, 2, dst) == 1
+    assert decode(frame, one, np.array([len(frame) + 1], np.intp), npix, 1, 2, dst) == 0  # past the buffer
+    assert decode(frame, np.array([10], np.intp), np.array([5], np.intp), npix, 1, 2, dst) == 0  # reversed
+    assert decode(frame, np.array([-1], np.intp), np.array([5], np.intp), npix, 1, 2, dst) == 0
+    assert decode(frame, one, np.array([len(frame)], np.intp), npix, 1, 2, dst[:-2]) == 0  # dst too short
+    assert decode(frame, one, np.array([len(frame), 9], np.intp), npix, 1, 2, dst) == 0  # lengths differ
+    assert decode(frame, one, np.array([len(frame)], np.intp), npix, 1, 3, dst) == 0  # bad sample size
+    wide = np.empty(dst.size + 1, np.uint8)
+    assert decode(frame, one, np.array([len(frame)], np.intp), npix, 1, 2, wide[1:]) == 0  # misaligned
+    assert decode(frame, one[:0], one[:0], npix, 1, 2, dst[:0]) == 0
+
+
+def test_prefault_stays_inside_the_output():
+    _, spec, frames = read_rle(next(p for p in rle_files() if p.name == "emri_small_RLE.dcm"))
+    frames = list(frames) * 40  # 40 x 10 frames of 64 x 64 x 2 bytes: several huge pages
+    expected = np.stack([rle.decode_frame(f, spec) for f in frames])
+    nbytes = expected.nbytes
+    room = np.full(nbytes + 3 * 4096, 0xAB, np.uint8)
+    start = 4096 - 2  # not page aligned, 2-byte aligned
+    dst = room[start : start + nbytes].view(spec.dtype).reshape(expected.shape)
+    assert _batch(frames, spec, dst, prefault=True) == len(frames)
+    np.testing.assert_array_equal(dst, expected)
+    assert (room[:start] == 0xAB).all() and (room[start + nbytes :] == 0xAB).all()
+
+
+def test_fuzz_runs_agree_with_one_frame_decodes():
+    rng = np.random.default_rng(20261201)
+    sources = []
+    for name in ("MR_small_RLE.dcm", "SC_rgb_rle_16bit.dcm", "SC_rgb_rle.dcm"):
+        _, spec, frames = read_rle(next(p for p in rle_files() if p.name == name))
+        sources.append((spec, bytes(frames[0])))
+    outcomes = {"decoded": 0, "refused": 0}
+    for _ in range(600):
+        spec, frame = sources[rng.integers(len(sources))]
+        data = bytearray(frame)
+        kind = rng.integers(4)
+        if kind == 0:
+            for pos in rng.integers(0, len(data), rng.integers(1, 5)):
+                data[pos] = rng.integers(256)
+        elif kind == 1:
+            del data[rng.integers(len(data)) :]
+        elif kind == 2:
+            struct.pack_into("<L", data, 4 * int(rng.integers(0, 4)), int(rng.integers(0, len(data) + 10)))
+        else:
+            pos = int(rng.integers(64, len(data)))
+            data[pos:pos] = rng.integers(0, 256, int(rng.integers(1, 8)), dtype=np.uint8).tobytes()
+        data = bytes(data)
+        got = np.zeros((1, *spec.frame_shape), spec.dtype)
+        n = _batch([data], spec, got)
+        try:
+            expected = rle.decode_frame(data, spec)
+        except CorruptPixelDataError:
+            assert n == 0
+            outcomes["refused"] += 1
+        else:
+            assert n == 1
+            np.testing.assert_array_equal(got[0], expected)
+            outcomes["decoded"] += 1
+    assert outcomes["refused"] > 100 and outcomes["decoded"] > 10
+
+
+# -- through pixel_array ---------------------------------------------------------
+def _multi(name="emri_small_RLE.dcm", copies=3):
+    ds, spec, frames = read_rle(next(p for p in rle_files() if p.name == name))
+    frames = [bytes(f) for f in frames] * copies
+    ds.NumberOfFrames = len(frames)
+    ds.PixelData = encapsulate(frames)
+    return roundtrip_bytes(ds), frames
+
+
+@pytest.fixture
+def batch_off(monkeypatch):
+    def off():
+        monkeypatch.setattr(Session, "batch_rle", False)
+
+    return off
+
+
+def test_pixel_array_same_with_and_without_the_batch(batch_off):
+    for name in ("emri_small_RLE.dcm", "SC_rgb_rle_32bit_2frame.dcm", "rtdose_rle.dcm"):
+        ds, _ = _multi(name, 2)
+        expected = pydicom_array(ds)
+        for workers in (1, 2):
+            np.testing.assert_array_equal(dcmcore.pixel_array(ds, workers=workers), expected)
+            np.testing.assert_array_equal(dcmcore.pixel_array(ds, index=1), expected[1])
+    batch_off()
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds), expected)
+
+
+def test_a_corrupt_frame_gives_the_same_error(batch_off):
+    ds, frames = _multi()
+    frames[7] = frames[7][: len(frames[7]) - 40]
+    ds.PixelData = encapsulate(frames)
+    ds = roundtrip_bytes(ds)
+    with pytest.raises(CorruptPixelDataError) as batched:
+        dcmcore.pixel_array(ds)
+    batch_off()
+    with pytest.raises(CorruptPixelDataError) as dispatched:
+        dcmcore.pixel_array(ds)
+    assert str(batched.value) == str(dispatched.value)
+
+
+def test_batch_is_taken_and_recorded(monkeypatch):
+    ds, _ = _multi()
+    calls = []
+    real = K.decode_frames
+    monkeypatch.setattr("dcmcore._runner.rle_kernels.decode_frames", lambda *a: calls.append(a[-1]) or real(*a))
+    dcmcore.pixel_array(ds)
+    assert len(calls) == 1
+    from dcmcore._source import open_source
+
+    with open_source(ds) as source:
+        session = Session(source)
+        assert session._batch is not None
+        session.decode(0, 3, np.empty((3, *session.spec.frame_shape), session.dtype))
+        assert session.dispatcher.first is RLE_DECODER
+
+
+def test_other_plugins_are_not_bypassed(monkeypatch):
+    ds, _ = _multi()
+    calls = []
+    monkeypatch.setattr("dcmcore._runner.rle_kernels.decode_frames", lambda *a: calls.append(a) or 0)
+    expected = pydicom_array(ds)
+    # a label asked for: every frame through that plugin, never the batch kernel
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds, decoding_plugin="pylibjpeg-rle"), expected)
+    # plugin options: every frame through the dispatcher
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds, some_option=1), expected)
+    assert calls == []
+    # the batch refusing a run: the frames go through the dispatcher
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds), expected)
+    assert len(calls) == 1
+
+
+def test_frames_in_several_fragments_are_not_batched():
+    from dcmcore._source import open_source
+
+    ds, frames = _multi(copies=1)
+    ds.PixelData = encapsulate(frames, fragments_per_frame=2, has_bot=True)
+    ds = roundtrip_bytes(ds)
+    with open_source(ds) as source:
+        assert Session(source)._batch is None
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds), pydicom_array(ds))
