@@ -76,7 +76,7 @@ def cases(quick: bool = False) -> list[Case]:
             # Runs of calls in a row, as a pipeline makes them; the first call of a
             # run also pays for waking the second vCPU of this shared virtual
             # machine, idle during the other side's run, and is not counted.
-            repeat=9,
+            repeat=21,
             batch=5,
         )
     )
