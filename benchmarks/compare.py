@@ -70,6 +70,8 @@ def _time(fn: Callable[[], object]) -> float:
 
 
 def run_case(case: Case, repeat: int | None = None) -> tuple[float, float]:
+    if case.batch < 1:
+        raise ValueError(f"Case {case.name!r}: 'batch' must be at least 1, not {case.batch}")
     if case.setup is not None:
         case.setup()
     # warm up both (imports, caches, first-touch of inputs)

@@ -39,6 +39,12 @@ LOGGER = logging.getLogger("dcmcore")
 CHUNK_BYTES = 1 << 24
 #: New outputs of at least this many bytes get their pages mapped before decoding.
 PREFAULT_BYTES = 1 << 20
+#: Runs of frames per thread under workers=: more balance the threads better, fewer cost less to hand out.
+RUNS_PER_WORKER = 4
+#: dcmcore's RLE kernel decodes at most this many output bytes per call (Ctrl-C is seen between calls).
+BATCH_BYTES = 1 << 26
+#: A transparent huge page (x86-64, most arm64 systems).
+HUGE_PAGE = 1 << 21
 
 
 def resolve_workers(workers: int | None) -> int:
@@ -177,45 +183,67 @@ class Session:
             return
         # contiguous runs of frames, a few per thread for balance (frames of
         # compressed data differ in cost) and little handing out per frame
-        nchunks = min(count, workers * 4)
+        nchunks = min(count, workers * RUNS_PER_WORKER)
         bounds = [count * k // nchunks for k in range(nchunks + 1)]
         jobs = [(first + a, b - a, frames[a:b], prefault) for a, b in zip(bounds, bounds[1:]) if b > a]
         run_jobs(self._decode_run, jobs, workers)
 
     def _decode_run(self, first: int, count: int, frames: np.ndarray, prefault: bool = False) -> None:
+        # `prefault`: `frames` is new memory; map its pages just ahead of the
+        # frames written there, never all at once (a corrupt frame then raises
+        # before the rest of a large output is touched)
+        if self.native is not None:
+            self._native_run(first, count, frames, prefault)
+            return
         done = 0
-        if self.native is None and self._batch is not None and self.dispatcher.first is RLE_DECODER:
-            # dcmcore's RLE kernel: the whole run in one call, pages mapped as it goes
-            spec = self.spec
-            starts, stops = self._batch
-            bits = spec.bits_stored if self._fix_bits else 0
-            done = rle_kernels.decode_frames(
-                self.source.buffer, starts[first : first + count], stops[first : first + count],
-                spec.rows * spec.columns, spec.samples_per_pixel, spec.itemsize, byte_view(frames),
-                bits, spec.pixel_representation == 1, prefault,
-            )  # fmt: skip
-            if done:
-                self.dispatcher.succeeded(RLE_DECODER)
+        if self._batch is not None and self.dispatcher.first is RLE_DECODER:
+            done = self._rle_runs(first, count, frames, prefault)
             if done == count:
                 return
-        if prefault:
-            pages.prefault(byte_view(frames[done:]))
-        if self.native is not None:
-            self._native_run(first, count, frames)
-            return
+        mapped = _Mapper(frames, count, done) if prefault else None
         for k in range(done, count):
+            if mapped is not None:
+                mapped.upto(k + 1)
             self.decode_frame(first + k, frames[k])
 
-    def _native_run(self, first: int, count: int, frames: np.ndarray) -> None:
+    def _rle_runs(self, first: int, count: int, frames: np.ndarray, prefault: bool) -> int:
+        """Decode frames with dcmcore's RLE kernel, many per call; return how many it decoded."""
+        spec = self.spec
+        assert self._batch is not None
+        starts, stops = self._batch
+        bits = spec.bits_stored if self._fix_bits else 0
+        signed = spec.pixel_representation == 1
+        per_call = max(1, BATCH_BYTES // max(1, spec.frame_decoded_nbytes))  # KeyboardInterrupt between calls
+        done = 0
+        while done < count:
+            n = min(per_call, count - done)
+            a, b = first + done, first + done + n
+            got = rle_kernels.decode_frames(
+                self.source.buffer, starts[a:b], stops[a:b], spec.rows * spec.columns,
+                spec.samples_per_pixel, spec.itemsize, byte_view(frames[done : done + n]), bits, signed, prefault,
+            )  # fmt: skip
+            if got:
+                self.dispatcher.succeeded(RLE_DECODER)
+            done += got
+            if got < n:
+                break
+        return done
+
+    def _native_run(self, first: int, count: int, frames: np.ndarray, prefault: bool = False) -> None:
         plan = self.native
         assert plan is not None
         source = self.source
         if source.buffer is not None:
+            # the lengths were checked when the session was made: this cannot fail half way
+            if prefault:
+                pages.prefault(byte_view(frames))
             plan.decode_into(source.buffer, 0, first, count, frames)
             return
         per_chunk = max(1, CHUNK_BYTES // max(1, self.spec.frame_nbytes))
         for lo in range(0, count, per_chunk):
             n = min(per_chunk, count - lo)
+            if prefault:
+                pages.prefault(byte_view(frames[lo : lo + n]))
             start, stop = plan.byte_range(first + lo, n)
             if plan.works_in_place:
                 # read the stored bytes straight into the output, then convert them there
@@ -276,3 +304,26 @@ class Session:
             needs_rgb_conversion(produced, raw=False, as_rgb=True)  # raises for non 8-bit
             dst = byte_view(out)
             ycbcr.ybr_to_rgb8(dst, dst, 1, spec.frame_pixels, False)
+
+
+class _Mapper:
+    """Maps the pages of new frames a huge page at a time, just ahead of the frames written.
+
+    Each huge page is first touched near its end (see
+    :mod:`dcmcore._kernels.pages`), as the RLE kernel's own prefault does.
+    """
+
+    def __init__(self, frames: np.ndarray, count: int, first: int = 0) -> None:
+        # frames before `first` are written already: never touched again
+        self.flat = byte_view(frames)
+        self.base = self.flat.ctypes.data
+        self.step = self.flat.size // count if count else 0
+        self.mapped = first * self.step
+
+    def upto(self, nframes: int) -> None:
+        """Make sure the pages of the first `nframes` frames are mapped."""
+        end = nframes * self.step
+        if end > self.mapped:
+            stop = min(self.flat.size, -(-(self.base + end) // HUGE_PAGE) * HUGE_PAGE - self.base)
+            pages.prefault(self.flat[self.mapped : stop])
+            self.mapped = stop

@@ -98,3 +98,5 @@ def test_batched_case_skips_the_first_call_of_each_run(monkeypatch):
     monkeypatch.setattr(compare, "_time", lambda fn: (fn(), 3.0)[1])
     assert compare.run_case(unbatched) == (3.0, 3.0)
     assert calls == {"d": 6, "r": 6}
+    with pytest.raises(ValueError, match="batch"):
+        compare.run_case(compare.Case("x", dcm, "ref", ref, batch=0))

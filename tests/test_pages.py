@@ -15,8 +15,18 @@ from dcmcore import _runner, rle
 from dcmcore._kernels import pages
 from tests._helpers import make_dataset, pydicom_array, roundtrip_bytes
 
-linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mincore() is used on Linux only")
 MB = 1 << 20
+
+
+def _new_memory_is_unmapped() -> bool:
+    """True where a new 64 MB array is memory never written (glibc on Linux; not with MALLOC_PERTURB_ or
+    allocators that recycle or fill large blocks)."""
+    return sys.platform.startswith("linux") and not pages.is_mapped(np.empty(64 * MB, np.uint8))
+
+
+linux_only = pytest.mark.skipif(
+    not _new_memory_is_unmapped(), reason="needs Linux (mincore) and an allocator that maps large arrays anew"
+)
 
 
 @pytest.mark.parametrize("n", [1, 4095, 4096, 4097, 3 * 4096 + 17, MB + 5])
@@ -191,3 +201,29 @@ def test_from_a_file_and_iter_pixels(spy):
     for frame in dcmcore.iter_pixels(ds, out=out):
         assert frame is out
     assert spy == []
+
+
+@linux_only
+@pytest.mark.parametrize("batch", [True, False])
+def test_a_corrupt_frame_stops_before_the_rest_is_mapped(monkeypatch, batch):
+    # the pages are mapped just ahead of the frames written: the frames after a
+    # corrupt one (here 30 MB of them) are never touched
+    from dcmcore._source import open_source
+
+    monkeypatch.setattr(_runner.Session, "batch_rle", batch)
+    ds = _rle16(2)
+    good = bytes(next(iter(__import__("pydicom").encaps.generate_frames(ds.PixelData, number_of_frames=2))))
+    frames = [good] * 520
+    frames[10] = good[: len(good) // 2]
+    ds.NumberOfFrames = len(frames)
+    ds.PixelData = encapsulate(frames)
+    ds = roundtrip_bytes(ds)
+    with open_source(ds) as source:
+        session = _runner.Session(source)
+        out = np.empty((520, 256, 256), np.uint16)  # 68 MB, a new mapping
+        flat = out.reshape(-1).view(np.uint8)
+        assert not pages.is_mapped(flat)
+        with pytest.raises(dcmcore.CorruptPixelDataError):
+            session.decode(0, 520, out, fresh=True)
+        assert pages.is_mapped(flat[: out[0].nbytes])
+        assert not pages.is_mapped(flat) and not pages.is_mapped(flat[: out[:100].nbytes])

@@ -223,3 +223,16 @@ def test_frames_in_several_fragments_are_not_batched():
     with open_source(ds) as source:
         assert Session(source)._batch is None
     np.testing.assert_array_equal(dcmcore.pixel_array(ds), pydicom_array(ds))
+
+
+def test_long_runs_are_split_into_several_calls(monkeypatch):
+    # the GIL (and with it Ctrl-C) is taken back every BATCH_BYTES of output
+    from dcmcore import _runner
+
+    ds, _ = _multi(copies=4)  # 40 frames of 64 x 64 x 2 bytes
+    calls = []
+    real = K.decode_frames
+    monkeypatch.setattr(_runner.rle_kernels, "decode_frames", lambda *a: calls.append(len(a[1])) or real(*a))
+    monkeypatch.setattr(_runner, "BATCH_BYTES", 64 * 64 * 2 * 7)
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds), pydicom_array(ds))
+    assert calls == [7] * 5 + [5]

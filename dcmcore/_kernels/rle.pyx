@@ -23,6 +23,7 @@ of the failing run; ``dcmcore.rle`` maps them to ``CorruptPixelDataError``.
 """
 from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
@@ -326,7 +327,7 @@ def decode_frame(
     left in the segment after the header byte.
     """
     cdef Py_ssize_t srclen = src.shape[0]
-    cdef int nseg = spp * nbytes
+    cdef int nseg
     cdef int k, rc = _OK
     cdef Py_ssize_t starts[15]
     cdef Py_ssize_t ends[15]
@@ -338,7 +339,12 @@ def decode_frame(
         if signed:
             sign = (<uint64_t>1) << (bits_stored - 1)
     info[:] = [0, 0, 0, 0, 0]
-    if nseg < 1 or nseg > 15 or npix < 1 or srclen < 64 or _load_le32(&src[0]) != <uint32_t>nseg:
+    if not (1 <= spp <= 15 and nbytes in (1, 2, 4, 8)):
+        return (_BAD_GEOMETRY, 0, 0, 0, 0, 0)
+    nseg = spp * nbytes
+    if nseg < 1 or nseg > 15 or npix < 1 or npix > PY_SSIZE_T_MAX // nseg:
+        return (_BAD_GEOMETRY, 0, 0, 0, 0, 0)
+    if srclen < 64 or _load_le32(&src[0]) != <uint32_t>nseg:
         return (_BAD_GEOMETRY, 0, 0, 0, 0, 0)
     for k in range(nseg):
         starts[k] = _load_le32(&src[4 + 4 * k])
@@ -437,16 +443,19 @@ def decode_frames(
     """
     cdef Py_ssize_t n = starts.shape[0]
     cdef Py_ssize_t size = buf.shape[0]
-    cdef Py_ssize_t frame = npix * spp * nbytes
+    cdef Py_ssize_t frame
     cdef Py_ssize_t i = 0, a, b, end, stop
     cdef Py_ssize_t mapped = 0
     cdef size_t base
-    cdef int nseg = spp * nbytes
+    cdef int nseg
     cdef uint64_t mask = 0xFFFFFFFFFFFFFFFFULL, sign = 0
-    if (
-        stops.shape[0] != n or npix < 1 or spp < 1 or nseg > 15 or nbytes not in (1, 2, 4, 8)
-        or dst.shape[0] != n * frame or n == 0
-    ):
+    if n == 0 or stops.shape[0] != n or not (1 <= spp <= 15 and nbytes in (1, 2, 4, 8)):
+        return 0
+    nseg = spp * nbytes
+    if nseg > 15 or npix < 1 or npix > PY_SSIZE_T_MAX // nseg:
+        return 0
+    frame = npix * nseg
+    if frame > PY_SSIZE_T_MAX // n or dst.shape[0] != n * frame:
         return 0
     if <size_t>&dst[0] % <size_t>nbytes:
         return 0
