@@ -227,3 +227,30 @@ def test_a_corrupt_frame_stops_before_the_rest_is_mapped(monkeypatch, batch):
             session.decode(0, 520, out, fresh=True)
         assert pages.is_mapped(flat[: out[0].nbytes])
         assert not pages.is_mapped(flat) and not pages.is_mapped(flat[: out[:100].nbytes])
+
+
+@pytest.mark.parametrize("shape, dtype", [((200, 512, 512), np.int16), ((9, 1024, 1024, 3), np.uint8), ((3, 4), np.float64)])
+def test_new_arrays(shape, dtype):
+    from dcmcore._validate import ALIGN_BYTES, HUGE_PAGE, new_array
+
+    arr = new_array(shape, dtype)
+    assert arr.shape == shape and arr.dtype == dtype and arr.flags.c_contiguous and arr.flags.writeable
+    arr[...] = 7  # all of it writable: the view covers exactly the array's bytes
+    assert (arr == 7).all()
+    if arr.nbytes >= ALIGN_BYTES:
+        assert arr.ctypes.data % HUGE_PAGE == 0
+        block = arr.base
+        while block.base is not None:
+            block = block.base
+        assert arr.nbytes < block.nbytes < arr.nbytes + 2 * HUGE_PAGE
+    else:
+        assert arr.base is None
+
+
+def test_pixel_array_of_a_large_output_is_aligned_and_right():
+    from dcmcore._validate import HUGE_PAGE
+
+    ds = _native16(300)  # 39 MB
+    arr = dcmcore.pixel_array(ds)
+    assert arr.ctypes.data % HUGE_PAGE == 0
+    np.testing.assert_array_equal(arr, pydicom_array(ds))
