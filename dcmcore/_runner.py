@@ -40,7 +40,7 @@ CHUNK_BYTES = 1 << 24
 #: New outputs of at least this many bytes get their pages mapped before decoding.
 PREFAULT_BYTES = 1 << 20
 #: Runs of frames per thread under workers=: more balance the threads better, fewer cost less to hand out.
-RUNS_PER_WORKER = 4
+RUNS_PER_WORKER = 16
 #: dcmcore's RLE kernel decodes at most this many output bytes per call (Ctrl-C is seen between calls).
 BATCH_BYTES = 1 << 26
 #: A transparent huge page (x86-64, most arm64 systems).
