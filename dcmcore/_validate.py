@@ -52,9 +52,11 @@ def new_array(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     of the array's last huge page.
     """
     dtype = np.dtype(dtype)
-    nbytes = dtype.itemsize * math.prod(shape)
-    if nbytes < ALIGN_BYTES:
-        return np.empty(shape, dtype)
+    dims = tuple(int(d) for d in shape)
+    if dtype.hasobject or min(dims, default=0) < 0 or dtype.itemsize * math.prod(dims) < ALIGN_BYTES:
+        return np.empty(shape, dtype)  # NumPy's own result, or its own error
+    nbytes = dtype.itemsize * math.prod(dims)
+    shape = dims
     block = np.empty(-(-nbytes // HUGE_PAGE) * HUGE_PAGE + HUGE_PAGE, np.uint8)
     start = -block.ctypes.data % HUGE_PAGE
     return block[start : start + nbytes].view(dtype).reshape(shape)

@@ -14,7 +14,7 @@ from pydicom.dataset import Dataset
 
 from dcmcore._runner import Session, resolve_workers
 from dcmcore._source import open_source
-from dcmcore._validate import output_array
+from dcmcore._validate import new_array, output_array
 
 __all__ = ["pixel_array", "iter_pixels"]
 
@@ -228,7 +228,7 @@ def iter_pixels(
             elif out is not None:
                 target = out
             else:
-                target = np.empty(frame_shape, session.dtype)
+                target = new_array(frame_shape, session.dtype)
             session.decode(index, 1, target, fresh=out is None)
             yield target
 
@@ -250,8 +250,8 @@ def _iter_ahead(session: Session, order: Iterable[int], out: np.ndarray | None, 
                 raise ValueError(f"'out' holds {out.shape[0]} frames, more indices were given")
             target = out[k]
         else:
-            target = np.empty(spec.frame_shape, session.dtype)
-        pending.append((pool.submit(session.decode, index, 1, target), target))
+            target = new_array(spec.frame_shape, session.dtype)
+        pending.append((pool.submit(session.decode, index, 1, target, fresh=out is None), target))
         return True
 
     with ThreadPoolExecutor(max_workers=workers) as pool:

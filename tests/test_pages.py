@@ -254,3 +254,13 @@ def test_pixel_array_of_a_large_output_is_aligned_and_right():
     arr = dcmcore.pixel_array(ds)
     assert arr.ctypes.data % HUGE_PAGE == 0
     np.testing.assert_array_equal(arr, pydicom_array(ds))
+
+
+def test_new_array_leaves_odd_requests_to_numpy():
+    from dcmcore._validate import new_array
+
+    with pytest.raises(ValueError, match="negative"):
+        new_array((-4096, -4096), np.uint16)
+    assert new_array((3000, 3000), object).dtype == object
+    assert new_array((np.uint16(4096), np.uint16(4096)), "u1").ctypes.data % (1 << 21) == 0
+    assert new_array((0, 100000, 100000), np.uint16).size == 0

@@ -236,3 +236,27 @@ def test_long_runs_are_split_into_several_calls(monkeypatch):
     monkeypatch.setattr(_runner, "BATCH_BYTES", 64 * 64 * 2 * 7)
     np.testing.assert_array_equal(dcmcore.pixel_array(ds), pydicom_array(ds))
     assert calls == [7] * 5 + [5]
+
+
+@pytest.mark.parametrize("stop_at", [0, 1, 5])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_stopped_part_way_is_finished_by_the_dispatcher(monkeypatch, stop_at, workers):
+    # the kernel decodes only the first `stop_at` frames of each call; the rest go frame by
+    # frame, with the new output's pages mapped ahead of them: no decoded frame is touched again
+    from dcmcore import _runner
+
+    ds, _ = _multi("SC_rgb_rle_2frame.dcm", copies=12)  # 24 frames of 100 x 100 x 3, not a multiple of 4 KiB
+    expected = pydicom_array(ds)
+    assert (expected.reshape(len(expected), -1) != 0).any(axis=1).all()
+    real = K.decode_frames
+
+    def partial(buf, starts, stops, *rest):
+        k = min(stop_at, len(starts))
+        return real(buf, starts[:k], stops[:k], *rest[:3], rest[3][: k * (rest[3].size // len(starts))], *rest[4:]) if k else 0
+
+    monkeypatch.setattr(_runner.rle_kernels, "decode_frames", partial)
+    monkeypatch.setattr(_runner, "PREFAULT_BYTES", 1)
+    monkeypatch.setattr(_runner.pages, "is_mapped", lambda buf: False)
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds, workers=workers), expected)
+    for k, frame in enumerate(dcmcore.iter_pixels(ds)):
+        np.testing.assert_array_equal(frame, expected[k])

@@ -334,10 +334,6 @@ def decode_frame(
     cdef Py_ssize_t info[_I_SIZE]
     cdef Py_buffer view
     cdef uint64_t mask = 0xFFFFFFFFFFFFFFFFULL, sign = 0
-    if 0 < bits_stored < 8 * nbytes:
-        mask = ((<uint64_t>1) << bits_stored) - 1
-        if signed:
-            sign = (<uint64_t>1) << (bits_stored - 1)
     info[:] = [0, 0, 0, 0, 0]
     if not (1 <= spp <= 15 and nbytes in (1, 2, 4, 8)):
         return (_BAD_GEOMETRY, 0, 0, 0, 0, 0)
@@ -346,6 +342,10 @@ def decode_frame(
         return (_BAD_GEOMETRY, 0, 0, 0, 0, 0)
     if srclen < 64 or _load_le32(&src[0]) != <uint32_t>nseg:
         return (_BAD_GEOMETRY, 0, 0, 0, 0, 0)
+    if 0 < bits_stored < 8 * nbytes:
+        mask = ((<uint64_t>1) << bits_stored) - 1
+        if signed:
+            sign = (<uint64_t>1) << (bits_stored - 1)
     for k in range(nseg):
         starts[k] = _load_le32(&src[4 + 4 * k])
     for k in range(nseg):
