@@ -65,10 +65,9 @@ def test_prefault_maps_the_pages():
     assert pages.is_mapped(new[: pages.STRIDE])
 
 
-@pytest.fixture
-def spy(monkeypatch):
-    """Records the prefaulted byte counts; small arrays count, recycled heap memory too (as if new)."""
-    calls = []
+def _record_prefaults(monkeypatch) -> list[int]:
+    """Make ``_runner.pages.prefault`` record the byte counts it maps (and still map them)."""
+    calls: list[int] = []
     real = pages.prefault
 
     def prefault(dst):
@@ -76,23 +75,21 @@ def spy(monkeypatch):
         real(dst)
 
     monkeypatch.setattr(_runner.pages, "prefault", prefault)
+    return calls
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """Records the prefaulted byte counts; small arrays count, recycled heap memory too (as if new)."""
     monkeypatch.setattr(_runner.pages, "is_mapped", lambda buf: False)
     monkeypatch.setattr(_runner, "PREFAULT_BYTES", 4096)
-    return calls
+    return _record_prefaults(monkeypatch)
 
 
 @pytest.fixture
 def prefault_calls(monkeypatch):
     """Records the prefaulted byte counts, with the real test of whether memory is mapped."""
-    calls = []
-    real = pages.prefault
-
-    def prefault(dst):
-        calls.append(dst.nbytes)
-        real(dst)
-
-    monkeypatch.setattr(_runner.pages, "prefault", prefault)
-    return calls
+    return _record_prefaults(monkeypatch)
 
 
 def _native16(frames, *, big_endian=False, signed=True):
