@@ -43,8 +43,6 @@ PREFAULT_BYTES = 1 << 20
 RUNS_PER_WORKER = 16
 #: dcmcore's RLE kernel decodes at most this many output bytes per call (Ctrl-C is seen between calls).
 BATCH_BYTES = 1 << 26
-#: A transparent huge page (x86-64, most arm64 systems).
-HUGE_PAGE = 1 << 21
 
 
 def resolve_workers(workers: int | None) -> int:
@@ -324,6 +322,6 @@ class _Mapper:
         """Make sure the pages of the first `nframes` frames are mapped."""
         end = nframes * self.step
         if end > self.mapped:
-            stop = min(self.flat.size, -(-(self.base + end) // HUGE_PAGE) * HUGE_PAGE - self.base)
+            stop = min(self.flat.size, -(-(self.base + end) // pages.HUGE_PAGE) * pages.HUGE_PAGE - self.base)
             pages.prefault(self.flat[self.mapped : stop])
             self.mapped = stop

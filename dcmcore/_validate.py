@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from dcmcore._kernels.pages import HUGE_PAGE
+
 __all__ = ["output_array", "new_array", "byte_view", "readable_bytes"]
 
-#: Transparent huge page size (x86-64, most arm64 systems).
-HUGE_PAGE = 1 << 21
 #: New arrays of at least this many bytes start on a :data:`HUGE_PAGE` boundary.
 ALIGN_BYTES = 1 << 24
 

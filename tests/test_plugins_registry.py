@@ -316,23 +316,27 @@ def test_broken_plugin_never_breaks_import_or_cli(fake_path):
     assert "RLE Lossless (1.2.840.10008.1.2.5)" in done.stdout
 
 
-def test_runtime_registration():
-    class Zeros(plugins.PluginBase):
-        label = "zeros-at-runtime"
-        priority = 0
+def _zeros_decoder(label: str, priority: int) -> plugins.PluginBase:
+    """A run-time decoder that returns all-zero frames (easy to tell from real pixels)."""
 
+    class Zeros(plugins.PluginBase):
         def decode(self, src, spec, *, out=None, **options):
             return np.zeros(spec.frame_shape, spec.dtype), spec
 
+    Zeros.label, Zeros.priority = label, priority
+    return Zeros()
+
+
+def test_runtime_registration():
     ds = read("MR_small_RLE.dcm")
-    plugins.register_decoder(RLE, Zeros())
+    plugins.register_decoder(RLE, _zeros_decoder("zeros-at-runtime", 0))
     try:
         info = plugins.decoders(RLE)[0]
         assert (info.label, info.source) == ("zeros-at-runtime", "registered at run time")
         assert not dcmcore.pixel_array(ds).any()
         with pytest.raises(ValueError, match="already registered"):
-            plugins.register_decoder(RLE, Zeros())
-        plugins.register_decoder(RLE, Zeros(), replace=True)
+            plugins.register_decoder(RLE, _zeros_decoder("zeros-at-runtime", 0))
+        plugins.register_decoder(RLE, _zeros_decoder("zeros-at-runtime", 0), replace=True)
     finally:
         assert plugins.unregister_decoder(RLE, "zeros-at-runtime")
     np.testing.assert_array_equal(dcmcore.pixel_array(ds), pydicom_array(ds))
@@ -429,15 +433,8 @@ def test_duplicate_labels_one_plugin_per_label(fake_path):
 
 
 def test_runtime_registration_wins_a_label():
-    class Zeros(plugins.PluginBase):
-        label = "dcmcore"
-        priority = 99
-
-        def decode(self, src, spec, *, out=None, **options):
-            return np.zeros(spec.frame_shape, spec.dtype), spec
-
     ds = read("MR_small_RLE.dcm")
-    plugins.register_decoder(RLE, Zeros())
+    plugins.register_decoder(RLE, _zeros_decoder("dcmcore", 99))
     try:
         assert not dcmcore.pixel_array(ds, decoding_plugin="dcmcore").any()
     finally:

@@ -3,6 +3,7 @@
 from typing_extensions import Buffer
 
 STRIDE: int
+HUGE_PAGE: int
 
 def is_mapped(buf: Buffer) -> bool: ...
 def prefault(dst: Buffer) -> None: ...

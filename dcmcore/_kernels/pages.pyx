@@ -14,10 +14,15 @@ pages that are already mapped, in whatever order suits it.
 from libc.stdint cimport uint8_t
 
 cdef extern from "pages.h" nogil:
+    int DCM_PAGE_STRIDE
+    size_t DCM_HUGE_PAGE
     int dcm_page_mapped(const void* p)
+    void dcm_touch_down(volatile uint8_t* d, Py_ssize_t lo, Py_ssize_t hi)
 
 #: Stride of the touches: the smallest page size in use.
-STRIDE = 4096
+STRIDE = DCM_PAGE_STRIDE
+#: A transparent huge page (x86-64, most arm64 systems).
+HUGE_PAGE = DCM_HUGE_PAGE
 
 
 def is_mapped(const uint8_t[::1] buf):
@@ -39,15 +44,7 @@ def prefault(uint8_t[::1] dst):
     first. The contents of `dst` are unspecified afterwards, as before. Use
     :func:`is_mapped` first to skip memory the allocator recycled.
     """
-    cdef Py_ssize_t n = dst.shape[0]
-    cdef Py_ssize_t i
-    cdef volatile uint8_t* d
-    if n == 0:
+    if dst.shape[0] == 0:
         return
-    d = <volatile uint8_t*>&dst[0]
     with nogil:
-        i = n - 1
-        while i >= 0:
-            d[i] = 0
-            i -= 4096
-        d[0] = 0
+        dcm_touch_down(<volatile uint8_t*>&dst[0], 0, dst.shape[0])

@@ -66,8 +66,6 @@ cdef enum:
     _PLANE = _CHUNK + _SLACK
     # Longest run of either kind (PS3.5 G.3.1).
     _MAX_RUN = 128
-    # A transparent huge page (x86-64, most arm64).
-    _HUGE = 1 << 21
 
 
 # -- decoding -----------------------------------------------------------------
@@ -411,14 +409,9 @@ cdef int _decode_one(
     return _BAD_GEOMETRY
 
 
-cdef inline void _touch_down(volatile uint8_t* d, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
-    # one byte every 4096 of d[lo:hi], from the last one down (see dcmcore._kernels.pages)
-    cdef Py_ssize_t i = hi - 1
-    while i >= lo:
-        d[i] = 0
-        i -= 4096
-    if hi > lo:
-        d[lo] = 0
+cdef extern from "pages.h" nogil:
+    size_t DCM_HUGE_PAGE
+    void dcm_touch_down(volatile uint8_t* d, Py_ssize_t lo, Py_ssize_t hi)
 
 
 def decode_frames(
@@ -472,10 +465,10 @@ def decode_frames(
                 break
             if prefault and (i + 1) * frame > mapped:
                 end = (i + 1) * frame
-                stop = <Py_ssize_t>((base + <size_t>end + _HUGE - 1) // _HUGE * _HUGE - base)
+                stop = <Py_ssize_t>((base + <size_t>end + DCM_HUGE_PAGE - 1) // DCM_HUGE_PAGE * DCM_HUGE_PAGE - base)
                 if stop > n * frame:
                     stop = n * frame
-                _touch_down(<volatile uint8_t*>&dst[0], mapped, stop)
+                dcm_touch_down(<volatile uint8_t*>&dst[0], mapped, stop)
                 mapped = stop
             if _decode_one(&buf[0] + a, b - a, npix, spp, nbytes, &dst[0] + i * frame, mask, sign) != _OK:
                 break
