@@ -21,7 +21,7 @@ from dcmcore.uids import (
     NATIVE_TRANSFER_SYNTAXES,
 )
 
-__all__ = ["PixelSpec", "PIXEL_KEYWORDS", "transfer_syntax_of"]
+__all__ = ["PixelSpec", "PIXEL_KEYWORDS", "SAMPLES_PER_PIXEL", "transfer_syntax_of"]
 
 #: The pixel data elements, by keyword, with their tags.
 PIXEL_KEYWORDS = {
@@ -44,24 +44,24 @@ _TAG_NAMES = {
 _ROWS, _COLS, _SPP, _PI = 0x00280010, 0x00280011, 0x00280002, 0x00280004
 _PC, _NF, _BA, _BS, _PR = 0x00280006, 0x00280008, 0x00280100, 0x00280101, 0x00280103
 
-_PHOTOMETRIC = frozenset(
-    {
-        "MONOCHROME1",
-        "MONOCHROME2",
-        "PALETTE COLOR",
-        "RGB",
-        "YBR_FULL",
-        "YBR_FULL_422",
-        "YBR_PARTIAL_422",
-        "YBR_PARTIAL_420",
-        "YBR_ICT",
-        "YBR_RCT",
-        "HSV",
-        "ARGB",
-        "CMYK",
-        "XYB",
-    }
-)
+#: Every Photometric Interpretation of PS3.3 C.7.6.3.1.2 (retired ones included)
+#: with the Samples per Pixel it defines.
+SAMPLES_PER_PIXEL = {
+    "MONOCHROME1": 1,
+    "MONOCHROME2": 1,
+    "PALETTE COLOR": 1,
+    "RGB": 3,
+    "YBR_FULL": 3,
+    "YBR_FULL_422": 3,
+    "YBR_PARTIAL_422": 3,
+    "YBR_PARTIAL_420": 3,
+    "YBR_ICT": 3,
+    "YBR_RCT": 3,
+    "XYB": 3,
+    "HSV": 3,
+    "ARGB": 4,
+    "CMYK": 4,
+}
 
 #: Largest number of bytes one decoded array may have; anything larger is
 #: treated as a corrupt description rather than attempted.
@@ -349,17 +349,21 @@ class PixelSpec:
                 f"A {_TAG_NAMES[_PC]} value of {self.planar_configuration} is invalid: it must be 0 or 1"
             )
         pi = self.photometric_interpretation
-        if pi not in _PHOTOMETRIC:
-            raise InvalidPixelSpecError(f"Unknown {_TAG_NAMES[_PI]} value {pi!r}")
+        if pi not in SAMPLES_PER_PIXEL:
+            raise InvalidPixelSpecError(
+                f"Unknown {_TAG_NAMES[_PI]} value {pi!r}: PS3.3 C.7.6.3.1.2 defines "
+                f"{', '.join(repr(k) for k in SAMPLES_PER_PIXEL)}"
+            )
+        if spp != SAMPLES_PER_PIXEL[pi]:
+            raise InvalidPixelSpecError(
+                f"A {_TAG_NAMES[_PI]} of {pi!r} needs a {_TAG_NAMES[_SPP]} of "
+                f"{SAMPLES_PER_PIXEL[pi]} (PS3.3 C.7.6.3.1.2), not {spp}"
+            )
         if ba == 1 and spp != 1:
             raise UnsupportedPixelDataError(
                 f"A {_TAG_NAMES[_BA]} value of 1 with a {_TAG_NAMES[_SPP]} value of {spp} is not supported"
             )
         if self.is_ybr422_subsampled:
-            if spp != 3:
-                raise InvalidPixelSpecError(
-                    f"A {_TAG_NAMES[_PI]} of 'YBR_FULL_422' needs a {_TAG_NAMES[_SPP]} of 3, not {spp}"
-                )
             if self.planar_configuration != 0:
                 raise UnsupportedPixelDataError(
                     f"A {_TAG_NAMES[_PI]} of 'YBR_FULL_422' with a {_TAG_NAMES[_PC]} of 1 is not "

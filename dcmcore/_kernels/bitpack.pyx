@@ -2,9 +2,11 @@
 # cython: initializedcheck=False, freethreading_compatible=True
 """Bit packing kernels: 1 bit per pixel, least significant bit first (PS3.5 8.1.1).
 
-Pixel ``i`` of a bit stream is bit ``i % 8`` of byte ``i // 8``. The
-memoryview kernels trust their arguments (``dcmcore.bits`` and
-``dcmcore.overlays`` validate them); ``unpack_into`` checks its bounds itself.
+Pixel ``i`` of a bit stream is bit ``i % 8`` of byte ``i // 8``.
+``dcmcore.bits`` and ``dcmcore.overlays`` validate the data; every entry point
+here checks again that the bits and bytes it is told to read and write lie
+inside its buffers (``ValueError`` otherwise; ``unpack_into`` returns -1), so
+no call reads or writes past an end.
 
 On x86-64 the inner loops use SSE2 (part of the x86-64 baseline, so no
 compiler flag is needed) and, when the CPU reports it at run time, AVX2
@@ -17,9 +19,11 @@ that exercise the vector bodies and the scalar heads and tails.
 """
 from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_SIMPLE, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
 
+from dcmcore._kernels._util cimport need_bytes, product
 from dcmcore._kernels.fused cimport storage_t
 
 cdef extern from *:
@@ -320,18 +324,35 @@ cdef void _unpack(
         dst[i] = (src[bit >> 3] >> (bit & 7)) & 1
 
 
+cdef int _check_unpack(str kernel, Py_ssize_t src_len, int bit_offset, Py_ssize_t count,
+                       Py_ssize_t dst_len) except -1:
+    if not 0 <= bit_offset < 8:
+        raise ValueError(f"{kernel}: bit_offset {bit_offset} is not 0 to 7")
+    if count < 0:
+        raise ValueError(f"{kernel}: count {count} is negative")
+    need_bytes(kernel, "src", src_len, (bit_offset + count + 7) >> 3)
+    need_bytes(kernel, "dst", dst_len, count)
+    return 0
+
+
 def unpack_lsb(const uint8_t[::1] src, int bit_offset, Py_ssize_t count, uint8_t[::1] dst):
     """Kernel: dst[i] = bit (bit_offset + i) of src, LSB first.
 
-    The caller guarantees ``0 <= bit_offset < 8``, ``count > 0``,
-    ``bit_offset + count <= 8 * len(src)`` and ``len(dst) >= count``.
+    Needs ``0 <= bit_offset < 8``, ``bit_offset + count <= 8 * len(src)`` and
+    ``len(dst) >= count``; `count` 0 does nothing.
     """
+    _check_unpack("unpack_lsb", src.shape[0], bit_offset, count, dst.shape[0])
+    if count == 0:
+        return
     with nogil:
         _unpack(&src[0], src.shape[0], bit_offset, &dst[0], count, True)
 
 
 def unpack_lsb_scalar(const uint8_t[::1] src, int bit_offset, Py_ssize_t count, uint8_t[::1] dst):
     """Kernel: as :func:`unpack_lsb` without the vector loops (for tests)."""
+    _check_unpack("unpack_lsb_scalar", src.shape[0], bit_offset, count, dst.shape[0])
+    if count == 0:
+        return
     with nogil:
         _unpack(&src[0], src.shape[0], bit_offset, &dst[0], count, False)
 
@@ -386,10 +407,25 @@ def unpack_lsb_rows(
     """Kernel: a window of a bit-packed image into rows of a 2D array.
 
     ``dst[r, c]`` = bit ``bit0 + r * row_bits + col0 + c`` of `src` for
-    ``r < nrows``, ``c < ncols``. The caller guarantees ``nrows, ncols > 0``,
-    ``dst.shape >= (nrows, ncols)`` and that the last bit read,
-    ``bit0 + (nrows - 1) * row_bits + col0 + ncols - 1``, is below ``8 * len(src)``.
+    ``r < nrows``, ``c < ncols``. Needs every argument non-negative,
+    ``dst.shape >= (nrows, ncols)`` and the last bit read,
+    ``bit0 + (nrows - 1) * row_bits + col0 + ncols - 1``, below ``8 * len(src)``.
     """
+    cdef Py_ssize_t last
+    if bit0 < 0 or row_bits < 0 or col0 < 0 or ncols < 0 or nrows < 0:
+        raise ValueError("unpack_lsb_rows: a negative position or size")
+    if nrows > dst.shape[0] or ncols > dst.shape[1]:
+        raise ValueError(
+            f"unpack_lsb_rows: 'dst' of shape ({dst.shape[0]}, {dst.shape[1]}) is smaller than "
+            f"({nrows}, {ncols})"
+        )
+    if nrows == 0 or ncols == 0:
+        return
+    last = product("unpack_lsb_rows", nrows - 1, row_bits)
+    if last > PY_SSIZE_T_MAX - bit0 - col0 - ncols:
+        raise ValueError("unpack_lsb_rows: the last bit overflows a size")
+    last += bit0 + col0 + ncols - 1
+    need_bytes("unpack_lsb_rows", "src", src.shape[0], (last >> 3) + 1)
     with nogil:
         _unpack_rows(&src[0], src.shape[0], bit0, row_bits, col0, ncols, nrows, &dst[0, 0], dst.strides[0])
 
@@ -439,10 +475,13 @@ cdef int _pack(
 def pack_lsb(const uint8_t[::1] src, uint8_t[::1] dst, bint little_endian_host):
     """Kernel: pack len(src) values of 0/1 into ceil(len(src) / 8) bytes, LSB first.
 
-    Returns 0, or -1 when a value other than 0 or 1 was seen. The caller
-    guarantees ``len(src) > 0`` and ``len(dst) >= ceil(len(src) / 8)``.
+    Returns 0, or -1 when a value other than 0 or 1 was seen. Needs
+    ``len(dst) >= ceil(len(src) / 8)``; an empty `src` does nothing.
     """
     cdef int rc
+    need_bytes("pack_lsb", "dst", dst.shape[0], (src.shape[0] + 7) >> 3)
+    if src.shape[0] == 0:
+        return 0
     with nogil:
         rc = _pack(&src[0], src.shape[0], &dst[0], little_endian_host, True)
     return rc
@@ -451,6 +490,9 @@ def pack_lsb(const uint8_t[::1] src, uint8_t[::1] dst, bint little_endian_host):
 def pack_lsb_scalar(const uint8_t[::1] src, uint8_t[::1] dst, bint little_endian_host):
     """Kernel: as :func:`pack_lsb` without the vector loops (for tests)."""
     cdef int rc
+    need_bytes("pack_lsb_scalar", "dst", dst.shape[0], (src.shape[0] + 7) >> 3)
+    if src.shape[0] == 0:
+        return 0
     with nogil:
         rc = _pack(&src[0], src.shape[0], &dst[0], little_endian_host, False)
     return rc
@@ -482,17 +524,21 @@ def pack_to_bytes(const storage_t[::1] src, Py_ssize_t nbytes, bint little_endia
     """Kernel: pack the 0/1 values of `src` into a new ``bytes`` of length `nbytes`.
 
     The bytes past ``ceil(len(src) / 8)`` are zero. Returns None when a value
-    other than 0 or 1 was seen. The caller guarantees ``len(src) > 0`` and
-    ``nbytes >= ceil(len(src) / 8)``. Signed input is passed as the unsigned
-    type of the same width (a negative value then reads as a large one).
+    other than 0 or 1 was seen. Needs ``nbytes >= ceil(len(src) / 8)``.
+    Signed input is passed as the unsigned type of the same width (a
+    negative value then reads as a large one).
     """
     cdef Py_ssize_t count = src.shape[0]
     cdef Py_ssize_t used = (count + 7) >> 3
-    cdef int rc
+    cdef int rc = 0
+    if nbytes < used:
+        raise ValueError(f"pack_to_bytes: nbytes {nbytes} is less than the {used} bytes {count} bits need")
     out = PyBytes_FromStringAndSize(NULL, nbytes)
     cdef uint8_t* dst = <uint8_t*>PyBytes_AS_STRING(out)
     with nogil:
-        if storage_t is uint8_t:
+        if count == 0:
+            pass
+        elif storage_t is uint8_t:
             rc = _pack(<const uint8_t*>&src[0], count, dst, little_endian_host, True)
         else:
             rc = _pack_wide(&src[0], count, dst)
@@ -515,8 +561,12 @@ cdef void _extract_bit(const storage_t* src, Py_ssize_t n, int bit, uint8_t* dst
 def extract_bit(const storage_t[::1] src, int bit, uint8_t[::1] dst):
     """Kernel: ``dst[i] = (src[i] >> bit) & 1``.
 
-    The caller guarantees ``len(src) > 0``, ``len(dst) >= len(src)`` and
-    ``0 <= bit < 8 * itemsize``.
+    Needs ``len(dst) >= len(src)`` and ``0 <= bit < 8 * itemsize``.
     """
+    if not 0 <= bit < 8 * sizeof(storage_t):
+        raise ValueError(f"extract_bit: bit {bit} is not 0 to {8 * sizeof(storage_t) - 1}")
+    need_bytes("extract_bit", "dst", dst.shape[0], src.shape[0])
+    if src.shape[0] == 0:
+        return
     with nogil:
         _extract_bit(&src[0], src.shape[0], bit, &dst[0])

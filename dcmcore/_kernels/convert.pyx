@@ -12,13 +12,14 @@ With ``mask = 2**bits_stored - 1`` and ``sign = 2**(bits_stored - 1)`` for signe
 data (``0`` for unsigned), this clears the unused high bits of unsigned values
 and sign-extends signed ones, in unsigned arithmetic (no undefined behaviour).
 
-The kernels trust their arguments: ``dcmcore._native`` checks lengths,
-alignment and sizes before calling them.
+``dcmcore._native`` checks lengths, alignment and sizes before calling them;
+each entry point checks them again (``ValueError``), so no call reads or
+writes past the end of a buffer.
 """
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 
-from dcmcore._kernels._util cimport bswap16, bswap32, bswap64
+from dcmcore._kernels._util cimport bswap16, bswap32, bswap64, need_aligned, need_bytes, product
 from dcmcore._kernels.fused cimport storage_t
 
 cdef extern from "simd8.h" nogil:
@@ -89,6 +90,12 @@ cdef void _planar3(
                 o[3 * p + 2] = ((c[p] & mask) ^ sign) - sign
 
 
+cdef int _check_bits(str kernel, int itemsize, int bits_stored) except -1:
+    if not 1 <= bits_stored <= 8 * itemsize:
+        raise ValueError(f"{kernel}: bits_stored {bits_stored} is not 1 to {8 * itemsize}")
+    return 0
+
+
 cdef inline void _masks(int bits_stored, bint signed, uint64_t* mask, uint64_t* sign) noexcept nogil:
     mask[0] = 0xFFFFFFFFFFFFFFFFULL if bits_stored >= 64 else ((<uint64_t>1) << bits_stored) - 1
     sign[0] = ((<uint64_t>1) << (bits_stored - 1)) if signed else 0
@@ -105,8 +112,15 @@ def convert(
     `stream`, 16-bit outputs of :data:`STREAM_BYTES` or more that do not
     overlap `src` in place are written with streaming stores (same values).
     """
-    cdef Py_ssize_t n = dst.shape[0] // itemsize
+    cdef Py_ssize_t n
     cdef uint64_t mask, sign
+    if dst.shape[0] == 0:
+        return
+    need_aligned("convert", "src", &src[0] if src.shape[0] else NULL, itemsize)
+    need_aligned("convert", "dst", &dst[0], itemsize)
+    _check_bits("convert", itemsize, bits_stored)
+    n = dst.shape[0] // itemsize
+    need_bytes("convert", "src", src.shape[0], n * itemsize)
     _masks(bits_stored, signed, &mask, &sign)
     with nogil:
         if itemsize == 1:
@@ -134,6 +148,17 @@ def planar_to_interleaved(
     least ``nframes * 3 * npix * itemsize`` bytes, aligned to ``itemsize``.
     """
     cdef uint64_t mask, sign
+    cdef Py_ssize_t n = product("planar_to_interleaved", product("planar_to_interleaved", nframes, npix),
+                                product("planar_to_interleaved", 3, itemsize))
+    need_bytes("planar_to_interleaved", "src", src.shape[0], n)
+    need_bytes("planar_to_interleaved", "dst", dst.shape[0], n)
+    if n == 0:
+        return
+    need_aligned("planar_to_interleaved", "src", &src[0], itemsize)
+    need_aligned("planar_to_interleaved", "dst", &dst[0], itemsize)
+    _check_bits("planar_to_interleaved", itemsize, bits_stored)
+    if &src[0] < &dst[0] + n and &dst[0] < &src[0] + n:
+        raise ValueError("planar_to_interleaved: 'src' and 'dst' overlap")
     _masks(bits_stored, signed, &mask, &sign)
     with nogil:
         if itemsize == 1:
@@ -159,7 +184,12 @@ def swap_pairs(const uint8_t[::1] src, Py_ssize_t start, uint8_t[::1] dst):
     """Kernel: ``dst[k] = src[(start + k) ^ 1]`` for ``k < len(dst)``.
 
     Reads 8-bit samples that a big endian writer stored as 16-bit words (OW).
-    The caller guarantees ``((start + len(dst) - 1) | 1) < len(src)``.
+    Needs ``start >= 0`` and ``((start + len(dst) - 1) | 1) < len(src)``.
     """
+    if dst.shape[0] == 0:
+        return
+    if start < 0 or start > src.shape[0]:
+        raise ValueError(f"swap_pairs: start {start} is not within the {src.shape[0]} bytes of 'src'")
+    need_bytes("swap_pairs", "src", src.shape[0], ((start + dst.shape[0] - 1) | 1) + 1)
     with nogil:
         _swap_pairs(&src[0], start, &dst[0], dst.shape[0])

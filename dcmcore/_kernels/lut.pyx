@@ -28,11 +28,14 @@ are rounded half to even (as ``numpy.rint``) and clamped to ``[clip_lo,
 clip_hi]`` (NaN to ``clip_lo``): the caller only asks for an integer output
 when the values are known to lie in that range.
 
-The kernels trust their arguments: ``dcmcore.transforms._engine`` checks
-codes, sizes and lengths first, once.
+``dcmcore.transforms._engine`` checks codes, sizes and lengths first, once;
+each entry point checks again that its codes are known and its buffers hold
+and are aligned for what the sizes say (``ValueError`` otherwise).
 """
 from libc.float cimport DBL_MAX
 from libc.stdint cimport int64_t, uint8_t, uint16_t, uint64_t
+
+from dcmcore._kernels._util cimport need_aligned, need_bytes, product
 
 # Input and output type codes, shared with dcmcore.transforms._engine
 cdef enum:
@@ -309,6 +312,20 @@ cdef extern from *:
                            Py_ssize_t n, const dcm_wparams* p) noexcept nogil
 
 
+cdef Py_ssize_t _code_size(str kernel, str name, int code, int last) except -1:
+    # Bytes of one value of type `code` (CODE_U8 .. `last`).
+    if code < CODE_U8 or code > last:
+        raise ValueError(f"{kernel}: {name} {code} is not a type code 0 to {last}")
+    return (1, 1, 2, 2, 4, 4, 4, 8)[code]
+
+
+cdef int _check_values(str kernel, str name, const uint8_t[::1] buf, Py_ssize_t n, Py_ssize_t size) except -1:
+    need_bytes(kernel, name, buf.shape[0], product(kernel, n, size))
+    if buf.shape[0]:
+        need_aligned(kernel, name, &buf[0], size)
+    return 0
+
+
 def gather(
     const uint8_t[::1] src, int in_code, Py_ssize_t n, int64_t lo,
     const uint8_t[::1] table, Py_ssize_t ntable, int itemsize, uint8_t[::1] dst,
@@ -324,6 +341,18 @@ def gather(
     value whose bit pattern is ``i`` (``lo`` is ignored, nothing is counted).
     """
     cdef Py_ssize_t bad
+    cdef Py_ssize_t k = 3 if three else 1
+    cdef Py_ssize_t in_size = _code_size("gather", "in_code", in_code, CODE_I16 if full else CODE_I32)
+    if full:
+        if ntable != (1 << (8 * in_size)):
+            raise ValueError(f"gather: a full table of {in_size}-byte values has {1 << (8 * in_size)} entries, not {ntable}")
+    elif ntable < 1:
+        raise ValueError(f"gather: ntable {ntable} is not positive")
+    _check_values("gather", "src", src, n, in_size)
+    _check_values("gather", "table", table, product("gather", ntable, k), itemsize)
+    _check_values("gather", "dst", dst, product("gather", n, k), itemsize)
+    if n == 0:
+        return 0
     with nogil:
         bad = dcm_gather(&src[0], in_code, n, lo, &table[0], ntable, itemsize, &dst[0], three, full)
     return bad
@@ -343,6 +372,10 @@ def linear_window(
     clip_hi]``.
     """
     cdef dcm_wparams p
+    _check_values("linear_window", "src", src, n, _code_size("linear_window", "in_code", in_code, CODE_F64))
+    _check_values("linear_window", "dst", dst, n, _code_size("linear_window", "out_code", out_code, CODE_F64))
+    if n == 0:
+        return
     p.slope = slope
     p.intercept = intercept
     p.center = center

@@ -17,9 +17,12 @@ value exactly in 64-bit integers and round half up (``floor(x + 1/2)``),
 then clamp to 0 .. 255: the results are those of the equations, with no
 floating point or fixed-point approximation.
 
-The kernels trust their arguments: ``dcmcore.color`` validates shapes first.
+``dcmcore.color`` validates shapes first; each entry point checks again that
+its buffers hold ``3 * npix`` bytes (``ValueError`` otherwise).
 """
 from libc.stdint cimport int64_t, uint8_t
+
+from dcmcore._kernels._util cimport need_bytes, product
 
 
 cdef inline uint8_t _clamp(int64_t v) noexcept nogil:
@@ -65,11 +68,21 @@ cdef void _rgb_to_ybr(const uint8_t* s, uint8_t* d, Py_ssize_t npix) noexcept no
 
 def ybr_full_to_rgb(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t npix):
     """Kernel: ``npix`` interleaved YBR_FULL pixels to RGB; ``src`` may be ``dst``."""
+    cdef Py_ssize_t n = product("ybr_full_to_rgb", npix, 3)
+    need_bytes("ybr_full_to_rgb", "src", src.shape[0], n)
+    need_bytes("ybr_full_to_rgb", "dst", dst.shape[0], n)
+    if n == 0:
+        return
     with nogil:
         _ybr_to_rgb(&src[0], &dst[0], npix)
 
 
 def rgb_to_ybr_full(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t npix):
     """Kernel: ``npix`` interleaved RGB pixels to YBR_FULL; ``src`` may be ``dst``."""
+    cdef Py_ssize_t n = product("rgb_to_ybr_full", npix, 3)
+    need_bytes("rgb_to_ybr_full", "src", src.shape[0], n)
+    need_bytes("rgb_to_ybr_full", "dst", dst.shape[0], n)
+    if n == 0:
+        return
     with nogil:
         _rgb_to_ybr(&src[0], &dst[0], npix)

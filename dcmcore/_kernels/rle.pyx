@@ -15,10 +15,10 @@ L1 cache, and one pass assembles the samples (most significant byte first)
 and interleaves them straight into the output. The output is written once;
 there is no frame-sized planar temporary and no transpose.
 
-The kernels trust the geometry they are given (``dcmcore.rle`` validates the
-header and the output first) but never the encoded bytes: every read is
-bounded by the segment's end and every write by the segment's decoded
-length. Failures come back as status codes (``ST_*``) with the details
+``dcmcore.rle`` validates the header and the output first, and every entry
+point checks again that its output holds (and is aligned for) exactly what the
+geometry says; the encoded bytes are never trusted: every read is bounded by
+the segment's end and every write by the segment's decoded length. Failures come back as status codes (``ST_*``) with the details
 of the failing run; ``dcmcore.rle`` maps them to ``CorruptPixelDataError``.
 """
 from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
@@ -352,7 +352,7 @@ def decode_frame(
             return (_BAD_GEOMETRY, k, 0, 0, 0, 0)
     PyObject_GetBuffer(dst, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
     try:
-        if view.len != npix * spp * nbytes:
+        if view.len != npix * spp * nbytes or <size_t>view.buf % <size_t>nbytes:
             return (_BAD_GEOMETRY, 0, 0, 0, 0, 0)
         with nogil:
             if nbytes == 1:

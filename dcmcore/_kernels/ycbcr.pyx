@@ -12,10 +12,13 @@ clamping, the equations of ITU-T T.871 that PS3.3 refers to::
 The per-pixel arithmetic lives in ``simd8.h`` (with an SSSE3 loop for
 YBR_FULL_422, picked at run time), so every path gives identical values.
 
-The kernels trust their arguments; ``dcmcore.color`` and ``dcmcore._native``
-validate sizes first.
+``dcmcore.color`` and ``dcmcore._native`` validate the data first; each entry
+point here checks again that its buffers hold what the sizes it is given say
+(``ValueError`` otherwise), so no call can read or write past an end.
 """
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t, uint64_t
+
+from dcmcore._kernels._util cimport need_aligned, need_bytes, product
 
 from dcmcore._kernels.fused cimport storage_t
 
@@ -71,6 +74,13 @@ def ybr_to_rgb8(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t nframes, Py
     ``dst`` receives them interleaved. ``src`` and ``dst`` may be the same
     buffer when ``planar`` is false.
     """
+    cdef Py_ssize_t n = product("ybr_to_rgb8", product("ybr_to_rgb8", nframes, npix), 3)
+    need_bytes("ybr_to_rgb8", "src", src.shape[0], n)
+    need_bytes("ybr_to_rgb8", "dst", dst.shape[0], n)
+    if n == 0:
+        return
+    if planar and &src[0] < &dst[0] + n and &dst[0] < &src[0] + n:
+        raise ValueError("ybr_to_rgb8: planar 'src' and 'dst' overlap")
     with nogil:
         _ybr_to_rgb(&src[0], &dst[0], nframes, npix, planar)
 
@@ -81,6 +91,10 @@ def ybr422_to_rgb8(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t npairs, 
     ``src`` holds at least ``4 * npairs`` bytes and ``dst`` at least ``6 * npairs``.
     ``simd=False`` forces the portable loop (the results are identical).
     """
+    need_bytes("ybr422_to_rgb8", "src", src.shape[0], product("ybr422_to_rgb8", npairs, 4))
+    need_bytes("ybr422_to_rgb8", "dst", dst.shape[0], product("ybr422_to_rgb8", npairs, 6))
+    if npairs == 0:
+        return
     with nogil:
         dcm_ybr422_to_rgb(&src[0], &dst[0], npairs, simd)
 
@@ -105,6 +119,13 @@ def ybr422_expand(const uint8_t[::1] src, uint8_t[::1] dst, int itemsize, Py_ssi
     Samples are ``itemsize`` bytes in native order, the views aligned to it;
     ``src`` holds ``4 * npairs`` samples and ``dst`` ``6 * npairs``.
     """
+    cdef Py_ssize_t pair = product("ybr422_expand", npairs, itemsize)
+    need_bytes("ybr422_expand", "src", src.shape[0], product("ybr422_expand", pair, 4))
+    need_bytes("ybr422_expand", "dst", dst.shape[0], product("ybr422_expand", pair, 6))
+    if npairs == 0:
+        return
+    need_aligned("ybr422_expand", "src", &src[0], itemsize)
+    need_aligned("ybr422_expand", "dst", &dst[0], itemsize)
     with nogil:
         if itemsize == 1:
             _ybr422_expand(<const uint8_t*>&src[0], <uint8_t*>&dst[0], npairs)
@@ -130,5 +151,10 @@ cdef void _rgb_to_ybr(const uint8_t* s, uint8_t* d, Py_ssize_t npix) noexcept no
 
 def rgb_to_ybr8(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t npix):
     """Kernel: interleaved 8-bit RGB to interleaved YBR_FULL; ``src`` may be ``dst``."""
+    cdef Py_ssize_t n = product("rgb_to_ybr8", npix, 3)
+    need_bytes("rgb_to_ybr8", "src", src.shape[0], n)
+    need_bytes("rgb_to_ybr8", "dst", dst.shape[0], n)
+    if n == 0:
+        return
     with nogil:
         _rgb_to_ybr(&src[0], &dst[0], npix)

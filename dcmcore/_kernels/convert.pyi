@@ -1,0 +1,13 @@
+"""Type stubs of dcmcore._kernels.convert (stored-value swap/mask/sign kernels)."""
+
+from typing_extensions import Buffer
+
+STREAM_BYTES: int
+
+def convert(
+    src: Buffer, dst: Buffer, itemsize: int, swap: bool, bits_stored: int, signed: bool, stream: bool = ...
+) -> None: ...
+def planar_to_interleaved(
+    src: Buffer, dst: Buffer, itemsize: int, nframes: int, npix: int, swap: bool, bits_stored: int, signed: bool
+) -> None: ...
+def swap_pairs(src: Buffer, start: int, dst: Buffer) -> None: ...
