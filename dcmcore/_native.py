@@ -222,16 +222,32 @@ class NativePlan:
         return start, stop
 
     # -- decoding ------------------------------------------------------------
+    def why_no_view(self, buf: memoryview) -> str | None:
+        """Why :meth:`view` cannot return a view of `buf` (None when it can)."""
+        s = self.spec
+        if s.bits_allocated == 1:
+            return "1-bit samples must be unpacked"
+        if self.swap or self.swap_pairs:
+            return "big endian samples must be byte swapped"
+        if self.fix_bits:
+            return (
+                f"the bits above (0028,0101) 'Bits Stored' ({s.bits_stored} of {s.bits_allocated}) must be "
+                "cleared or sign-extended (pass correct_unused_bits=False to keep them)"
+            )
+        if self.to_rgb:
+            return "YCbCr must be converted to RGB (pass as_rgb=False or raw=True to keep it)"
+        if s.is_ybr422_subsampled:
+            return "YBR_FULL_422 samples must be upsampled"
+        if _address(buf) % s.itemsize:
+            return f"the pixel data buffer is not aligned to the {s.itemsize}-byte samples"
+        return None
+
     def view(self, buf: memoryview, first: int, count: int, *, squeeze: bool) -> np.ndarray | None:
         """A zero-copy array over `buf` (the whole value) when the layout allows, else None."""
         s = self.spec
-        if self.swap or self.swap_pairs or self.fix_bits or self.to_rgb or s.is_ybr422_subsampled:
-            return None
-        if s.bits_allocated == 1:
+        if self.why_no_view(buf) is not None:
             return None
         start, stop = self.byte_range(first, count)
-        if _address(buf) % s.itemsize:
-            return None
         arr = np.frombuffer(buf, dtype=s.dtype, count=(stop - start) // s.itemsize, offset=start)
         if s.samples_per_pixel > 1 and s.planar_configuration == 1:
             arr = arr.reshape(count, s.samples_per_pixel, s.rows, s.columns).transpose(0, 2, 3, 1)

@@ -1,33 +1,34 @@
-"""One decoding session: a source, its plugin, and how frames reach the output.
+"""One decoding session: a source, the dispatcher of its transfer syntax, and how frames reach the output.
 
-Natively encoded data decoded by dcmcore's own plugin goes through a
-:class:`~dcmcore._native.NativePlan` (whole runs of frames per kernel call);
-everything else is decoded a frame at a time by the dispatcher's plugins, then
-conformed (dtype, unused bits, YCbCr to RGB) in place in the output slice.
-Frames can be spread over threads: the kernels release the GIL and each frame
-is written straight into its own slice of the output.
+Every transfer syntax, natively encoded or not, goes through the plugin
+dispatcher: built-in decoders are plugins like any other. When the plugin
+first in dispatch order has the optional ``decode_frames`` capability (see
+:class:`~dcmcore.plugins.FrameRun`), runs of frames go to it in one call,
+straight into the output with the GIL released; any other plugin, and any
+frame such a run stops at, is decoded a frame at a time, then conformed
+(dtype, unused bits, YCbCr to RGB) in place in its slice of the output.
+Frames can be spread over threads: each run of frames is written straight
+into its own slice.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Sequence
+from functools import cached_property
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from dcmcore import encaps
 from dcmcore._kernels import convert, pages, ycbcr
-from dcmcore._kernels import rle as rle_kernels
 from dcmcore._native import NativePlan, check_native_length, needs_rgb_conversion
 from dcmcore._source import PixelSource
 from dcmcore._threads import run_jobs
 from dcmcore._validate import byte_view
-from dcmcore.codecs.native import NativeDecoder
-from dcmcore.codecs.rle import DECODER as RLE_DECODER
-from dcmcore.codecs.rle import RLE_LOSSLESS
 from dcmcore.errors import PluginError
 from dcmcore.plugins.dispatch import Dispatcher
+from dcmcore.plugins.frames import FrameRun
 from dcmcore.plugins.registry import DECODER_GROUP, plugin_infos
 from dcmcore.spec import PixelSpec
 
@@ -35,16 +36,12 @@ __all__ = ["Session", "resolve_workers"]
 
 LOGGER = logging.getLogger("dcmcore")
 
-#: Bytes read from a file per step when decoding many natively encoded frames.
+#: Bytes read from a file per step when decoding runs of frames.
 CHUNK_BYTES = 1 << 24
 #: New outputs of at least this many bytes get their pages mapped before decoding.
 PREFAULT_BYTES = 1 << 20
 #: Runs of frames per thread under workers=: more balance the threads better, fewer cost less to hand out.
 RUNS_PER_WORKER = 16
-#: dcmcore's RLE kernel decodes at most this many output bytes per call (Ctrl-C is seen between calls).
-BATCH_BYTES = 1 << 26
-
-
 def resolve_workers(workers: int | None) -> int:
     """The number of threads for `workers` (0 or None: every core)."""
     if workers is None or workers == 0:
@@ -73,6 +70,10 @@ def _native_preference(uid: str, preference: str | Sequence[str] | None) -> str 
 class Session:
     """Decode frames of one :class:`PixelSource` with fixed options.
 
+    Making a session is cheap: it validates the description and, for natively
+    encoded data, the value's length; the fragments of encapsulated data are
+    found on the first decode, so a caller checks its frame index first.
+
     Parameters
     ----------
     source : PixelSource
@@ -82,12 +83,8 @@ class Session:
         A plugin label, an order of labels, or None for the default order
         (labels that no decoder of natively encoded data has are ignored there).
     options : dict
-        Passed to the plugin's ``decode``.
+        Passed to the plugin's ``decode`` (and ``decode_frames``).
     """
-
-    #: Let dcmcore's RLE kernel decode runs of frames in one call (see :meth:`_rle_batch`);
-    #: False sends every frame through the dispatcher (for tests and benchmarks).
-    batch_rle = True
 
     def __init__(
         self,
@@ -113,65 +110,72 @@ class Session:
         self.correct_unused_bits = correct_unused_bits
         self.options = options or {}
         self.dispatcher = Dispatcher(spec.transfer_syntax_uid, decoding_plugin)
-        self.native: NativePlan | None = None
-        self._ranges: list[list[tuple[int, int]]] | None = None
         # per-frame decisions, made once
-        self._fix_bits = correct_unused_bits and not spec.is_float and 1 < spec.bits_stored < spec.bits_allocated
+        self._fix_bits = correct_unused_bits and not spec.is_float and 1 < spec.bits_allocated and spec.bits_stored < spec.bits_allocated
         self._bit_offsets = spec.is_native and spec.bits_allocated == 1
         self._ybr_to_rgb = not raw and as_rgb and spec.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422")
-        if spec.is_native:
-            if isinstance(self.dispatcher.plugins[0], NativeDecoder):
-                self.native = NativePlan(
-                    spec,
-                    to_rgb=needs_rgb_conversion(spec, raw=raw, as_rgb=as_rgb),
-                    correct_unused_bits=correct_unused_bits,
-                )
-        else:
-            ext = None
-            ds = source.ds
-            if 0x7FE00001 in ds._dict and 0x7FE00002 in ds._dict:
-                ext = (ds[0x7FE00001].value, ds[0x7FE00002].value)
-            index = encaps.FragmentIndex.parse(source.read_at, source.size)
-            self._ranges = encaps.frame_ranges(index, spec.number_of_frames, extended_offsets=ext, tail=source.read_at)
-        self._batch = self._rle_batch()
-
-    def _rle_batch(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """``(starts, stops)`` of every frame in the buffer, when dcmcore's RLE kernel may decode runs of them at once.
-
-        That is: RLE Lossless in memory, one fragment per frame, no plugin
-        options, and nothing to do after decoding but what the kernel does
-        (YCbCr stays as decoded). Any frame the kernel refuses is decoded
-        again through the dispatcher, for its error or a fallback.
-        """
-        spec, ranges = self.spec, self._ranges
-        if (
-            not self.batch_rle
-            or ranges is None
-            or spec.transfer_syntax_uid != RLE_LOSSLESS
-            or self.source.buffer is None
-            or self.options
-            or self._ybr_to_rgb
-            or spec.bits_allocated not in (8, 16, 32, 64)
-            or spec.samples_per_pixel * spec.itemsize > 15
-            or RLE_DECODER not in self.dispatcher.plugins
-            or any(len(r) != 1 for r in ranges)
-        ):
-            return None
-        starts = np.array([r[0][0] for r in ranges], np.intp)
-        return starts, starts + np.array([r[0][1] for r in ranges], np.intp)
+        if self._ybr_to_rgb:
+            needs_rgb_conversion(spec, raw=False, as_rgb=True)  # refuses what cannot be converted, before decoding
 
     @property
     def dtype(self) -> np.dtype:
         return self.spec.dtype
+
+    @property
+    def plugin_label(self) -> str:
+        """The label of the plugin that decoded the last frames (or will decode the next ones)."""
+        return self.dispatcher.first.label
+
+    def view(self, first: int, count: int, *, squeeze: bool) -> tuple[np.ndarray | None, str]:
+        """A read-only view of frames ``first .. first+count-1`` of the value, or None and why not."""
+        spec, buf = self.spec, self.source.buffer
+        if not spec.is_native:
+            return None, f"the pixel data is compressed ({spec.transfer_syntax_uid.name}) and must be decoded"
+        if buf is None:
+            return None, "the pixel data is read from a file, not held in memory"
+        plan = NativePlan(spec, to_rgb=self._ybr_to_rgb, correct_unused_bits=self._fix_bits)
+        reason = plan.why_no_view(buf)
+        if reason is not None:
+            return None, reason
+        return plan.view(buf, first, count, squeeze=squeeze), ""
+
+    # -- where the frames are ---------------------------------------------------
+    @cached_property
+    def _ranges(self) -> list[list[tuple[int, int]]] | None:
+        """Each frame's fragments as ``(offset, length)`` in the value; None for natively encoded data."""
+        if self.spec.is_native:
+            return None
+        source, ext = self.source, None
+        ds = source.ds
+        if 0x7FE00001 in ds._dict and 0x7FE00002 in ds._dict:
+            ext = (ds[0x7FE00001].value, ds[0x7FE00002].value)
+        index = encaps.FragmentIndex.parse(source.read_at, source.size)
+        return encaps.frame_ranges(index, self.spec.number_of_frames, extended_offsets=ext, tail=source.read_at)
+
+    def _byte_range(self, first: int, count: int) -> tuple[int, int]:
+        """``[start, stop)`` of natively encoded frames ``first .. first+count-1`` in the value."""
+        bit0, bit1 = self.spec.frame_bit_range(first, count)
+        start, stop = bit0 >> 3, -(-bit1 // 8)
+        if self.spec.bits_allocated == 8 and self.spec.is_big_endian and self.spec.pixel_vr == "OW":
+            start, stop = start & ~1, (stop + 1) & ~1  # 8-bit samples in swapped 16-bit words
+        return start, min(stop, self.source.size)
+
+    def frame_bytes(self, index: int) -> bytes | memoryview:
+        """The encoded bytes of frame `index` (fragments joined when there are several)."""
+        ranges = self._ranges
+        if ranges is not None:
+            return encaps.join(self.source.read_at, ranges[index])
+        start, stop = self._byte_range(index, 1)
+        return self.source.read_at(start, stop - start)
 
     # -- frames ----------------------------------------------------------
     def decode(self, first: int, count: int, out: np.ndarray, workers: int = 1, *, fresh: bool = False) -> None:
         """Decode frames ``first .. first+count-1`` into `out` (C-contiguous, `count` frames).
 
         `fresh` says `out` was just allocated for this call: when its memory
-        is not mapped yet, each run of frames first maps its pages with
-        :func:`~dcmcore._kernels.pages.prefault`, which costs less than the
-        page faults of filling it from its start.
+        is not mapped yet, its pages are mapped just ahead of the frames
+        written (see :mod:`dcmcore._kernels.pages`), which costs less than
+        the page faults of filling it from its start.
         """
         frames = out.reshape(count, *self.spec.frame_shape)
         prefault = fresh and out.nbytes >= PREFAULT_BYTES and not pages.is_mapped(byte_view(out))
@@ -187,83 +191,93 @@ class Session:
         run_jobs(self._decode_run, jobs, workers)
 
     def _decode_run(self, first: int, count: int, frames: np.ndarray, prefault: bool = False) -> None:
-        # `prefault`: `frames` is new memory; map its pages just ahead of the
-        # frames written there, never all at once (a corrupt frame then raises
-        # before the rest of a large output is touched)
-        if self.native is not None:
-            self._native_run(first, count, frames, prefault)
-            return
         done = 0
-        if self._batch is not None and self.dispatcher.first is RLE_DECODER:
-            done = self._rle_runs(first, count, frames, prefault)
-            if done == count:
-                return
-        mapped = _Mapper(frames, count, done) if prefault else None
+        plugin = self.dispatcher.first
+        batch = getattr(plugin, "decode_frames", None)
+        if batch is not None:
+            done = self._batch_runs(plugin, batch, first, count, frames, prefault)
+        mapped = _Mapper(frames, count, done) if prefault and done < count else None
         for k in range(done, count):
             if mapped is not None:
                 mapped.upto(k + 1)
             self.decode_frame(first + k, frames[k])
 
-    def _rle_runs(self, first: int, count: int, frames: np.ndarray, prefault: bool) -> int:
-        """Decode frames with dcmcore's RLE kernel, many per call; return how many it decoded."""
-        spec = self.spec
-        assert self._batch is not None
-        starts, stops = self._batch
-        bits = spec.bits_stored if self._fix_bits else 0
-        signed = spec.pixel_representation == 1
-        per_call = max(1, BATCH_BYTES // max(1, spec.frame_decoded_nbytes))  # KeyboardInterrupt between calls
+    def _batch_runs(
+        self, plugin: Any, batch: Callable[..., Any], first: int, count: int, frames: np.ndarray, prefault: bool
+    ) -> int:
+        """Decode frames with `plugin`'s ``decode_frames``, a run at a time; return how many it decoded."""
+        kwargs = dict(as_rgb=self._ybr_to_rgb, correct_unused_bits=self._fix_bits, **self.options)
+        in_place = self.source.buffer is None and bool(
+            getattr(plugin, "decodes_in_place", None)
+            and plugin.decodes_in_place(self.spec, as_rgb=self._ybr_to_rgb, correct_unused_bits=self._fix_bits)
+        )
         done = 0
-        while done < count:
-            n = min(per_call, count - done)
-            a, b = first + done, first + done + n
-            got = rle_kernels.decode_frames(
-                self.source.buffer, starts[a:b], stops[a:b], spec.rows * spec.columns,
-                spec.samples_per_pixel, spec.itemsize, byte_view(frames[done : done + n]), bits, signed, prefault,
-            )  # fmt: skip
+        for run, lo, hi in self._runs(first, count, frames, in_place, prefault):
+            got, produced = batch(run, self.spec, frames[lo:hi], prefault=prefault and not run.in_place, **kwargs)
+            got = max(0, min(int(got), hi - lo))
             if got:
-                self.dispatcher.succeeded(RLE_DECODER)
+                self.dispatcher.succeeded(plugin)
+                if self._ybr_to_rgb and produced.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422"):
+                    for k in range(lo, lo + got):  # the plugin left YCbCr as stored
+                        self._conform(frames[k], produced, frames[k], False)
             done += got
-            if got < n:
+            if lo + got < hi:
                 break
         return done
 
-    def _native_run(self, first: int, count: int, frames: np.ndarray, prefault: bool = False) -> None:
-        plan = self.native
-        assert plan is not None
-        source = self.source
-        if source.buffer is not None:
-            # the lengths were checked when the session was made: this cannot fail half way
-            if prefault:
-                pages.prefault(byte_view(frames))
-            plan.decode_into(source.buffer, 0, first, count, frames)
+    def _runs(self, first: int, count: int, frames: np.ndarray, in_place: bool, prefault: bool):
+        """``(FrameRun, lo, hi)`` covering frames ``first + lo .. first + hi - 1``, in order."""
+        spec, source = self.spec, self.source
+        ranges = self._ranges
+        if ranges is not None:  # encapsulated: runs of single-fragment frames
+            if any(len(ranges[first + k]) != 1 for k in range(count)):
+                return
+            starts = np.fromiter((ranges[first + k][0][0] for k in range(count)), np.intp, count)
+            stops = starts + np.fromiter((ranges[first + k][0][1] for k in range(count)), np.intp, count)
+            if source.buffer is not None:
+                yield FrameRun(source.buffer, starts, stops, first), 0, count
+                return
+            lo = 0
+            while lo < count:
+                hi = lo + 1
+                while hi < count and stops[hi] - starts[lo] <= CHUNK_BYTES:
+                    hi += 1
+                base = int(starts[lo])
+                chunk = source.read_at(base, int(stops[hi - 1]) - base)
+                yield FrameRun(memoryview(chunk), starts[lo:hi] - base, stops[lo:hi] - base, first + lo), lo, hi
+                lo = hi
             return
-        per_chunk = max(1, CHUNK_BYTES // max(1, self.spec.frame_nbytes))
+        if source.buffer is not None:
+            yield FrameRun(source.buffer, *self._native_offsets(first, count, 0), first), 0, count
+            return
+        per_chunk = max(1, CHUNK_BYTES // max(1, spec.frame_nbytes))
         for lo in range(0, count, per_chunk):
-            n = min(per_chunk, count - lo)
+            hi = min(count, lo + per_chunk)
             if prefault:
-                pages.prefault(byte_view(frames[lo : lo + n]))
-            start, stop = plan.byte_range(first + lo, n)
-            if plan.works_in_place:
-                # read the stored bytes straight into the output, then convert them there
-                source.readinto(start, byte_view(frames[lo : lo + n]))
-                plan.transform_in_place(frames[lo : lo + n], n)
+                pages.prefault(byte_view(frames[lo:hi]))
+            start, stop = self._byte_range(first + lo, hi - lo)
+            if in_place:
+                target = byte_view(frames[lo:hi])
+                source.readinto(start, target[: stop - start])
+                buf = memoryview(target)
             else:
-                plan.decode_into(source.read(start, stop), start, first + lo, n, frames[lo : lo + n])
+                buf = memoryview(source.read(start, stop)).cast("B")
+            starts, stops = self._native_offsets(first + lo, hi - lo, start)
+            yield FrameRun(buf, starts, stops, first + lo, in_place=in_place), lo, hi
 
-    def frame_bytes(self, index: int) -> bytes | memoryview:
-        """The encoded bytes of frame `index` (fragments joined when there are several)."""
-        if self._ranges is not None:
-            return encaps.join(self.source.read_at, self._ranges[index])
-        spec = self.spec
-        start, stop = (index * spec.frame_nbits) >> 3, -(-((index + 1) * spec.frame_nbits) // 8)
-        return self.source.read_at(start, stop - start)
+    def _native_offsets(self, first: int, count: int, base: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each natively encoded frame's byte range, relative to value offset `base`."""
+        bits = self.spec.frame_nbits
+        k = np.arange(first, first + count, dtype=np.intp)
+        starts = (k * bits) >> 3
+        stops = -(-((k + 1) * bits) // 8)
+        if self.spec.bits_allocated == 8 and self.spec.is_big_endian and self.spec.pixel_vr == "OW":
+            starts, stops = starts & ~1, (stops + 1) & ~1
+        return starts - base, np.minimum(stops, self.source.size) - base
 
     def decode_frame(self, index: int, out: np.ndarray) -> None:
         """Decode one frame through the dispatcher into `out` (one frame), then conform it."""
         spec = self.spec
-        if self.native is not None:
-            self._native_run(index, 1, out.reshape(1, *spec.frame_shape))
-            return
         src = self.frame_bytes(index)
         options = self.options
         if self._bit_offsets:

@@ -131,12 +131,10 @@ def pixel_array(
             first, count = 0, spec.number_of_frames
             shape = spec.shape()
         if view_only and out is None:
-            plan = session.native
-            if plan is not None and source.buffer is not None:
-                view = plan.view(source.buffer, first, count, squeeze=len(shape) == len(spec.frame_shape))
-                if view is not None:
-                    return view
-            LOGGER.warning("A view of the pixel data is not possible here; returning a copy")
+            view, reason = session.view(first, count, squeeze=len(shape) == len(spec.frame_shape))
+            if view is not None:
+                return view
+            LOGGER.warning("A view of the pixel data is not possible (%s); returning a copy", reason)
         arr = output_array(out, shape, session.dtype)
         session.decode(first, count, arr, workers=workers, fresh=out is None)
         return arr
@@ -204,7 +202,7 @@ def iter_pixels(
             out = output_array(out, frame_shape, session.dtype)
         order = range(spec.number_of_frames) if indices is None else indices
         nworkers = resolve_workers(workers)
-        views = view_only and out is None and session.native is not None and source.buffer is not None
+        views = view_only and out is None and session.view(0, 1, squeeze=True)[0] is not None
         if nworkers > 1 and not views:
             if out is not None and not per_frame_out:
                 raise ValueError(
@@ -216,10 +214,8 @@ def iter_pixels(
         for k, index in enumerate(order):
             index = _check_index(index, spec.number_of_frames)
             if views:
-                view = session.native.view(source.buffer, index, 1, squeeze=True)
-                if view is not None:
-                    yield view
-                    continue
+                yield session.view(index, 1, squeeze=True)[0]
+                continue
             if per_frame_out:
                 assert out is not None
                 if k >= out.shape[0]:

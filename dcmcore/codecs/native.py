@@ -6,9 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from dcmcore._native import NativePlan
-from dcmcore._validate import output_array
+from dcmcore._kernels import pages
+from dcmcore._native import NativePlan, needs_rgb_conversion
+from dcmcore._validate import byte_view, output_array
 from dcmcore.plugins.base import PluginBase
+from dcmcore.plugins.frames import FrameRun
 from dcmcore.spec import PixelSpec
 from dcmcore.uids import NATIVE_TRANSFER_SYNTAXES
 
@@ -18,26 +20,69 @@ __all__ = ["NativeDecoder", "DECODER"]
 class NativeDecoder(PluginBase):
     """Decode natively encoded frames with dcmcore's Cython kernels.
 
-    ``pixel_array`` recognises this plugin and decodes whole runs of frames in
-    one fused kernel pass; :meth:`decode` is the per-frame form of the contract.
+    Besides the per-frame :meth:`decode` of the contract it has the optional
+    capabilities :meth:`decode_frames` (a run of frames in one fused kernel
+    pass: unpacking, byte swapping, unused bits, planar order, YBR_FULL_422
+    upsampling and YCbCr to RGB) and :meth:`decodes_in_place`.
     """
 
     label = "dcmcore"
     priority = 10
     uids = NATIVE_TRANSFER_SYNTAXES
+    corrects_unused_bits = True
 
     def decode(
-        self, src: bytes | memoryview, spec: PixelSpec, *, out: np.ndarray | None = None, bit_offset: int = 0, **options: Any
+        self,
+        src: bytes | memoryview,
+        spec: PixelSpec,
+        *,
+        out: np.ndarray | None = None,
+        bit_offset: int = 0,
+        correct_unused_bits: bool = False,
+        **options: Any,
     ) -> tuple[np.ndarray, PixelSpec]:
         """Decode one frame's stored bytes into stored values (samples interleaved).
 
         ``bit_offset`` is where a 1-bit frame starts within ``src[0]`` (frames
         of Bits Allocated 1 need not start on a byte boundary).
         """
-        plan = NativePlan(spec, to_rgb=False, correct_unused_bits=False)
+        plan = NativePlan(spec, to_rgb=False, correct_unused_bits=correct_unused_bits)
         arr = output_array(out, spec.frame_shape, spec.dtype)
         plan.decode_frame_bytes(src, arr, bit_offset=bit_offset)
         return arr, plan.output_spec
+
+    def decodes_in_place(self, spec: PixelSpec, *, as_rgb: bool = False, correct_unused_bits: bool = False) -> bool:
+        """True when :meth:`decode_frames` can take a run whose stored bytes are already in ``out``."""
+        plan = NativePlan(spec, to_rgb=_to_rgb(spec, as_rgb), correct_unused_bits=correct_unused_bits)
+        return plan.works_in_place
+
+    def decode_frames(
+        self,
+        run: FrameRun,
+        spec: PixelSpec,
+        out: np.ndarray,
+        *,
+        as_rgb: bool = False,
+        correct_unused_bits: bool = False,
+        prefault: bool = False,
+        **options: Any,
+    ) -> tuple[int, PixelSpec]:
+        """Decode the frames of `run` into `out` in one kernel pass; returns ``(len(run), produced)``."""
+        plan = NativePlan(spec, to_rgb=_to_rgb(spec, as_rgb), correct_unused_bits=correct_unused_bits)
+        count = len(run)
+        if count:
+            if run.in_place:
+                plan.transform_in_place(out, count)
+            else:
+                if prefault:
+                    pages.prefault(byte_view(out))
+                start = plan.byte_range(run.first, count)[0]
+                plan.decode_into(run.buffer, start - int(run.starts[0]), run.first, count, out)
+        return count, plan.output_spec
+
+
+def _to_rgb(spec: PixelSpec, as_rgb: bool) -> bool:
+    return as_rgb and needs_rgb_conversion(spec, raw=False, as_rgb=True)
 
 
 DECODER = NativeDecoder()

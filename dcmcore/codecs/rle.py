@@ -6,12 +6,18 @@ from typing import Any
 
 import numpy as np
 
+from dcmcore._kernels import rle as rle_kernels
+from dcmcore._validate import byte_view
 from dcmcore.plugins.base import PluginBase
+from dcmcore.plugins.frames import FrameRun
 from dcmcore.spec import PixelSpec
 
 __all__ = ["RLEDecoder", "RLEEncoder", "DECODER", "ENCODER", "RLE_LOSSLESS"]
 
 RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+#: :meth:`RLEDecoder.decode_frames` decodes at most this many output bytes per kernel call
+#: (a KeyboardInterrupt is seen between calls).
+BATCH_BYTES = 1 << 26
 
 
 class RLEDecoder(PluginBase):
@@ -39,6 +45,47 @@ class RLEDecoder(PluginBase):
         from dcmcore import rle
 
         return rle.decode_frame(src, spec, out=out, correct_unused_bits=correct_unused_bits), spec
+
+    def decode_frames(
+        self,
+        run: FrameRun,
+        spec: PixelSpec,
+        out: np.ndarray,
+        *,
+        as_rgb: bool = False,
+        correct_unused_bits: bool = False,
+        prefault: bool = False,
+        **options: Any,
+    ) -> tuple[int, PixelSpec]:
+        """Decode the frames of `run` into `out`, many per kernel call with the GIL released.
+
+        Stops at the first frame whose header or segments are not right and
+        returns how many frames it decoded before it (0 for options or a
+        geometry it does not take); dcmcore decodes that frame again with
+        :meth:`decode`, for the precise error or another plugin. YCbCr stays
+        as stored (`as_rgb` is left to dcmcore).
+        """
+        nseg = spec.samples_per_pixel * spec.itemsize
+        if options or spec.bits_allocated not in (8, 16, 32, 64) or nseg > 15:
+            return 0, spec
+        fix = correct_unused_bits and spec.bits_stored < spec.bits_allocated
+        bits = spec.bits_stored if fix else 0
+        signed = spec.pixel_representation == 1
+        flat = byte_view(out)
+        frame_bytes = spec.frame_decoded_nbytes
+        per_call = max(1, BATCH_BYTES // max(1, frame_bytes))
+        count, done = len(run), 0
+        while done < count:
+            n = min(per_call, count - done)
+            got = rle_kernels.decode_frames(
+                run.buffer, run.starts[done : done + n], run.stops[done : done + n], spec.frame_pixels,
+                spec.samples_per_pixel, spec.itemsize, flat[done * frame_bytes : (done + n) * frame_bytes],
+                bits, signed, prefault,
+            )  # fmt: skip
+            done += got
+            if got < n:
+                break
+        return done, spec
 
 
 class RLEEncoder(PluginBase):
