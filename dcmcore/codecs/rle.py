@@ -8,10 +8,11 @@ import numpy as np
 
 from dcmcore.plugins.base import PluginBase
 from dcmcore.spec import PixelSpec
+from dcmcore.uids import RLELossless
 
 __all__ = ["RLEDecoder", "RLEEncoder", "DECODER", "ENCODER", "RLE_LOSSLESS"]
 
-RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+RLE_LOSSLESS = RLELossless
 
 
 class RLEDecoder(PluginBase):

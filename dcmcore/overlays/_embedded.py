@@ -132,16 +132,16 @@ def _extract(values: np.ndarray, bit: int, out: np.ndarray) -> None:
 
 def embedded_overlay(ds: Dataset, layout: Layout, *, index: int | None, out: np.ndarray | None) -> np.ndarray:
     """The overlay `layout` (embedded) as ``uint8`` 0/1, shaped as :func:`overlay_array` documents."""
-    from dcmcore.overlays._array import _check_index, _output
+    from dcmcore.overlays._array import check_overlay_index, overlay_output
 
     spec, first, frames = _check(ds, layout)
     if index is None:
         shape: tuple[int, ...] = (spec.rows, spec.columns) if frames == 1 else (frames, spec.rows, spec.columns)
-        result = _output(out, shape)
+        result = overlay_output(out, shape)
         values = _stored_values(ds, spec, first, frames)
     else:
-        index = _check_index(index, frames, layout.group)
-        result = _output(out, (spec.rows, spec.columns))
+        index = check_overlay_index(index, frames, layout.group)
+        result = overlay_output(out, (spec.rows, spec.columns))
         values = _stored_values(ds, spec, first + index, 1)
     _extract(values, layout.bit_position, result)
     return result

@@ -8,6 +8,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from dcmcore.bits import pack_bits
+from dcmcore.dataset_elements import is_little_endian
 from dcmcore.overlays._elements import (
     BIT_POSITION,
     BITS_ALLOCATED,
@@ -20,7 +21,6 @@ from dcmcore.overlays._elements import (
     _swap_pairs,
     check_group,
     element,
-    is_big_endian,
 )
 
 __all__ = ["set_overlay_array"]
@@ -69,7 +69,7 @@ def set_overlay_array(ds: Dataset, arr: Any, group: int = 0x6000) -> None:
     base = group << 16
     old = element(ds, group, DATA)
     vr = "OB" if old is not None and old.VR == "OB" else "OW"
-    if vr == "OW" and is_big_endian(ds):
+    if vr == "OW" and not is_little_endian(ds):
         data = _swap_pairs(data)
     ds.add_new(base | ROWS, "US", int(arr.shape[-2]))
     ds.add_new(base | COLUMNS, "US", int(arr.shape[-1]))

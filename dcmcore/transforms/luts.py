@@ -70,7 +70,7 @@ def _set_descriptor(ds: Dataset, tag: int, entries: int, first: int, bits: int) 
     ds.add(DataElement(tag, vr, values))
 
 
-def _check_dtype_safe(src: np.dtype, dtype: Any) -> np.dtype:
+def check_dtype_safe(src: np.dtype, dtype: Any) -> np.dtype:
     if dtype is None:
         return src
     dt = np.dtype(dtype)
@@ -85,7 +85,7 @@ def _apply_table(array: np.ndarray, first: int, data: np.ndarray, dtype: Any, pa
     array = np.asarray(array)
     if array.dtype.kind not in "iub":
         raise ValueError(f"The array must have an integer dtype to index a LUT, not {array.dtype}")
-    out_dtype = _check_dtype_safe(data.dtype, dtype)
+    out_dtype = check_dtype_safe(data.dtype, dtype)
     stage = E.Palette(first, data) if palette else E.Lookup(first, data)
     return E.apply_plan(E.Plan((stage,), out_dtype), array)
 
@@ -174,7 +174,7 @@ class LUT(Dataset):
         lo, hi = (float(v) for v in output_range)
         if not hi > lo:
             raise ValueError(f"Invalid output range {output_range}: the upper limit must exceed the lower")
-        from dcmcore.transforms._resolve import scaled_lut
+        from dcmcore.transforms._voi import scaled_lut
 
         return scaled_lut(self.lut_data, lo, hi, invert).astype(dt)
 
@@ -299,7 +299,7 @@ class PaletteColorLUT(Dataset):
             if tag not in dataset._dict:
                 raise AttributeError(f"The data set has no {tag_name(tag)}")
             new.add(_copy.deepcopy(dataset[tag]))
-        _copy_encoding(dataset, new)
+        copy_encoding(dataset, new)
         return new
 
     @classmethod
@@ -398,7 +398,7 @@ class SegmentedPaletteColorLUT(Dataset):
             if tag not in dataset._dict:
                 raise AttributeError(f"The data set has no {tag_name(tag)}")
             new.add(_copy.deepcopy(dataset[tag]))
-        _copy_encoding(dataset, new)
+        copy_encoding(dataset, new)
         return new
 
     @classmethod
@@ -478,7 +478,7 @@ def _seg_tag(name: str) -> int:
     }[name]
 
 
-def _copy_encoding(src: Dataset, dst: Dataset) -> None:
+def copy_encoding(src: Dataset, dst: Dataset) -> None:
     """Keep the byte order OW values were read with."""
     little = is_little_endian(src)
     try:

@@ -17,14 +17,9 @@ from pydicom.valuerep import DSfloat
 
 from dcmcore.transforms import _engine as E
 from dcmcore.transforms._dsutil import T, get, is_little_endian, numbers, strings, tag_name
-from dcmcore.transforms._resolve import (
-    PRESENTATION_BITS,
-    _lut_item,
-    _select_window,
-    palette_table,
-    scaled_lut,
-    window_stage,
-)
+from dcmcore.transforms._lutdata import PRESENTATION_BITS, lut_item
+from dcmcore.transforms._palette import palette_table
+from dcmcore.transforms._voi import scaled_lut, select_window, window_stage
 from dcmcore.transforms.enums import PresentationLUTShapeValues, RescaleTypeValues, VOILUTFunctionValues
 from dcmcore.transforms.errors import SelectorError
 from dcmcore.transforms.luts import (
@@ -33,8 +28,8 @@ from dcmcore.transforms.luts import (
     PaletteColorLUT,
     PresentationLUT,
     SegmentedPaletteColorLUT,
-    _check_dtype_safe,
-    _copy_encoding,
+    check_dtype_safe,
+    copy_encoding,
 )
 
 __all__ = [
@@ -268,10 +263,10 @@ class VOILUTTransformation(Dataset):
             # a US first mapped value >= 32768 is a negative one written as US only when the
             # input cannot hold it (8- or 16-bit signed samples); otherwise its VR decides
             signed_first = array.dtype.kind == "i" and array.dtype.itemsize <= 2
-            first, data, _ = _lut_item(item, allowed_bits=tuple(range(8, 17)), signed_first=signed_first, little=is_little_endian(item, self))
+            first, data, _ = lut_item(item, allowed_bits=tuple(range(8, 17)), signed_first=signed_first, little=is_little_endian(item, self))
             stage: Any = E.Lookup(first, scaled_lut(data, lo, hi, invert), what=f"the {tag_name(T.VOILUTSequence)}")
         else:
-            center, width, function = _select_window(self, voi_transform_selector)
+            center, width, function = select_window(self, voi_transform_selector)
             stage = window_stage(center, width, function, lo, hi, invert)
         return E.apply_plan(E.Plan((stage,), dt, rounding=rounding), np.asarray(array))
 
@@ -349,10 +344,10 @@ class PresentationLUTTransformation(Dataset):
         if not hi > lo:
             raise ValueError(f"'input_range' must be increasing, not {input_range}")
         if self.has_lut():
-            first, data, _ = _lut_item(
+            first, data, _ = lut_item(
                 self.PresentationLUTSequence[0], allowed_bits=PRESENTATION_BITS, signed_first=False, little=is_little_endian(self)
             )
-            dt = _check_dtype_safe(data.dtype, dtype)
+            dt = check_dtype_safe(data.dtype, dtype)
             stages: tuple = (E.Quantize(lo, hi, len(data)), E.Lookup(0, data))
             return E.apply_plan(E.Plan(stages, dt), array)
         default = array.dtype if array.dtype.kind == "f" else np.dtype(np.float64)
@@ -400,7 +395,7 @@ class PaletteColorLUTTransformation(Dataset):
         for lut in luts.values():
             for elem in lut:
                 self.add(_copy.deepcopy(elem))
-        _copy_encoding(red_lut, self)
+        copy_encoding(red_lut, self)
         if palette_color_lut_uid is not None:
             self.PaletteColorLookupTableUID = str(palette_color_lut_uid)
 
@@ -518,5 +513,5 @@ class PaletteColorLUTTransformation(Dataset):
         if array.dtype.kind not in "iub":
             raise ValueError(f"The array must have an integer dtype to index a palette, not {array.dtype}")
         first, data = self._table()
-        dt = _check_dtype_safe(data.dtype, dtype)
+        dt = check_dtype_safe(data.dtype, dtype)
         return E.apply_plan(E.Plan((E.Palette(first, data),), dt), array)
