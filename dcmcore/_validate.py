@@ -91,14 +91,18 @@ def byte_view(arr: np.ndarray) -> np.ndarray:
     return arr.reshape(-1).view(np.uint8)
 
 
-def readable_bytes(src: Any) -> memoryview:
-    """A flat, read-only byte view of any buffer (bytes, bytearray, memoryview, ndarray)."""
+def readable_bytes(src: Any, name: str | None = None) -> memoryview:
+    """A flat, read-only byte view of any buffer (bytes, bytearray, memoryview, ndarray).
+
+    `name`, the caller's parameter, is quoted in the messages when given.
+    """
     try:
         view = memoryview(src)
     except TypeError:
-        raise TypeError(f"Expected a bytes-like object, not {type(src).__name__}") from None
+        what = f"'{name}' must be" if name else "Expected"
+        raise TypeError(f"{what} a bytes-like object, not {type(src).__name__}") from None
     if not view.c_contiguous:
-        raise ValueError("The buffer must be C-contiguous")
+        raise ValueError(f"'{name}' must be a C-contiguous buffer" if name else "The buffer must be C-contiguous")
     if view.format != "B" or view.ndim != 1:
         view = view.cast("B")
     return view

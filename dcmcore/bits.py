@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from dcmcore._kernels import bitpack
-from dcmcore._validate import output_array
+from dcmcore._validate import output_array, readable_bytes
 
 __all__ = ["pack_bits", "unpack_bits", "packed_length"]
 
@@ -28,18 +28,6 @@ def packed_length(count: int, pad: bool = False) -> int:
     """Bytes needed for `count` 1-bit values; with `pad`, rounded up to an even number."""
     n = (count + 7) >> 3
     return n + (n & 1) if pad else n
-
-
-def _byte_view(buf: Any) -> memoryview:
-    try:
-        view = memoryview(buf)
-    except TypeError:
-        raise TypeError(f"'buf' must be a bytes-like object, not {type(buf).__name__}") from None
-    if not view.c_contiguous:
-        raise ValueError("'buf' must be a C-contiguous buffer")
-    if view.ndim != 1 or view.format != "B":
-        view = view.cast("B")
-    return view
 
 
 def unpack_bits(buf: Any, count: int | None = None, *, bit_offset: int = 0, out: np.ndarray | None = None) -> np.ndarray:
@@ -81,7 +69,7 @@ def unpack_bits(buf: Any, count: int | None = None, *, bit_offset: int = 0, out:
 
     .. versionadded:: 0.1
     """
-    view = _byte_view(buf)
+    view = readable_bytes(buf, "buf")
     if isinstance(count, bool) or isinstance(bit_offset, bool):
         raise TypeError("'count' and 'bit_offset' must be integers, not bool")
     bit_offset = int(bit_offset)

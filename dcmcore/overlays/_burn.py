@@ -13,7 +13,7 @@ from dcmcore._kernels import overlay as overlay_kernel
 from dcmcore.dataset_elements import check_frame_index, integer
 from dcmcore.errors import MissingElementError
 from dcmcore.overlays._elements import ORIGIN, Layout, check_group, frame_origin, resolve, tag_name
-from dcmcore.overlays._info import _origin, overlay_groups
+from dcmcore.overlays._info import overlay_origin, overlay_groups
 
 __all__ = ["burn_in"]
 
@@ -163,7 +163,7 @@ def burn_in(
     for group in chosen:
         try:
             layout = resolve(ds, group)
-            origin = _origin(ds, group)
+            origin = overlay_origin(ds, group)
             if origin is None:
                 raise MissingElementError(
                     f"Overlay group 0x{group:04X} lacks {tag_name(group, ORIGIN)}: cannot place it"
@@ -180,9 +180,9 @@ def burn_in(
         (top, bottom, left, right), (ov_top, ov_left) = window
         embedded = None
         if layout.data is None:
-            from dcmcore.overlays._embedded import _check, embedded_overlay
+            from dcmcore.overlays._embedded import check_embedded, embedded_overlay
 
-            _, first, count = _check(ds, layout)
+            _, first, count = check_embedded(ds, layout)
             if stacked:
                 embedded = embedded_overlay(ds, layout, index=None, out=None).reshape(count, layout.rows, layout.columns)
             elif 0 <= image_frames[0] - first < count:

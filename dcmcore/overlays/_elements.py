@@ -29,6 +29,7 @@ __all__ = [
     "tag_name",
     "resolve",
     "frame_origin",
+    "swap_word_bytes",
 ]
 
 FIRST_GROUP = 0x6000
@@ -153,7 +154,8 @@ def frame_origin(ds: Dataset, group: int) -> int:
     return origin
 
 
-def _swap_pairs(data: bytes) -> bytes:
+def swap_word_bytes(data: bytes) -> bytes:
+    """`data` with the two bytes of each 16-bit word swapped (an odd last byte kept as it is)."""
     import numpy as np
 
     n = len(data) & ~1
@@ -305,7 +307,7 @@ def _overlay_data_layout(
         )
     if data_elem.VR == "OW" and not is_little_endian(ds):
         # PS3.5 8.1.2/8.2: OW is a stream of 16-bit words whose bit 0 is the first pixel.
-        data = _swap_pairs(data[:padded])
+        data = swap_word_bytes(data[:padded])
     return _new_layout((group, rows, columns, frames, data, 0, 1))
 
 

@@ -18,7 +18,7 @@ from dcmcore.overlays._elements import (
     ORIGIN,
     ROWS,
     TYPE,
-    _swap_pairs,
+    swap_word_bytes,
     check_group,
     element,
 )
@@ -70,7 +70,7 @@ def set_overlay_array(ds: Dataset, arr: Any, group: int = 0x6000) -> None:
     old = element(ds, group, DATA)
     vr = "OB" if old is not None and old.VR == "OB" else "OW"
     if vr == "OW" and not is_little_endian(ds):
-        data = _swap_pairs(data)
+        data = swap_word_bytes(data)
     ds.add_new(base | ROWS, "US", int(arr.shape[-2]))
     ds.add_new(base | COLUMNS, "US", int(arr.shape[-1]))
     ds.add_new(base | BITS_ALLOCATED, "US", 1)

@@ -15,11 +15,18 @@ from dcmcore.errors import MissingElementError
 from dcmcore.spec import PIXEL_KEYWORDS, PixelSpec
 from dcmcore.uids import ExplicitVRLittleEndian
 
-__all__ = ["ImageInfo", "MONOCHROME", "PALETTE", "COLOR", "FLOAT_PIXEL_TAGS"]
+__all__ = ["ImageInfo", "stored_value_range", "MONOCHROME", "PALETTE", "COLOR", "FLOAT_PIXEL_TAGS"]
 
 MONOCHROME, PALETTE, COLOR = "MONOCHROME", "PALETTE", "COLOR"
 #: (7FE0,0008) Float Pixel Data and (7FE0,0009) Double Float Pixel Data.
 FLOAT_PIXEL_TAGS = (PIXEL_KEYWORDS["FloatPixelData"], PIXEL_KEYWORDS["DoubleFloatPixelData"])
+
+
+def stored_value_range(bits_stored: int, signed: bool) -> tuple[int, int]:
+    """The lowest and highest stored value of `bits_stored` bits (two's complement when `signed`)."""
+    if signed:
+        return -(1 << (bits_stored - 1)), (1 << (bits_stored - 1)) - 1
+    return 0, (1 << bits_stored) - 1
 
 
 @dataclass(frozen=True)
@@ -43,10 +50,7 @@ class ImageInfo:
             color_type = PALETTE
         else:
             color_type = COLOR
-        domain = None
-        if not spec.is_float:
-            b = spec.bits_stored
-            domain = (-(1 << (b - 1)), (1 << (b - 1)) - 1) if spec.is_signed else (0, (1 << b) - 1)
+        domain = None if spec.is_float else stored_value_range(spec.bits_stored, spec.is_signed)
         return cls(photometric, color_type, spec.is_float, domain, spec.is_signed, spec.number_of_frames)
 
     @classmethod

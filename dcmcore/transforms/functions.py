@@ -28,6 +28,7 @@ from pydicom.dataset import Dataset
 
 from dcmcore.transforms import _engine as E
 from dcmcore.transforms._dsutil import T, first_item, frame_items, has, integers, is_little_endian, numbers, strings, tag_name
+from dcmcore.transforms._image import stored_value_range
 from dcmcore.transforms._lutdata import (
     MODALITY_BITS,
     PRESENTATION_BITS,
@@ -50,9 +51,7 @@ def _domain(ds: Dataset) -> tuple[int, int] | None:
     bits = integers(ds, T.BitsStored)
     if not bits:
         return None
-    rep = (integers(ds, T.PixelRepresentation) or [0])[0]
-    b = bits[0]
-    return (-(1 << (b - 1)), (1 << (b - 1)) - 1) if rep == 1 else (0, (1 << b) - 1)
+    return stored_value_range(bits[0], (integers(ds, T.PixelRepresentation) or [0])[0] == 1)
 
 
 def _run(
