@@ -44,11 +44,26 @@ def _ds(value: float) -> DSfloat:
     return DSfloat(float(value), auto_format=True)
 
 
-def _from_dataset(cls, dataset: Dataset, copy: bool, check) -> Any:
-    check(dataset)
-    ds = _copy.deepcopy(dataset) if copy else dataset
-    ds.__class__ = cls
-    return ds
+class _Transformation(Dataset):
+    """A transformation step read from a data set holding one of its elements (``_REQUIRED``)."""
+
+    _REQUIRED: tuple[str, ...] = ()
+    _MISSING = ""
+
+    @classmethod
+    def from_dataset(cls, dataset: Dataset, copy: bool = True) -> Any:
+        """`dataset` (e.g. an image or a functional group item) as this class, copied unless `copy` is False.
+
+        Raises
+        ------
+        AttributeError
+            If `dataset` holds none of the step's elements.
+        """
+        if not any(keyword in dataset for keyword in cls._REQUIRED):
+            raise AttributeError(f"The data set has {cls._MISSING}")
+        ds = _copy.deepcopy(dataset) if copy else dataset
+        ds.__class__ = cls
+        return ds
 
 
 def _float_or_display(dtype: Any, output_range: tuple[float, float]) -> tuple[np.dtype, bool]:
@@ -63,7 +78,7 @@ def _float_or_display(dtype: Any, output_range: tuple[float, float]) -> tuple[np
     return dt, False
 
 
-class ModalityLUTTransformation(Dataset):
+class ModalityLUTTransformation(_Transformation):
     """The Modality LUT transformation: stored values to modality values (PS3.3 C.11.1).
 
     Either `modality_lut`, or `rescale_intercept`, `rescale_slope` and
@@ -104,15 +119,9 @@ class ModalityLUTTransformation(Dataset):
         self.RescaleSlope = _ds(rescale_slope)
         self.RescaleType = rescale_type.value if isinstance(rescale_type, RescaleTypeValues) else str(rescale_type)
 
-    @classmethod
-    def from_dataset(cls, dataset: Dataset, copy: bool = True) -> "ModalityLUTTransformation":
-        """`dataset` (e.g. a Pixel Value Transformation Sequence item) as this class."""
-
-        def check(ds: Dataset) -> None:
-            if "ModalityLUTSequence" not in ds and "RescaleSlope" not in ds and "RescaleIntercept" not in ds:
-                raise AttributeError("The data set has neither a Modality LUT Sequence nor Rescale Slope/Intercept")
-
-        return _from_dataset(cls, dataset, copy, check)
+    #: :meth:`from_dataset` needs one of these elements; the message when all are absent.
+    _REQUIRED = ("ModalityLUTSequence", "RescaleSlope", "RescaleIntercept")
+    _MISSING = "neither a Modality LUT Sequence nor Rescale Slope/Intercept"
 
     def has_lut(self) -> bool:
         """True if the transformation is a lookup table, False if a linear rescale."""
@@ -141,7 +150,7 @@ class ModalityLUTTransformation(Dataset):
         return E.apply_plan(E.Plan(stages, dt), array)
 
 
-class VOILUTTransformation(Dataset):
+class VOILUTTransformation(_Transformation):
     """The VOI LUT transformation: windows and/or VOI LUTs (PS3.3 C.11.2).
 
     Parameters
@@ -207,15 +216,9 @@ class VOILUTTransformation(Dataset):
         elif window_center is None:
             raise TypeError("At least one of 'window_center' or 'voi_luts' must be given")
 
-    @classmethod
-    def from_dataset(cls, dataset: Dataset, copy: bool = True) -> "VOILUTTransformation":
-        """`dataset` (e.g. an image or a Frame VOI LUT Sequence item) as this class."""
-
-        def check(ds: Dataset) -> None:
-            if "VOILUTSequence" not in ds and "WindowCenter" not in ds:
-                raise AttributeError("The data set has neither a VOI LUT Sequence nor a Window Center")
-
-        return _from_dataset(cls, dataset, copy, check)
+    #: :meth:`from_dataset` needs one of these elements; the message when all are absent.
+    _REQUIRED = ("VOILUTSequence", "WindowCenter")
+    _MISSING = "neither a VOI LUT Sequence nor a Window Center"
 
     def has_lut(self) -> bool:
         """True if the transformation holds a VOI LUT Sequence."""
@@ -284,7 +287,7 @@ def _select_lut(voi: Dataset, selector: Any) -> Dataset:
     return items[index]
 
 
-class PresentationLUTTransformation(Dataset):
+class PresentationLUTTransformation(_Transformation):
     """The Presentation LUT transformation: to P-Values (PS3.3 C.11.4, C.11.6).
 
     Parameters
@@ -312,15 +315,9 @@ class PresentationLUTTransformation(Dataset):
             value = shape.value if isinstance(shape, PresentationLUTShapeValues) else str(shape)
             self.PresentationLUTShape = PresentationLUTShapeValues(value).value
 
-    @classmethod
-    def from_dataset(cls, dataset: Dataset, copy: bool = True) -> "PresentationLUTTransformation":
-        """`dataset` (holding a shape or a Presentation LUT Sequence) as this class."""
-
-        def check(ds: Dataset) -> None:
-            if "PresentationLUTSequence" not in ds and "PresentationLUTShape" not in ds:
-                raise AttributeError("The data set has neither a Presentation LUT Sequence nor a Presentation LUT Shape")
-
-        return _from_dataset(cls, dataset, copy, check)
+    #: :meth:`from_dataset` needs one of these elements; the message when all are absent.
+    _REQUIRED = ("PresentationLUTSequence", "PresentationLUTShape")
+    _MISSING = "neither a Presentation LUT Sequence nor a Presentation LUT Shape"
 
     def has_lut(self) -> bool:
         """True if the transformation is a Presentation LUT Sequence."""
@@ -359,7 +356,7 @@ class PresentationLUTTransformation(Dataset):
         return E.apply_plan(E.Plan(stages, dt), array)
 
 
-class PaletteColorLUTTransformation(Dataset):
+class PaletteColorLUTTransformation(_Transformation):
     """The Palette Color LUT transformation: indices to RGB (PS3.3 C.7.6.3.1.5, C.7.9).
 
     Parameters
@@ -444,15 +441,9 @@ class PaletteColorLUTTransformation(Dataset):
         new = cls(*luts, palette_color_lut_uid=get(dataset, T.PaletteColorLookupTableUID))
         return new
 
-    @classmethod
-    def from_dataset(cls, dataset: Dataset, copy: bool = True) -> "PaletteColorLUTTransformation":
-        """`dataset`, holding the three palette channels, as this class."""
-
-        def check(ds: Dataset) -> None:
-            if "RedPaletteColorLookupTableDescriptor" not in ds:
-                raise AttributeError("The data set has no Palette Color Lookup Table Descriptor")
-
-        return _from_dataset(cls, dataset, copy, check)
+    #: :meth:`from_dataset` needs one of these elements; the message when all are absent.
+    _REQUIRED = ("RedPaletteColorLookupTableDescriptor",)
+    _MISSING = "no Palette Color Lookup Table Descriptor"
 
     @property
     def is_segmented(self) -> bool:
