@@ -324,10 +324,10 @@ def test_no_module_imports_another_modules_private_names():
     assert not bad
 
 
-def test_resolve_is_split_and_small():
-    for path in [*(PACKAGE / "transforms").glob("_*.py"), PACKAGE / "dataset_elements.py", PACKAGE / "spec.py"]:
-        if path.name != "_engine.py":
-            assert len(path.read_text().splitlines()) < 500, path.name
+def test_transforms_modules_are_small():
+    """_resolve.py is split by concern (and _engine.py into stages and tables): none over ~500 lines."""
+    for path in [*(PACKAGE / "transforms").glob("*.py"), PACKAGE / "dataset_elements.py", PACKAGE / "spec.py"]:
+        assert len(path.read_text().splitlines()) < 520, path.name
 
 
 def test_no_module_level_import_cycle():

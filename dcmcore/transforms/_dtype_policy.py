@@ -86,7 +86,7 @@ def check_output_dtype(plan: E.Plan, info: ImageInfo, opts: Options, *, rounding
     lo_d = int(np.ceil(domain[0]))
     _, invalid = E.table(plan, np.dtype(np.int64), lo_d, int(domain[1]) - lo_d + 1)
     if invalid is not None:
-        raise E._first_invalid(invalid, plan, lo_d)
+        raise E.first_invalid_error(invalid, plan, lo_d)
 
 
 def check_affine(a: float, b: float, domain: tuple[int, int] | None, dtype: np.dtype, what: str) -> None:
