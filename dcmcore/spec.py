@@ -204,13 +204,13 @@ class PixelSpec:
             nframes = 1
             if _NF in elems:
                 warnings.warn(
-                    "(0028,0008) 'Number of Frames' is empty, assuming 1 frame", UserWarning, stacklevel=2
+                    f"{tag_name(_NF)} is empty, assuming 1 frame", UserWarning, stacklevel=2
                 )
         else:
             nframes = as_int(frames, _NF)
             if nframes == 0:
                 warnings.warn(
-                    "(0028,0008) 'Number of Frames' is 0, assuming 1 frame", UserWarning, stacklevel=2
+                    f"{tag_name(_NF)} is 0, assuming 1 frame", UserWarning, stacklevel=2
                 )
                 nframes = 1
         fields["number_of_frames"] = nframes

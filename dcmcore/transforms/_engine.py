@@ -324,6 +324,7 @@ def _check_invalid(arr: np.ndarray, invalid: np.ndarray, plan: Plan) -> None:
 
 
 def first_invalid_error(invalid: np.ndarray, plan: Plan, lo: int) -> ValueError:
+    """The error for the first table entry in `invalid` (stored values from `lo`) the output dtype cannot hold."""
     idx = int(np.argmax(invalid))
     values = evaluate(plan.stages, np.asarray([lo + idx]))
     return invalid_value_error(float(np.asarray(values).reshape(-1)[0]), plan.dtype)

@@ -28,6 +28,7 @@ def option_flag(value: Any, name: str) -> tuple[bool, bool]:
 
 @dataclass(frozen=True)
 class Options:
+    """The options of a transform chain, checked: what to use and what to require."""
     dtype: np.dtype
     use_rwvm: bool
     require_rwvm: bool
@@ -58,6 +59,7 @@ class Options:
         apply_palette_color_lut: bool | None,
         applyicc_profile: bool | None,
     ) -> "Options":
+        """Check the options of :meth:`TransformChain.from_dataset` and resolve their interplay."""
         dt = np.dtype(dtype)
         if dt not in E.OUTPUT_DTYPES:
             names = ", ".join(str(d) for d in E.OUTPUT_DTYPES)

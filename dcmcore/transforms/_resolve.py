@@ -96,6 +96,7 @@ def resolve(ds: Dataset, info: ImageInfo, opts: Options, frame_index: int | None
 
 
 def resolve_monochrome(ds: Dataset, info: ImageInfo, opts: Options, frame_index: int | None) -> Resolved:
+    """The plan of a monochrome frame: real world value map, or modality, VOI and presentation."""
     items = list(frame_items(ds, frame_index))
     shared = True
     stages: list = []

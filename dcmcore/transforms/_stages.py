@@ -234,6 +234,7 @@ class Plan:
 
 
 def int_range(dtype: np.dtype) -> tuple[float, float]:
+    """The lowest and highest value of the integer `dtype`, as floats."""
     info = np.iinfo(dtype)
     return float(info.min), float(info.max)
 
@@ -263,6 +264,7 @@ def convert(values: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray | No
 
 
 def invalid_value_error(value: float, dtype: np.dtype, stored: int | None = None) -> ValueError:
+    """The error for a transformed `value` (of the stored value `stored`) that `dtype` cannot hold."""
     lo, hi = int_range(dtype)
     if not np.isfinite(value) or value < lo or value > hi:
         why = f"outside its range {lo:g} .. {hi:g}"

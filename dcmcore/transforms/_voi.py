@@ -34,6 +34,7 @@ def scaled_lut(data: np.ndarray, lo: float, hi: float, invert: bool) -> np.ndarr
 
 
 def select_window(item: Dataset, selector: Any) -> tuple[float, float, str]:
+    """``(center, width, VOI LUT Function)`` of the window of `item` that `selector` (index or explanation) names."""
     centers = numbers(item, T.WindowCenter)
     widths = numbers(item, T.WindowWidth)
     if centers is None or widths is None:
@@ -78,6 +79,7 @@ def window_stage(center: float, width: float, function: str, lo: float, hi: floa
 
 
 def select_voi_lut(ds: Dataset, selector: Any) -> Dataset:
+    """The item of the (0028,3010) VOI LUT Sequence of `ds` that `selector` (index or LUT Explanation) names."""
     seq = get(ds, T.VOILUTSequence)
     items = list(seq)
     if isinstance(selector, str):

@@ -71,6 +71,7 @@ def _set_descriptor(ds: Dataset, tag: int, entries: int, first: int, bits: int) 
 
 
 def check_dtype_safe(src: np.dtype, dtype: Any) -> np.dtype:
+    """`dtype` (the table's `src` when None), refused when the entries cannot be cast to it safely."""
     if dtype is None:
         return src
     dt = np.dtype(dtype)

@@ -19,9 +19,8 @@ from dcmcore.transforms import _engine as E
 from dcmcore.transforms._dsutil import T, get, is_little_endian, numbers, strings, tag_name
 from dcmcore.transforms._lutdata import PRESENTATION_BITS, lut_item
 from dcmcore.transforms._palette import palette_table
-from dcmcore.transforms._voi import scaled_lut, select_window, window_stage
+from dcmcore.transforms._voi import scaled_lut, select_voi_lut, select_window, window_stage
 from dcmcore.transforms.enums import PresentationLUTShapeValues, RescaleTypeValues, VOILUTFunctionValues
-from dcmcore.transforms.errors import SelectorError
 from dcmcore.transforms.luts import (
     VOILUT,
     ModalityLUT,
@@ -261,7 +260,7 @@ class VOILUTTransformation(_Transformation):
         if not self.has_window() or (self.has_lut() and prefer_lut):
             if not self.has_lut():
                 raise ValueError("The VOILUTTransformation has neither a window nor a VOI LUT")
-            item = _select_lut(self, voi_transform_selector)
+            item = select_voi_lut(self, voi_transform_selector)
             array = np.asarray(array)
             # a US first mapped value >= 32768 is a negative one written as US only when the
             # input cannot hold it (8- or 16-bit signed samples); otherwise its VR decides
@@ -272,19 +271,6 @@ class VOILUTTransformation(_Transformation):
             center, width, function = select_window(self, voi_transform_selector)
             stage = window_stage(center, width, function, lo, hi, invert)
         return E.apply_plan(E.Plan((stage,), dt, rounding=rounding), np.asarray(array))
-
-
-def _select_lut(voi: Dataset, selector: Any) -> Dataset:
-    items = list(get(voi, T.VOILUTSequence))
-    if isinstance(selector, str):
-        explanations = [(strings(it, T.LUTExplanation) or [None])[0] for it in items]
-        if selector not in explanations:
-            raise SelectorError(f"No item of {tag_name(T.VOILUTSequence)} has the {tag_name(T.LUTExplanation)} {selector!r}")
-        return items[explanations.index(selector)]
-    index = int(selector)
-    if not -len(items) <= index < len(items):
-        raise SelectorError(f"voi_transform_selector {index} is out of range: {tag_name(T.VOILUTSequence)} has {len(items)} item(s)")
-    return items[index]
 
 
 class PresentationLUTTransformation(_Transformation):
