@@ -25,54 +25,11 @@ from collections import OrderedDict
 import numpy as np
 
 from dcmcore._kernels import lut as _lut
-from dcmcore.transforms._stages import (
-    CODES,
-    OUTPUT_DTYPES,
-    WIN_LINEAR,
-    WIN_LINEAR_EXACT,
-    WIN_SIGMOID,
-    WINDOW_MODES,
-    Linear,
-    Lookup,
-    Palette,
-    Plan,
-    Quantize,
-    Reflect,
-    Stage,
-    Window,
-    convert,
-    evaluate,
-    int_range,
-    invalid_value_error,
-)
+from dcmcore.transforms import _stages
+# The stages and plans, re-exported: the transforms use them as E.Linear, E.Plan, ...
+from dcmcore.transforms._stages import *  # noqa: F403
 
-__all__ = [
-    # the stages and plans of dcmcore.transforms._stages, under the E. names the transforms use
-    "Linear",
-    "Window",
-    "Reflect",
-    "Lookup",
-    "Quantize",
-    "Palette",
-    "Stage",
-    "Plan",
-    "evaluate",
-    "convert",
-    "invalid_value_error",
-    "CODES",
-    "OUTPUT_DTYPES",
-    "WINDOW_MODES",
-    "WIN_LINEAR",
-    "WIN_LINEAR_EXACT",
-    "WIN_SIGMOID",
-    # this module's own
-    "table",
-    "valid_span",
-    "apply_plan",
-    "clear_cache",
-    "first_invalid_error",
-]
-
+__all__ = [*_stages.__all__, "table", "valid_span", "apply_plan", "clear_cache", "first_invalid_error"]
 
 
 # ---- tables -------------------------------------------------------------------------
