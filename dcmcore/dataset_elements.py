@@ -193,11 +193,20 @@ def strings(ds: Dataset, tag: int) -> list[str] | None:
 # ---- encoding -------------------------------------------------------------------------------
 
 
-def _file_meta_syntax(ds: Dataset) -> UID | None:
+def _file_meta_value(ds: Dataset) -> Any:
+    """The raw value of (0002,0010) in the File Meta Information of `ds`, None when absent or empty."""
     meta = vars(ds).get("file_meta")
     if meta is None:
         return None
-    uid = value(meta, TRANSFER_SYNTAX_UID)
+    elem = meta._dict.get(TRANSFER_SYNTAX_UID)
+    if elem is None:
+        return None
+    uid = elem.value if elem.__class__ is DataElement else element_value(meta, TRANSFER_SYNTAX_UID)
+    return uid or None
+
+
+def _file_meta_syntax(ds: Dataset) -> UID | None:
+    uid = _file_meta_value(ds)
     return UID(str(uid).strip("\0 ")) if uid is not None else None
 
 
@@ -240,21 +249,27 @@ def transfer_syntax_of(ds: Dataset) -> UID:
     )
 
 
-_LITTLE: dict[str, bool | None] = {}
+_LITTLE: dict[Any, bool | None] = {}
 
 
-def _syntax_is_little(uid: UID) -> bool | None:
-    """Byte order of a transfer syntax; None for a UID that is no transfer syntax pydicom knows."""
-    little = _LITTLE.get(uid)
-    if little is None and uid not in _LITTLE:
-        if uid in BIG_ENDIAN_TRANSFER_SYNTAXES:
-            little = False
-        else:
-            try:
-                little = bool(uid.is_little_endian) if uid.is_transfer_syntax else None
-            except ValueError:  # a private syntax pydicom cannot classify
-                little = None
-        _LITTLE[uid] = little
+def _syntax_is_little(value: Any) -> bool | None:
+    """Byte order of the transfer syntax `value`; None for one pydicom does not know. Cached by value."""
+    try:
+        return _LITTLE[value]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable (multi-valued) element: its text
+        value = str(value)
+    uid = UID(str(value).strip("\0 "))
+    if uid in BIG_ENDIAN_TRANSFER_SYNTAXES:
+        little: bool | None = False
+    else:
+        try:
+            little = bool(uid.is_little_endian) if uid.is_transfer_syntax else None
+        except ValueError:  # a private syntax pydicom cannot classify
+            little = None
+    if len(_LITTLE) < 256:
+        _LITTLE[value] = little
     return little
 
 
@@ -270,8 +285,8 @@ def is_little_endian(*datasets: Dataset | None) -> bool:
     for ds in datasets:
         if ds is None:
             continue
-        uid = _file_meta_syntax(ds)
-        if uid:
+        uid = _file_meta_value(ds)
+        if uid is not None:
             little = _syntax_is_little(uid)
             if little is not None:
                 return little
