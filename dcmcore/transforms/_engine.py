@@ -26,8 +26,10 @@ import numpy as np
 
 from dcmcore._kernels import lut as _lut
 from dcmcore.transforms import _stages
+from dcmcore.transforms._stages import CODES, Plan, convert, evaluate, int_range, invalid_value_error
+
 # The stages and plans, re-exported: the transforms use them as E.Linear, E.Plan, ...
-from dcmcore.transforms._stages import *  # noqa: F403
+from dcmcore.transforms._stages import *  # noqa: F401, F403  (re-exported by _stages.__all__)
 
 __all__ = [*_stages.__all__, "table", "valid_span", "apply_plan", "clear_cache", "first_invalid_error"]
 
