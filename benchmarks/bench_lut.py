@@ -107,7 +107,7 @@ class Palette:
 
     def time_segmented_expand_uncached(self):
         from dcmcore.transforms import clear_caches
-        from dcmcore.transforms._resolve import palette_table
+        from dcmcore.transforms._palette import palette_table
 
         clear_caches()
         palette_table(self.aloka, signed=False, little=True)

@@ -19,17 +19,13 @@ import numpy as np
 
 from dcmcore._kernels import bitpack, convert, ycbcr
 from dcmcore._validate import byte_view
+from dcmcore.dataset_elements import tag_name
 from dcmcore.errors import InvalidPixelSpecError, PixelDataLengthError, UnsupportedPixelDataError
-from dcmcore.spec import PixelSpec
+from dcmcore.spec import PIXEL_KEYWORDS, PixelSpec
 
 __all__ = ["NativePlan", "check_native_length", "needs_rgb_conversion", "frame_to_bytes"]
 
 LOGGER = logging.getLogger("dcmcore")
-_PIXEL_TAGS = {
-    "PixelData": "(7FE0,0010) 'Pixel Data'",
-    "FloatPixelData": "(7FE0,0008) 'Float Pixel Data'",
-    "DoubleFloatPixelData": "(7FE0,0009) 'Double Float Pixel Data'",
-}
 
 
 def needs_rgb_conversion(spec: PixelSpec, *, raw: bool, as_rgb: bool) -> bool:
@@ -68,7 +64,7 @@ def check_native_length(spec: PixelSpec, actual: int, *, allow_excess_frames: bo
     """
     expected = spec.expected_nbytes()
     padded = expected + expected % 2
-    element = _PIXEL_TAGS[spec.pixel_keyword]
+    element = tag_name(PIXEL_KEYWORDS[spec.pixel_keyword])
     if actual < expected:
         raise PixelDataLengthError(
             f"{element} holds {actual} bytes but {_describe(spec)} need {expected} bytes "

@@ -15,22 +15,46 @@ __all__ = ["output_array", "new_array", "byte_view", "readable_bytes"]
 ALIGN_BYTES = 1 << 24
 
 
-def output_array(out: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype, name: str = "out") -> np.ndarray:
+def output_array(
+    out: np.ndarray | None,
+    shape: tuple[int, ...],
+    dtype: np.dtype,
+    name: str = "out",
+    *,
+    what: str = "the decoded pixel data",
+    allow_bool: bool = False,
+    any_shape: str | None = None,
+) -> np.ndarray:
     """Return `out` checked to receive an array of `shape` and `dtype`, or a new empty one.
 
-    `out` must be C-contiguous, aligned, writeable, of exactly `dtype` (native
-    byte order) and of `shape`; a leading axis of length 1 is also accepted,
-    so ``big[i:i + 1]`` can receive a single frame.
+    The one check of a caller's output array, for pixel data, unpacked bits
+    and overlays. `out` must be a C-contiguous, aligned, writeable
+    ``numpy.ndarray`` of exactly `dtype` (native byte order; also ``bool``
+    with `allow_bool`) and of `shape`; a leading axis of length 1 is also
+    accepted, so ``big[i:i + 1]`` can receive a single frame. With
+    `any_shape`, any shape holding as many values will do, and the message
+    for a wrong size reads ``"'out' holds 7 values but 8 <any_shape>"``.
+    `what` names the result in the messages.
+
+    Raises
+    ------
+    TypeError
+        `out` is no ndarray, or has another dtype.
+    ValueError
+        A wrong shape (or size), not C-contiguous, read-only or misaligned.
     """
     dtype = np.dtype(dtype)
     if out is None:
         return new_array(shape, dtype)
     if not isinstance(out, np.ndarray):
         raise TypeError(f"'{name}' must be a numpy.ndarray, not {type(out).__name__}")
-    if out.dtype != dtype:
-        raise TypeError(f"'{name}' has dtype {out.dtype}, the decoded pixel data needs {dtype}")
-    if out.shape != tuple(shape) and out.shape != (1, *shape):
-        raise ValueError(f"'{name}' has shape {out.shape}, the decoded pixel data needs {tuple(shape)}")
+    if out.dtype != dtype and not (allow_bool and out.dtype == np.bool_):
+        raise TypeError(f"'{name}' has dtype {out.dtype}, {what} needs {dtype}{' (or bool)' if allow_bool else ''}")
+    if any_shape is not None:
+        if out.size != math.prod(shape):
+            raise ValueError(f"'{name}' holds {out.size} values but {math.prod(shape)} {any_shape}")
+    elif out.shape != tuple(shape) and out.shape != (1, *shape):
+        raise ValueError(f"'{name}' has shape {out.shape}, {what} needs {tuple(shape)}")
     if not out.flags.c_contiguous:
         raise ValueError(f"'{name}' must be C-contiguous (a slice along its first axis is)")
     if not out.flags.writeable:
@@ -67,14 +91,18 @@ def byte_view(arr: np.ndarray) -> np.ndarray:
     return arr.reshape(-1).view(np.uint8)
 
 
-def readable_bytes(src: Any) -> memoryview:
-    """A flat, read-only byte view of any buffer (bytes, bytearray, memoryview, ndarray)."""
+def readable_bytes(src: Any, name: str | None = None) -> memoryview:
+    """A flat, read-only byte view of any buffer (bytes, bytearray, memoryview, ndarray).
+
+    `name`, the caller's parameter, is quoted in the messages when given.
+    """
     try:
         view = memoryview(src)
     except TypeError:
-        raise TypeError(f"Expected a bytes-like object, not {type(src).__name__}") from None
+        what = f"'{name}' must be" if name else "Expected"
+        raise TypeError(f"{what} a bytes-like object, not {type(src).__name__}") from None
     if not view.c_contiguous:
-        raise ValueError("The buffer must be C-contiguous")
+        raise ValueError(f"'{name}' must be a C-contiguous buffer" if name else "The buffer must be C-contiguous")
     if view.format != "B" or view.ndim != 1:
         view = view.cast("B")
     return view

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from dcmcore._kernels import bitpack
+from dcmcore._validate import output_array, readable_bytes
 
 __all__ = ["pack_bits", "unpack_bits", "packed_length"]
 
@@ -27,32 +28,6 @@ def packed_length(count: int, pad: bool = False) -> int:
     """Bytes needed for `count` 1-bit values; with `pad`, rounded up to an even number."""
     n = (count + 7) >> 3
     return n + (n & 1) if pad else n
-
-
-def _byte_view(buf: Any) -> memoryview:
-    try:
-        view = memoryview(buf)
-    except TypeError:
-        raise TypeError(f"'buf' must be a bytes-like object, not {type(buf).__name__}") from None
-    if not view.c_contiguous:
-        raise ValueError("'buf' must be a C-contiguous buffer")
-    if view.ndim != 1 or view.format != "B":
-        view = view.cast("B")
-    return view
-
-
-def _check_out(out: Any, count: int) -> np.ndarray:
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"'out' must be a numpy.ndarray, not {type(out).__name__}")
-    if out.dtype not in (np.uint8, np.bool_):
-        raise TypeError(f"'out' has dtype {out.dtype}: unpacked bits need uint8 (or bool)")
-    if out.size != count:
-        raise ValueError(f"'out' holds {out.size} values but {count} bits are to be unpacked")
-    if not out.flags.c_contiguous:
-        raise ValueError("'out' must be C-contiguous")
-    if not out.flags.writeable:
-        raise ValueError("'out' is read-only")
-    return out
 
 
 def unpack_bits(buf: Any, count: int | None = None, *, bit_offset: int = 0, out: np.ndarray | None = None) -> np.ndarray:
@@ -94,7 +69,7 @@ def unpack_bits(buf: Any, count: int | None = None, *, bit_offset: int = 0, out:
 
     .. versionadded:: 0.1
     """
-    view = _byte_view(buf)
+    view = readable_bytes(buf, "buf")
     if isinstance(count, bool) or isinstance(bit_offset, bool):
         raise TypeError("'count' and 'bit_offset' must be integers, not bool")
     bit_offset = int(bit_offset)
@@ -114,7 +89,9 @@ def unpack_bits(buf: Any, count: int | None = None, *, bit_offset: int = 0, out:
     if out is None:
         out = np.empty(count, np.uint8)
     else:
-        out = _check_out(out, count)
+        out = output_array(
+            out, (count,), np.uint8, what="unpacked bits", allow_bool=True, any_shape="bits are to be unpacked"
+        )
     if count and bitpack.unpack_into(view, bit_offset, count, out):  # pragma: no cover - validated above
         raise RuntimeError("unpack_bits: buffer lengths changed during the call")
     return out

@@ -10,7 +10,9 @@ from __future__ import annotations
 __all__ = [
     "DcmcoreError",
     "MissingElementError",
+    "InvalidElementError",
     "InvalidPixelSpecError",
+    "FrameIndexError",
     "PixelDataLengthError",
     "CorruptPixelDataError",
     "UnsupportedPixelDataError",
@@ -27,8 +29,30 @@ class MissingElementError(DcmcoreError, AttributeError):
     """A data element required to decode the pixel data is absent."""
 
 
-class InvalidPixelSpecError(DcmcoreError, ValueError):
+class InvalidElementError(DcmcoreError, ValueError):
+    """A data element's value cannot be read, or is not the kind of value its use needs.
+
+    Raised, naming the element and the value, by every reader of element
+    values (an unconvertible raw element, a non-integer where an integer is
+    needed, several values where one is): the same type whichever part of
+    dcmcore reads the element. :class:`InvalidPixelSpecError` and
+    :class:`~dcmcore.transforms.InvalidTransformError` are its subclasses for
+    values outside what the Standard allows.
+    """
+
+
+class InvalidPixelSpecError(InvalidElementError):
     """An Image Pixel element has a value the DICOM Standard does not allow."""
+
+
+class FrameIndexError(DcmcoreError, ValueError, IndexError):
+    """A frame index is negative or not below the number of frames.
+
+    Both a ``ValueError`` (what pydicom's ``pixel_array(index=)`` raises) and
+    an ``IndexError`` (what highdicom's ``Image.get_frame`` raises), so code
+    written against either keeps working. Raised by ``pixel_array``,
+    ``iter_pixels``, ``overlay_array`` and ``TransformChain.from_dataset``.
+    """
 
 
 class PixelDataLengthError(DcmcoreError, ValueError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import operator
 import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -15,26 +14,12 @@ from pydicom.dataset import Dataset
 from dcmcore._runner import Session, resolve_workers
 from dcmcore._source import open_source
 from dcmcore._validate import new_array, output_array
+from dcmcore.dataset_elements import check_frame_index
 
 __all__ = ["pixel_array", "iter_pixels"]
 
 LOGGER = logging.getLogger("dcmcore")
 Source = Dataset | str | os.PathLike | BinaryIO
-
-
-def _check_index(index: int, nframes: int) -> int:
-    try:
-        index = operator.index(index)
-    except TypeError:
-        raise TypeError(f"'index' must be an integer, not {type(index).__name__} {index!r}") from None
-    if index < 0:
-        raise ValueError(f"'index' must be greater than or equal to 0, not {index}")
-    if index >= nframes:
-        raise ValueError(
-            f"'index' {index} is out of range: the pixel data holds {nframes} frame"
-            f"{'s' if nframes != 1 else ''} ((0028,0008) 'Number of Frames')"
-        )
-    return index
 
 
 def pixel_array(
@@ -107,7 +92,8 @@ def pixel_array(
         A required element is missing (:class:`~dcmcore.errors.MissingElementError`).
     ValueError
         The pixel data is shorter than its elements promise, corrupt, or a
-        value is invalid.
+        value is invalid; `index` is negative or not below the number of
+        frames (:class:`~dcmcore.errors.FrameIndexError`, also an ``IndexError``).
     NotImplementedError
         The transfer syntax or a valid element value is not supported.
     RuntimeError
@@ -125,7 +111,7 @@ def pixel_array(
         )
         spec = session.spec
         if index is not None:
-            first, count = _check_index(index, spec.number_of_frames), 1
+            first, count = check_frame_index(index, spec.number_of_frames), 1
             shape = spec.frame_shape
         else:
             first, count = 0, spec.number_of_frames
@@ -212,7 +198,7 @@ def iter_pixels(
             yield from _iter_ahead(session, order, out, nworkers)
             return
         for k, index in enumerate(order):
-            index = _check_index(index, spec.number_of_frames)
+            index = check_frame_index(index, spec.number_of_frames)
             if views:
                 yield session.view(index, 1, squeeze=True)[0]
                 continue
@@ -240,7 +226,7 @@ def _iter_ahead(session: Session, order: Iterable[int], out: np.ndarray | None, 
         if item is None:
             return False
         k, index = item
-        index = _check_index(index, spec.number_of_frames)
+        index = check_frame_index(index, spec.number_of_frames)
         if out is not None:
             if k >= out.shape[0]:
                 raise ValueError(f"'out' holds {out.shape[0]} frames, more indices were given")

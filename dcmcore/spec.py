@@ -8,18 +8,12 @@ import warnings
 from typing import Any
 
 import numpy as np
-from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
+from dcmcore.dataset_elements import as_int, element_value, tag_name, transfer_syntax_of
 from dcmcore.errors import InvalidPixelSpecError, MissingElementError, UnsupportedPixelDataError
-from dcmcore.uids import (
-    BIG_ENDIAN_TRANSFER_SYNTAXES,
-    ExplicitVRBigEndian,
-    ExplicitVRLittleEndian,
-    ImplicitVRLittleEndian,
-    NATIVE_TRANSFER_SYNTAXES,
-)
+from dcmcore.uids import BIG_ENDIAN_TRANSFER_SYNTAXES, NATIVE_TRANSFER_SYNTAXES, ExplicitVRLittleEndian
 
 __all__ = ["PixelSpec", "PIXEL_KEYWORDS", "SAMPLES_PER_PIXEL", "transfer_syntax_of"]
 
@@ -30,17 +24,6 @@ PIXEL_KEYWORDS = {
     "DoubleFloatPixelData": 0x7FE00009,
 }
 
-_TAG_NAMES = {
-    0x00280002: "(0028,0002) 'Samples per Pixel'",
-    0x00280004: "(0028,0004) 'Photometric Interpretation'",
-    0x00280006: "(0028,0006) 'Planar Configuration'",
-    0x00280008: "(0028,0008) 'Number of Frames'",
-    0x00280010: "(0028,0010) 'Rows'",
-    0x00280011: "(0028,0011) 'Columns'",
-    0x00280100: "(0028,0100) 'Bits Allocated'",
-    0x00280101: "(0028,0101) 'Bits Stored'",
-    0x00280103: "(0028,0103) 'Pixel Representation'",
-}
 _ROWS, _COLS, _SPP, _PI = 0x00280010, 0x00280011, 0x00280002, 0x00280004
 _PC, _NF, _BA, _BS, _PR = 0x00280006, 0x00280008, 0x00280100, 0x00280101, 0x00280103
 
@@ -68,33 +51,6 @@ SAMPLES_PER_PIXEL = {
 MAX_ARRAY_BYTES = 2**48
 
 
-def transfer_syntax_of(ds: Dataset) -> UID:
-    """Return the Transfer Syntax UID of a data set's pixel data.
-
-    Taken from (0002,0010) in the File Meta Information; when that is absent,
-    from the encoding pydicom used to read the data set.
-
-    Raises
-    ------
-    MissingElementError
-        If neither is known.
-    """
-    file_meta = getattr(ds, "file_meta", None)
-    uid = file_meta.get("TransferSyntaxUID") if file_meta is not None else None
-    if uid:
-        return UID(str(uid).strip("\0 "))
-    implicit, little = getattr(ds, "original_encoding", (None, None))
-    if implicit is not None and little is not None:
-        if implicit:
-            return ImplicitVRLittleEndian
-        return ExplicitVRLittleEndian if little else ExplicitVRBigEndian
-    raise MissingElementError(
-        "The data set has no (0002,0010) 'Transfer Syntax UID' in its File Meta "
-        "Information and was not read from a file, so the encoding of its pixel "
-        "data is unknown; set ds.file_meta.TransferSyntaxUID"
-    )
-
-
 def _pixel_keyword(ds: Dataset) -> str:
     present = [kw for kw, tag in PIXEL_KEYWORDS.items() if tag in ds._dict]
     if not present:
@@ -107,17 +63,6 @@ def _pixel_keyword(ds: Dataset) -> str:
             f"The data set holds {', '.join(present)}: only one pixel data element may be present"
         )
     return present[0]
-
-
-def _as_int(value: Any, tag: int) -> int:
-    try:
-        if isinstance(value, (bytes, str)):
-            return int(value.strip(b"\0 " if isinstance(value, bytes) else "\0 "))
-        if isinstance(value, float) and not value.is_integer():
-            raise ValueError
-        return int(value)
-    except (TypeError, ValueError, OverflowError):
-        raise InvalidPixelSpecError(f"{_TAG_NAMES[tag]} has the value {value!r}, which is not an integer") from None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -192,6 +137,9 @@ class PixelSpec:
         ------
         MissingElementError
             (an ``AttributeError``) naming every required element that is absent.
+        InvalidElementError
+            (a ``ValueError``) naming an element whose value cannot be read or
+            is not an integer.
         """
         if "pixel_keyword" in overrides:
             keyword = overrides["pixel_keyword"]
@@ -215,21 +163,10 @@ class PixelSpec:
         }
 
         def value(tag: int) -> Any:
-            elem = elems.get(tag)
-            if elem is None:
-                return None
-            if isinstance(elem, DataElement):  # already converted: skip Dataset.__getitem__
-                return elem.value
-            try:
-                return ds[tag].value
-            except Exception as exc:  # pydicom cannot convert the raw value (a wrong VR or length)
-                raise InvalidPixelSpecError(
-                    f"{_TAG_NAMES.get(tag, f'({tag >> 16:04X},{tag & 0xFFFF:04X})')} cannot be read: "
-                    f"{type(exc).__name__}: {exc}"
-                ) from exc
+            return element_value(ds, tag)
 
         missing = [
-            _TAG_NAMES[tag]
+            tag_name(tag)
             for tag in required
             if field_of[tag] not in overrides and value(tag) in (None, "", b"")
         ]
@@ -240,7 +177,7 @@ class PixelSpec:
 
         def take(tag: int) -> None:
             if field_of[tag] not in overrides:
-                fields[field_of[tag]] = _as_int(value(tag), tag)
+                fields[field_of[tag]] = as_int(value(tag), tag)
 
         for tag in (_ROWS, _COLS, _SPP, _BA):
             take(tag)
@@ -257,23 +194,23 @@ class PixelSpec:
         planar = value(_PC)
         if samples > 1 and planar in (None, "") and "planar_configuration" not in overrides:
             raise MissingElementError(
-                f"Missing required element: {_TAG_NAMES[_PC]} (required when "
+                f"Missing required element: {tag_name(_PC)} (required when "
                 f"(0028,0002) 'Samples per Pixel' is {samples})"
             )
-        fields["planar_configuration"] = _as_int(planar, _PC) if samples > 1 else 0
+        fields["planar_configuration"] = as_int(planar, _PC) if samples > 1 else 0
 
         frames = value(_NF)
         if frames in (None, "", b""):
             nframes = 1
             if _NF in elems:
                 warnings.warn(
-                    "(0028,0008) 'Number of Frames' is empty, assuming 1 frame", UserWarning, stacklevel=2
+                    f"{tag_name(_NF)} is empty, assuming 1 frame", UserWarning, stacklevel=2
                 )
         else:
-            nframes = _as_int(frames, _NF)
+            nframes = as_int(frames, _NF)
             if nframes == 0:
                 warnings.warn(
-                    "(0028,0008) 'Number of Frames' is 0, assuming 1 frame", UserWarning, stacklevel=2
+                    f"{tag_name(_NF)} is 0, assuming 1 frame", UserWarning, stacklevel=2
                 )
                 nframes = 1
         fields["number_of_frames"] = nframes
@@ -308,70 +245,70 @@ class PixelSpec:
             raise InvalidPixelSpecError(f"Unknown pixel data keyword {self.pixel_keyword!r}")
         for tag, val in ((_ROWS, self.rows), (_COLS, self.columns)):
             if not 0 < val <= 0xFFFF:
-                raise InvalidPixelSpecError(f"A {_TAG_NAMES[tag]} value of {val} is invalid: it must be 1 to 65535")
+                raise InvalidPixelSpecError(f"A {tag_name(tag)} value of {val} is invalid: it must be 1 to 65535")
         if self.number_of_frames < 1:
             raise InvalidPixelSpecError(
-                f"A {_TAG_NAMES[_NF]} value of {self.number_of_frames} is invalid: it must be at least 1"
+                f"A {tag_name(_NF)} value of {self.number_of_frames} is invalid: it must be at least 1"
             )
         ba = self.bits_allocated
         if not (ba == 1 or (ba % 8 == 0 and 8 <= ba <= 64)):
             raise InvalidPixelSpecError(
-                f"A {_TAG_NAMES[_BA]} value of {ba} is invalid: it must be 1 or a multiple of 8 up to 64"
+                f"A {tag_name(_BA)} value of {ba} is invalid: it must be 1 or a multiple of 8 up to 64"
             )
         if ba not in (1, 8, 16, 32, 64):
             raise UnsupportedPixelDataError(
-                f"A {_TAG_NAMES[_BA]} value of {ba} is not supported: NumPy has no {ba}-bit integer type"
+                f"A {tag_name(_BA)} value of {ba} is not supported: NumPy has no {ba}-bit integer type"
             )
         if self.is_float:
             need = 32 if self.pixel_keyword == "FloatPixelData" else 64
             if ba != need:
                 raise InvalidPixelSpecError(
-                    f"A {_TAG_NAMES[_BA]} value of {ba} is invalid for {self.pixel_keyword}: it must be {need}"
+                    f"A {tag_name(_BA)} value of {ba} is invalid for {self.pixel_keyword}: it must be {need}"
                 )
         if not 1 <= self.bits_stored <= ba:
             raise InvalidPixelSpecError(
-                f"A {_TAG_NAMES[_BS]} value of {self.bits_stored} is invalid: it must be 1 to the "
-                f"{_TAG_NAMES[_BA]} value of {ba}"
+                f"A {tag_name(_BS)} value of {self.bits_stored} is invalid: it must be 1 to the "
+                f"{tag_name(_BA)} value of {ba}"
             )
         if self.pixel_representation not in (0, 1):
             raise InvalidPixelSpecError(
-                f"A {_TAG_NAMES[_PR]} value of {self.pixel_representation} is invalid: it must be 0 or 1"
+                f"A {tag_name(_PR)} value of {self.pixel_representation} is invalid: it must be 0 or 1"
             )
         spp = self.samples_per_pixel
         if spp < 1:
-            raise InvalidPixelSpecError(f"A {_TAG_NAMES[_SPP]} value of {spp} is invalid: it must be at least 1")
+            raise InvalidPixelSpecError(f"A {tag_name(_SPP)} value of {spp} is invalid: it must be at least 1")
         if spp not in (1, 3):
             raise UnsupportedPixelDataError(
-                f"A {_TAG_NAMES[_SPP]} value of {spp} is not supported: dcmcore decodes 1 or 3 samples per pixel"
+                f"A {tag_name(_SPP)} value of {spp} is not supported: dcmcore decodes 1 or 3 samples per pixel"
             )
         if self.planar_configuration not in (0, 1):
             raise InvalidPixelSpecError(
-                f"A {_TAG_NAMES[_PC]} value of {self.planar_configuration} is invalid: it must be 0 or 1"
+                f"A {tag_name(_PC)} value of {self.planar_configuration} is invalid: it must be 0 or 1"
             )
         pi = self.photometric_interpretation
         if pi not in SAMPLES_PER_PIXEL:
             raise InvalidPixelSpecError(
-                f"Unknown {_TAG_NAMES[_PI]} value {pi!r}: PS3.3 C.7.6.3.1.2 defines "
+                f"Unknown {tag_name(_PI)} value {pi!r}: PS3.3 C.7.6.3.1.2 defines "
                 f"{', '.join(repr(k) for k in SAMPLES_PER_PIXEL)}"
             )
         if spp != SAMPLES_PER_PIXEL[pi]:
             raise InvalidPixelSpecError(
-                f"A {_TAG_NAMES[_PI]} of {pi!r} needs a {_TAG_NAMES[_SPP]} of "
+                f"A {tag_name(_PI)} of {pi!r} needs a {tag_name(_SPP)} of "
                 f"{SAMPLES_PER_PIXEL[pi]} (PS3.3 C.7.6.3.1.2), not {spp}"
             )
         if ba == 1 and spp != 1:
             raise UnsupportedPixelDataError(
-                f"A {_TAG_NAMES[_BA]} value of 1 with a {_TAG_NAMES[_SPP]} value of {spp} is not supported"
+                f"A {tag_name(_BA)} value of 1 with a {tag_name(_SPP)} value of {spp} is not supported"
             )
         if self.is_ybr422_subsampled:
             if self.planar_configuration != 0:
                 raise UnsupportedPixelDataError(
-                    f"A {_TAG_NAMES[_PI]} of 'YBR_FULL_422' with a {_TAG_NAMES[_PC]} of 1 is not "
+                    f"A {tag_name(_PI)} of 'YBR_FULL_422' with a {tag_name(_PC)} of 1 is not "
                     "supported: PS3.3 C.7.6.3.1.2 requires 0"
                 )
             if self.rows * self.columns % 2:
                 raise InvalidPixelSpecError(
-                    f"A {_TAG_NAMES[_PI]} of 'YBR_FULL_422' needs an even number of pixels per frame, "
+                    f"A {tag_name(_PI)} of 'YBR_FULL_422' needs an even number of pixels per frame, "
                     f"not {self.rows} x {self.columns}"
                 )
         total = self.number_of_frames * self.rows * self.columns * spp * self.itemsize

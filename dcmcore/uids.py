@@ -1,23 +1,43 @@
-"""Transfer Syntax UIDs known to dcmcore, grouped by how their pixel data is stored."""
+"""The UIDs dcmcore uses, grouped by what they mean for the pixel data.
+
+Every Transfer Syntax UID is pydicom's own constant (``pydicom.uid``); the
+two syntaxes some pydicom releases lack, and the well-known Color Palette
+SOP Instance UIDs (PS3.6 Annex A), are defined here, the only module of
+dcmcore that spells a UID out.
+"""
 
 from __future__ import annotations
 
-from pydicom.uid import UID
+from pydicom import uid as _pydicom_uid
+from pydicom.uid import (
+    UID,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    RLELossless,
+)
 
 __all__ = [
     "ImplicitVRLittleEndian",
     "ExplicitVRLittleEndian",
     "DeflatedExplicitVRLittleEndian",
     "ExplicitVRBigEndian",
+    "RLELossless",
+    "EncapsulatedUncompressedExplicitVRLittleEndian",
+    "DeflatedImageFrameCompression",
     "NATIVE_TRANSFER_SYNTAXES",
     "BIG_ENDIAN_TRANSFER_SYNTAXES",
+    "WELL_KNOWN_COLOR_PALETTES",
     "name_of",
 ]
 
-ImplicitVRLittleEndian = UID("1.2.840.10008.1.2")
-ExplicitVRLittleEndian = UID("1.2.840.10008.1.2.1")
-DeflatedExplicitVRLittleEndian = UID("1.2.840.10008.1.2.1.99")
-ExplicitVRBigEndian = UID("1.2.840.10008.1.2.2")
+#: Encapsulated Uncompressed Explicit VR Little Endian (PS3.5 A.4.11), when pydicom has no constant for it.
+EncapsulatedUncompressedExplicitVRLittleEndian = getattr(
+    _pydicom_uid, "EncapsulatedUncompressedExplicitVRLittleEndian", UID("1.2.840.10008.1.2.1.98")
+)
+#: Deflated Image Frame Compression (PS3.5 A.4.12), when pydicom has no constant for it.
+DeflatedImageFrameCompression = getattr(_pydicom_uid, "DeflatedImageFrameCompression", UID("1.2.840.10008.1.2.8.1"))
 
 #: Syntaxes whose Pixel Data is stored natively (not encapsulated).
 NATIVE_TRANSFER_SYNTAXES = frozenset(
@@ -32,11 +52,22 @@ NATIVE_TRANSFER_SYNTAXES = frozenset(
 #: Native syntaxes whose multi-byte samples are stored big endian.
 BIG_ENDIAN_TRANSFER_SYNTAXES = frozenset({ExplicitVRBigEndian})
 
+#: The well-known Color Palettes (PS3.6 Annex A, PS3.3 C.7.9): name -> SOP Instance UID.
+WELL_KNOWN_COLOR_PALETTES = {
+    "HOT_IRON": UID("1.2.840.10008.1.5.1"),
+    "PET": UID("1.2.840.10008.1.5.2"),
+    "HOT_METAL_BLUE": UID("1.2.840.10008.1.5.3"),
+    "PET_20_STEP": UID("1.2.840.10008.1.5.4"),
+    "SPRING": UID("1.2.840.10008.1.5.5"),
+    "SUMMER": UID("1.2.840.10008.1.5.6"),
+    "FALL": UID("1.2.840.10008.1.5.7"),
+    "WINTER": UID("1.2.840.10008.1.5.8"),
+}
 
 #: Names of syntaxes newer than some pydicom releases.
 _NAMES = {
-    "1.2.840.10008.1.2.8.1": "Deflated Image Frame Compression",
-    "1.2.840.10008.1.2.1.98": "Encapsulated Uncompressed Explicit VR Little Endian",
+    DeflatedImageFrameCompression: "Deflated Image Frame Compression",
+    EncapsulatedUncompressedExplicitVRLittleEndian: "Encapsulated Uncompressed Explicit VR Little Endian",
 }
 
 

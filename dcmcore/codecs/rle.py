@@ -11,10 +11,11 @@ from dcmcore._validate import byte_view
 from dcmcore.plugins.base import PluginBase
 from dcmcore.plugins.frames import FrameRun
 from dcmcore.spec import PixelSpec
+from dcmcore.uids import RLELossless
 
 __all__ = ["RLEDecoder", "RLEEncoder", "DECODER", "ENCODER", "RLE_LOSSLESS"]
 
-RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+RLE_LOSSLESS = RLELossless
 #: :meth:`RLEDecoder.decode_frames` decodes at most this many output bytes per kernel call
 #: (a KeyboardInterrupt is seen between calls).
 BATCH_BYTES = 1 << 26

@@ -18,7 +18,11 @@ from dcmcore._validate import output_array
 from dcmcore.errors import CorruptPixelDataError
 from dcmcore.plugins.base import PluginBase
 from dcmcore.spec import PixelSpec
-from dcmcore.uids import ExplicitVRLittleEndian
+from dcmcore.uids import (
+    DeflatedImageFrameCompression,
+    EncapsulatedUncompressedExplicitVRLittleEndian,
+    ExplicitVRLittleEndian,
+)
 
 __all__ = [
     "ENCAPSULATED_UNCOMPRESSED",
@@ -29,8 +33,8 @@ __all__ = [
     "DeflatedFrameEncoder",
 ]
 
-ENCAPSULATED_UNCOMPRESSED = "1.2.840.10008.1.2.1.98"
-DEFLATED_IMAGE_FRAME = "1.2.840.10008.1.2.8.1"
+ENCAPSULATED_UNCOMPRESSED = EncapsulatedUncompressedExplicitVRLittleEndian
+DEFLATED_IMAGE_FRAME = DeflatedImageFrameCompression
 
 
 def _native_le(spec: PixelSpec) -> PixelSpec:

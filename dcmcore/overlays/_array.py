@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 
-from pydicom.dataelem import DataElement
-
 from dcmcore._kernels import bitpack
+from dcmcore._validate import output_array
+from dcmcore.dataset_elements import check_frame_index, is_little_endian
 from dcmcore.overlays._elements import (
     BITS_ALLOCATED,
     COLUMNS,
@@ -108,30 +109,16 @@ def reshape_overlay_array(elem: dict[str, Any], arr: np.ndarray) -> np.ndarray:
     return arr.reshape(shape)
 
 
-def _output(out: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
-    if out is None:
-        return np.empty(shape, np.uint8)
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"'out' must be a numpy.ndarray, not {type(out).__name__}")
-    if out.dtype not in (np.uint8, np.bool_):
-        raise TypeError(f"'out' has dtype {out.dtype}, the overlay needs uint8 (or bool)")
-    if out.shape != shape:
-        raise ValueError(f"'out' has shape {out.shape}, the overlay needs {shape}")
-    if not out.flags.c_contiguous or not out.flags.writeable:
-        raise ValueError("'out' must be C-contiguous and writeable")
-    return out
+def overlay_output(out: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+    """`out` checked to receive an overlay of `shape` (``uint8`` or ``bool``), or a new ``uint8`` array."""
+    return output_array(out, shape, np.uint8, what="the overlay", allow_bool=True)
 
 
-def _check_index(index: Any, frames: int, group: int) -> int:
-    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-        raise TypeError(f"'index' must be an int, not {type(index).__name__}")
-    index = int(index)
-    if not 0 <= index < frames:
-        raise ValueError(
-            f"'index' {index} is out of range: overlay group 0x{group:04X} has {frames} frame"
-            f"{'s' if frames != 1 else ''} ((60xx,0015) 'Number of Frames in Overlay')"
-        )
-    return index
+def check_overlay_index(index: Any, frames: int, group: int) -> int:
+    """`index` checked to be a frame of the `frames` of overlay `group` (:class:`~dcmcore.errors.FrameIndexError`)."""
+    return check_frame_index(
+        index, frames, holder=f"overlay group 0x{group:04X}", counted_by="(60xx,0015) 'Number of Frames in Overlay'"
+    )
 
 
 def unpack_layout(layout: Layout, index: int | None, out: np.ndarray | None) -> np.ndarray:
@@ -140,11 +127,11 @@ def unpack_layout(layout: Layout, index: int | None, out: np.ndarray | None) -> 
     assert frames is not None
     npix = rows * columns
     if index is None:
-        arr = _output(out, (rows, columns) if frames == 1 else (frames, rows, columns))
+        arr = overlay_output(out, (rows, columns) if frames == 1 else (frames, rows, columns))
         _unpacked(_unpack_into(layout.data, 0, npix * frames, arr))
         return arr
-    index = _check_index(index, frames, layout.group)
-    arr = _output(out, (rows, columns))
+    index = check_overlay_index(index, frames, layout.group)
+    arr = overlay_output(out, (rows, columns))
     _unpacked(_unpack_into(layout.data, index * npix, npix, arr))
     return arr
 
@@ -201,7 +188,7 @@ def _fast_overlay(ds: Dataset, keys: tuple) -> np.ndarray | None:
     nbytes = (n + 7) >> 3
     if len(data) != nbytes + (nbytes & 1):
         return None
-    if e_data.VR == "OW" and vars(ds).get("_read_little") is not True:
+    if e_data.VR == "OW" and not is_little_endian(ds):
         return None  # maybe big endian: let the general path decide
     arr = _empty((rows, columns) if frames == 1 else (frames, rows, columns), _uint8)
     if _unpack_into(data, 0, n, arr):  # cannot fail after the checks above; the kernel checks again

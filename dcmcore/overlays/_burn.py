@@ -10,20 +10,12 @@ from pydicom.dataset import Dataset
 
 from dcmcore._kernels import bitpack
 from dcmcore._kernels import overlay as overlay_kernel
+from dcmcore.dataset_elements import check_frame_index, integer
 from dcmcore.errors import MissingElementError
 from dcmcore.overlays._elements import ORIGIN, Layout, check_group, frame_origin, resolve, tag_name
-from dcmcore.overlays._info import _origin, overlay_groups
+from dcmcore.overlays._info import overlay_origin, overlay_groups
 
 __all__ = ["burn_in"]
-
-
-def _image_int(ds: Dataset, tag: int) -> int | None:
-    if tag not in ds._dict:
-        return None
-    value = ds[tag].value
-    if value in (None, "", b""):
-        return None
-    return int(value)
 
 
 def _draw_value(arr: np.ndarray, value: Any, has_samples: bool) -> np.ndarray:
@@ -122,14 +114,10 @@ def burn_in(
     """
     if not isinstance(frame, np.ndarray):
         raise TypeError(f"'frame' must be a numpy.ndarray, not {type(frame).__name__}")
-    rows, columns = _image_int(ds, 0x00280010), _image_int(ds, 0x00280011)
-    nframes = _image_int(ds, 0x00280008) or 1
+    rows, columns = integer(ds, 0x00280010), integer(ds, 0x00280011)
+    nframes = integer(ds, 0x00280008) or 1
     if index is not None:
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-            raise TypeError(f"'index' must be an int, not {type(index).__name__}")
-        index = int(index)
-        if not 0 <= index < nframes:
-            raise ValueError(f"'index' {index} is out of range: the image has {nframes} frame{'s' if nframes > 1 else ''}")
+        index = check_frame_index(index, nframes, holder="the image")
     stacked = index is None and nframes > 1
     spatial_axis = 1 if stacked else 0
     if frame.ndim not in (spatial_axis + 2, spatial_axis + 3):
@@ -175,7 +163,7 @@ def burn_in(
     for group in chosen:
         try:
             layout = resolve(ds, group)
-            origin = _origin(ds, group)
+            origin = overlay_origin(ds, group)
             if origin is None:
                 raise MissingElementError(
                     f"Overlay group 0x{group:04X} lacks {tag_name(group, ORIGIN)}: cannot place it"
@@ -192,9 +180,9 @@ def burn_in(
         (top, bottom, left, right), (ov_top, ov_left) = window
         embedded = None
         if layout.data is None:
-            from dcmcore.overlays._embedded import _check, embedded_overlay
+            from dcmcore.overlays._embedded import check_embedded, embedded_overlay
 
-            _, first, count = _check(ds, layout)
+            _, first, count = check_embedded(ds, layout)
             if stacked:
                 embedded = embedded_overlay(ds, layout, index=None, out=None).reshape(count, layout.rows, layout.columns)
             elif 0 <= image_frames[0] - first < count:

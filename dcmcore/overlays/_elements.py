@@ -14,21 +14,22 @@ from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.tag import BaseTag
 
+from dcmcore.dataset_elements import integer, is_little_endian
+from dcmcore.dataset_elements import tag_name as element_name
 from dcmcore.errors import MissingElementError, UnsupportedPixelDataError
-from dcmcore.uids import BIG_ENDIAN_TRANSFER_SYNTAXES
 
 __all__ = [
     "FIRST_GROUP",
     "LAST_GROUP",
-    "ELEMENT_NAMES",
+    "OVERLAY_ELEMENTS",
     "Layout",
     "check_group",
     "element",
     "int_value",
     "tag_name",
     "resolve",
-    "is_big_endian",
     "frame_origin",
+    "swap_word_bytes",
 ]
 
 FIRST_GROUP = 0x6000
@@ -38,20 +39,10 @@ ROWS, COLUMNS, FRAMES, DESCRIPTION = 0x0010, 0x0011, 0x0015, 0x0022
 TYPE, SUBTYPE, ORIGIN, FRAME_ORIGIN = 0x0040, 0x0045, 0x0050, 0x0051
 BITS_ALLOCATED, BIT_POSITION, LABEL, DATA = 0x0100, 0x0102, 0x1500, 0x3000
 
-ELEMENT_NAMES = {
-    ROWS: "Overlay Rows",
-    COLUMNS: "Overlay Columns",
-    FRAMES: "Number of Frames in Overlay",
-    DESCRIPTION: "Overlay Description",
-    TYPE: "Overlay Type",
-    SUBTYPE: "Overlay Subtype",
-    ORIGIN: "Overlay Origin",
-    FRAME_ORIGIN: "Image Frame Origin",
-    BITS_ALLOCATED: "Overlay Bits Allocated",
-    BIT_POSITION: "Overlay Bit Position",
-    LABEL: "Overlay Label",
-    DATA: "Overlay Data",
-}
+#: The elements of an overlay group that dcmcore reads (PS3.3 C.9.2, C.9.3).
+OVERLAY_ELEMENTS = (
+    ROWS, COLUMNS, FRAMES, DESCRIPTION, TYPE, SUBTYPE, ORIGIN, FRAME_ORIGIN, BITS_ALLOCATED, BIT_POSITION, LABEL, DATA
+)
 
 #: More overlay pixels than this (2**40, 128 GiB unpacked) is treated as a corrupt description.
 MAX_PIXELS = 1 << 40
@@ -59,7 +50,7 @@ MAX_PIXELS = 1 << 40
 
 def tag_name(group: int, elem: int) -> str:
     """``"(6000,0010) 'Overlay Rows'"`` for ``(0x6000, 0x0010)``."""
-    return f"({group:04X},{elem:04X}) '{ELEMENT_NAMES.get(elem, 'Unknown')}'"
+    return element_name((group << 16) | elem)
 
 
 def check_group(group: Any) -> int:
@@ -105,7 +96,7 @@ def dataset_key(tag: int) -> BaseTag:
 _KEYS = {
     (group << 16) | elem: _Key((group << 16) | elem)
     for group in range(FIRST_GROUP, LAST_GROUP + 1, 2)
-    for elem in ELEMENT_NAMES
+    for elem in OVERLAY_ELEMENTS
 }
 
 
@@ -124,53 +115,14 @@ def element(ds: Dataset, group: int, elem: int) -> DataElement | None:
 
 
 def int_value(ds: Dataset, group: int, elem: int) -> int | None:
-    """The integer value of ``(group, elem)``, None when absent or empty.
+    """The single integer value of ``(group, elem)``, None when absent or empty.
 
     Raises
     ------
-    ValueError
-        If the value is not a single integer.
+    InvalidElementError
+        (a ``ValueError``) if the value is not a single integer.
     """
-    e = element(ds, group, elem)
-    if e is None:
-        return None
-    v = e.value
-    if isinstance(v, int):
-        return int(v)
-    try:
-        if isinstance(v, (str, bytes)):
-            return int(v.strip(b"\0 " if isinstance(v, bytes) else "\0 "))
-        if isinstance(v, float) and v.is_integer():
-            return int(v)
-    except (TypeError, ValueError):
-        pass
-    raise ValueError(f"{tag_name(group, elem)} has the value {v!r}, which is not a single integer")
-
-
-_UNSET = object()
-
-
-def is_big_endian(ds: Dataset) -> bool:
-    """True when the OW values of `ds` hold big endian words.
-
-    For a data set read from a file or buffer, its values are the bytes as
-    encoded there, so the encoding it was read with decides. For one made in
-    memory, the File Meta Information's Transfer Syntax UID does; False when
-    neither is known.
-    """
-    # Dataset.original_encoding is (_read_implicit, _read_little); read the attribute
-    # directly when present (the property costs more than the rest of a lookup).
-    little = vars(ds).get("_read_little", _UNSET)
-    if little is _UNSET:
-        little = ds.original_encoding[1]
-    if little is not None:
-        return not little
-    file_meta = vars(ds).get("file_meta")
-    if file_meta is not None:
-        uid = file_meta.get("TransferSyntaxUID")
-        if uid:
-            return str(uid).strip("\0 ") in BIG_ENDIAN_TRANSFER_SYNTAXES
-    return False
+    return integer(ds, (group << 16) | elem)
 
 
 class Layout(NamedTuple):
@@ -202,7 +154,8 @@ def frame_origin(ds: Dataset, group: int) -> int:
     return origin
 
 
-def _swap_pairs(data: bytes) -> bytes:
+def swap_word_bytes(data: bytes) -> bytes:
+    """`data` with the two bytes of each 16-bit word swapped (an odd last byte kept as it is)."""
     import numpy as np
 
     n = len(data) & ~1
@@ -352,9 +305,9 @@ def _overlay_data_layout(
             UserWarning,
             stacklevel=3,
         )
-    if data_elem.VR == "OW" and is_big_endian(ds):
+    if data_elem.VR == "OW" and not is_little_endian(ds):
         # PS3.5 8.1.2/8.2: OW is a stream of 16-bit words whose bit 0 is the first pixel.
-        data = _swap_pairs(data[:padded])
+        data = swap_word_bytes(data[:padded])
     return _new_layout((group, rows, columns, frames, data, 0, 1))
 
 

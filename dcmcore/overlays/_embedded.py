@@ -31,12 +31,18 @@ from dcmcore.overlays._elements import (
 from dcmcore.pixels import iter_pixels, pixel_array
 from dcmcore.spec import PixelSpec
 
-__all__ = ["embedded_overlay", "embedded_groups", "split_embedded_overlays", "clear_embedded_overlays"]
+__all__ = [
+    "check_embedded",
+    "embedded_overlay",
+    "embedded_groups",
+    "split_embedded_overlays",
+    "clear_embedded_overlays",
+]
 
 _UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
-def _check(
+def check_embedded(
     ds: Dataset, layout: Layout, spec: PixelSpec | None = None, *, warn: bool = True
 ) -> tuple[PixelSpec, int, int]:
     """Validate an embedded overlay against the image; return (spec, first image frame 0-based, frames)."""
@@ -132,16 +138,16 @@ def _extract(values: np.ndarray, bit: int, out: np.ndarray) -> None:
 
 def embedded_overlay(ds: Dataset, layout: Layout, *, index: int | None, out: np.ndarray | None) -> np.ndarray:
     """The overlay `layout` (embedded) as ``uint8`` 0/1, shaped as :func:`overlay_array` documents."""
-    from dcmcore.overlays._array import _check_index, _output
+    from dcmcore.overlays._array import check_overlay_index, overlay_output
 
-    spec, first, frames = _check(ds, layout)
+    spec, first, frames = check_embedded(ds, layout)
     if index is None:
         shape: tuple[int, ...] = (spec.rows, spec.columns) if frames == 1 else (frames, spec.rows, spec.columns)
-        result = _output(out, shape)
+        result = overlay_output(out, shape)
         values = _stored_values(ds, spec, first, frames)
     else:
-        index = _check_index(index, frames, layout.group)
-        result = _output(out, (spec.rows, spec.columns))
+        index = check_overlay_index(index, frames, layout.group)
+        result = overlay_output(out, (spec.rows, spec.columns))
         values = _stored_values(ds, spec, first + index, 1)
     _extract(values, layout.bit_position, result)
     return result
@@ -195,7 +201,7 @@ def split_embedded_overlays(
     mask = 0
     for group in embedded_groups(ds):
         layout = resolve(ds, group)
-        _, first, frames = _check(ds, layout, spec)
+        _, first, frames = check_embedded(ds, layout, spec)
         if index is None:
             sel = values[first : first + frames]
             arr = np.empty(sel.shape if frames > 1 else sel.shape[1:], np.uint8)

@@ -28,7 +28,7 @@ from dcmcore.overlays._elements import (
     tag_name,
 )
 
-__all__ = ["OverlayInfo", "list_overlays", "overlay_groups"]
+__all__ = ["OverlayInfo", "list_overlays", "overlay_groups", "overlay_origin"]
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,8 @@ def _safe(fn: Any, problems: list[str]) -> Any:
         return None
 
 
-def _origin(ds: Dataset, group: int) -> tuple[int, int] | None:
+def overlay_origin(ds: Dataset, group: int) -> tuple[int, int] | None:
+    """(60xx,0050) *Overlay Origin* as ``(row, column)`` (1-based), None when absent."""
     e = element(ds, group, ORIGIN)
     if e is None:
         return None
@@ -155,7 +156,7 @@ def describe(ds: Dataset, group: int) -> OverlayInfo:
     frame_origin = _safe(lambda: read_frame_origin(ds, group), problems)
     bits_allocated = _safe(lambda: int_value(ds, group, BITS_ALLOCATED), problems)
     bit_position = _safe(lambda: int_value(ds, group, BIT_POSITION), problems)
-    origin = _safe(lambda: _origin(ds, group), problems)
+    origin = _safe(lambda: overlay_origin(ds, group), problems)
     has_data = element(ds, group, DATA) is not None
     location = None
     if has_data:
@@ -171,9 +172,9 @@ def describe(ds: Dataset, group: int) -> OverlayInfo:
         try:
             layout = resolve(ds, group, warn=False)
             if layout.data is None:
-                from dcmcore.overlays._embedded import _check
+                from dcmcore.overlays._embedded import check_embedded
 
-                _check(ds, layout, warn=False)
+                check_embedded(ds, layout, warn=False)
         except Exception as exc:  # every reason the overlay cannot be read is reported, not raised
             problems.append(str(exc))
     return OverlayInfo(

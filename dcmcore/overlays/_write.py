@@ -8,6 +8,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from dcmcore.bits import pack_bits
+from dcmcore.dataset_elements import is_little_endian
 from dcmcore.overlays._elements import (
     BIT_POSITION,
     BITS_ALLOCATED,
@@ -17,10 +18,9 @@ from dcmcore.overlays._elements import (
     ORIGIN,
     ROWS,
     TYPE,
-    _swap_pairs,
+    swap_word_bytes,
     check_group,
     element,
-    is_big_endian,
 )
 
 __all__ = ["set_overlay_array"]
@@ -69,8 +69,8 @@ def set_overlay_array(ds: Dataset, arr: Any, group: int = 0x6000) -> None:
     base = group << 16
     old = element(ds, group, DATA)
     vr = "OB" if old is not None and old.VR == "OB" else "OW"
-    if vr == "OW" and is_big_endian(ds):
-        data = _swap_pairs(data)
+    if vr == "OW" and not is_little_endian(ds):
+        data = swap_word_bytes(data)
     ds.add_new(base | ROWS, "US", int(arr.shape[-2]))
     ds.add_new(base | COLUMNS, "US", int(arr.shape[-1]))
     ds.add_new(base | BITS_ALLOCATED, "US", 1)

@@ -1,22 +1,42 @@
-"""Fast, defensive access to the data elements the transforms read.
+"""The tags of the elements the transforms read, and where a frame's elements live.
 
-``TransformChain.from_dataset`` is meant to be called per frame, so element
-lookups go by tag through the data set's element dictionary (a keyword
-lookup costs a dictionary-of-keywords search each time), and every value is
-checked before use, so that a malformed element gives an error that names it.
+The element readers are those of :mod:`dcmcore.dataset_elements` (by tag,
+through the data set's element dictionary, each value checked before use so
+that a malformed element gives an :class:`~dcmcore.errors.InvalidElementError`
+naming it); they are re-exported here under the names the transforms use.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Iterator
 
-from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
-from pydicom.multival import MultiValue
 
-from dcmcore.transforms.errors import InvalidTransformError
+from dcmcore.dataset_elements import (
+    check_frame_index,
+    integers,
+    is_little_endian,
+    number,
+    numbers,
+    strings,
+    tag_name,
+)
+from dcmcore.dataset_elements import value as get
 
-__all__ = ["T", "tag_name", "get", "has", "first_item", "number", "numbers", "integers", "is_little_endian"]
+__all__ = [
+    "T",
+    "frame_items",
+    "has",
+    "first_item",
+    # the readers of dcmcore.dataset_elements, under the names the transforms use
+    "tag_name",
+    "get",
+    "number",
+    "numbers",
+    "integers",
+    "strings",
+    "is_little_endian",
+]
 
 
 class T:
@@ -82,45 +102,9 @@ class T:
     URNCodeValue = 0x00080120
 
 
-_NAMES: dict[int, str] = {}
-
-
-def tag_name(tag: int) -> str:
-    """``"(0028,1051) 'Window Width'"`` for a tag."""
-    name = _NAMES.get(tag)
-    if name is None:
-        from pydicom.datadict import dictionary_description
-
-        try:
-            desc = dictionary_description(tag)
-        except KeyError:
-            desc = "Unknown"
-        name = f"({tag >> 16:04X},{tag & 0xFFFF:04X}) '{desc}'"
-        _NAMES[tag] = name
-    return name
-
-
 def has(ds: Dataset, tag: int) -> bool:
     """Whether `ds` holds the element (present, even if empty)."""
     return tag in ds._dict
-
-
-def get(ds: Dataset, tag: int, default: Any = None) -> Any:
-    """The value of the element `tag` of `ds`, or `default` when absent or empty."""
-    elem = ds._dict.get(tag)
-    if elem is None:
-        return default
-    if elem.__class__ is not DataElement:
-        elem = ds[tag]  # a raw element: pydicom converts it (once) and stores the result
-    value = elem.value
-    if value is None:
-        return default
-    try:
-        if len(value) == 0:
-            return default
-    except TypeError:
-        pass
-    return value
 
 
 def first_item(ds: Dataset, tag: int) -> Dataset | None:
@@ -129,105 +113,6 @@ def first_item(ds: Dataset, tag: int) -> Dataset | None:
     if seq is None:
         return None
     return seq[0] if len(seq) else None
-
-
-def _as_list(value: Any) -> list:
-    if isinstance(value, (list, tuple, MultiValue)):
-        return list(value)
-    return [value]
-
-
-def number(ds: Dataset, tag: int, default: float | None = None) -> float | None:
-    """The element's single value as a float (DS/FD/US/...), `default` when absent."""
-    value = get(ds, tag)
-    if value is None:
-        return default
-    if isinstance(value, (list, tuple, MultiValue)):
-        if len(value) != 1:
-            raise InvalidTransformError(f"{tag_name(tag)} must have a single value, not {len(value)} ({value!r})")
-        value = value[0]
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise InvalidTransformError(f"{tag_name(tag)} has the value {value!r}, which is not a number") from None
-
-
-def numbers(ds: Dataset, tag: int) -> list[float] | None:
-    """All values of a multi-valued numeric element as floats, None when absent."""
-    value = get(ds, tag)
-    if value is None:
-        return None
-    out = []
-    for v in _as_list(value):
-        try:
-            out.append(float(v))
-        except (TypeError, ValueError):
-            raise InvalidTransformError(f"{tag_name(tag)} has the value {v!r}, which is not a number") from None
-    return out
-
-
-def integers(ds: Dataset, tag: int) -> list[int] | None:
-    """All values of an integer element, None when absent."""
-    value = get(ds, tag)
-    if value is None:
-        return None
-    out = []
-    for v in _as_list(value):
-        try:
-            iv = int(v)
-        except (TypeError, ValueError):
-            raise InvalidTransformError(f"{tag_name(tag)} has the value {v!r}, which is not an integer") from None
-        if iv != v and not isinstance(v, str):
-            raise InvalidTransformError(f"{tag_name(tag)} has the value {v!r}, which is not an integer")
-        out.append(iv)
-    return out
-
-
-def strings(ds: Dataset, tag: int) -> list[str] | None:
-    """All values of a string element (stripped), None when absent."""
-    value = get(ds, tag)
-    if value is None:
-        return None
-    return [str(v).strip() for v in _as_list(value)]
-
-
-_SYNTAX_LITTLE: dict[str, bool | None] = {}
-
-
-def _syntax_little(uid: str) -> bool | None:
-    little = _SYNTAX_LITTLE.get(uid)
-    if little is None and uid not in _SYNTAX_LITTLE:
-        from pydicom.uid import UID
-
-        try:
-            u = UID(uid)
-            little = bool(u.is_little_endian) if u.is_transfer_syntax else None
-        except Exception:  # an unknown or private syntax
-            little = None
-        _SYNTAX_LITTLE[uid] = little
-    return little
-
-
-def is_little_endian(*datasets: Dataset | None) -> bool:
-    """Byte order of OB/OW values read with the first of `datasets` that knows its encoding.
-
-    The transfer syntax of a data set's file meta wins; then the encoding
-    pydicom read it with; data sets built in memory are little endian.
-    """
-    for ds in datasets:
-        if ds is None:
-            continue
-        meta = getattr(ds, "file_meta", None)
-        if meta is not None:
-            uid = get(meta, 0x00020010)
-            if uid is not None:
-                little = _syntax_little(str(uid).strip("\0 "))
-                if little is not None:
-                    return little
-        little = getattr(ds, "original_encoding", (None, None))[1]
-        if little is not None:
-            return bool(little)
-    return True
 
 
 def frame_items(ds: Dataset, frame_index: int | None) -> Iterator[tuple[Dataset, bool]]:
@@ -243,9 +128,11 @@ def frame_items(ds: Dataset, frame_index: int | None) -> Iterator[tuple[Dataset,
     if frame_index is not None:
         per_frame = get(ds, T.PerFrameFunctionalGroupsSequence)
         if per_frame is not None and len(per_frame):
-            if not 0 <= frame_index < len(per_frame):
-                raise IndexError(
-                    f"frame_index {frame_index} is out of range: (5200,9230) 'Per-Frame Functional "
-                    f"Groups Sequence' has {len(per_frame)} items"
-                )
+            frame_index = check_frame_index(
+                frame_index,
+                len(per_frame),
+                name="frame_index",
+                holder="the data set",
+                counted_by=f"items of {tag_name(T.PerFrameFunctionalGroupsSequence)}",
+            )
             yield per_frame[frame_index], False

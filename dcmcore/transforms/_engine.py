@@ -1,4 +1,4 @@
-"""The numeric core: transform stages, composed tables, and the kernels that apply them.
+"""The numeric core: composed tables, and the kernels that apply plans (the stages are in ``_stages``).
 
 A transform is a short tuple of *stages* (rescale, window, lookup, ...), each
 a pure function on float64 values. A :class:`Plan` is such a tuple plus the
@@ -21,268 +21,17 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Sequence, Union
 
 import numpy as np
 
 from dcmcore._kernels import lut as _lut
+from dcmcore.transforms import _stages
+from dcmcore.transforms._stages import CODES, Plan, convert, evaluate, int_range, invalid_value_error
 
-__all__ = [
-    "Linear",
-    "Window",
-    "Reflect",
-    "Lookup",
-    "Quantize",
-    "Palette",
-    "Plan",
-    "apply_plan",
-    "evaluate",
-    "WIN_LINEAR",
-    "WIN_LINEAR_EXACT",
-    "WIN_SIGMOID",
-]
+# The stages and plans, re-exported: the transforms use them as E.Linear, E.Plan, ...
+from dcmcore.transforms._stages import *  # noqa: F401, F403  (re-exported by _stages.__all__)
 
-WIN_LINEAR, WIN_LINEAR_EXACT, WIN_SIGMOID = 1, 2, 3
-WINDOW_MODES = {"LINEAR": WIN_LINEAR, "LINEAR_EXACT": WIN_LINEAR_EXACT, "SIGMOID": WIN_SIGMOID}
-
-# Type codes of the kernels
-_CODES = {
-    np.dtype(np.uint8): 0,
-    np.dtype(np.int8): 1,
-    np.dtype(np.uint16): 2,
-    np.dtype(np.int16): 3,
-    np.dtype(np.uint32): 4,
-    np.dtype(np.int32): 5,
-    np.dtype(np.float32): 6,
-    np.dtype(np.float64): 7,
-}
-CODES = _CODES
-OUTPUT_DTYPES = tuple(_CODES)
-
-
-# ---- stages -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Linear:
-    """``y = x * slope + intercept`` (a rescale or a real-world linear map)."""
-
-    slope: float
-    intercept: float
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return x * self.slope + self.intercept
-
-
-@dataclass(frozen=True)
-class Window:
-    """A VOI window function into ``[ymin, ymax]``, reflected within it if `invert`."""
-
-    mode: int
-    center: float
-    width: float
-    ymin: float
-    ymax: float
-    invert: bool = False
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        c, w, lo, hi = self.center, self.width, self.ymin, self.ymax
-        if self.mode == WIN_SIGMOID:
-            with np.errstate(over="ignore"):
-                y = (hi - lo) / (1.0 + np.exp((-4.0 / w) * (x - c))) + lo
-        else:
-            if self.mode == WIN_LINEAR:
-                scale = (hi - lo) / (w - 1.0) if w != 1.0 else np.finfo(np.float64).max
-            else:
-                scale = (hi - lo) / w
-            with np.errstate(over="ignore", invalid="ignore"):
-                y = (x - (c - w / 2.0)) * scale + lo
-            y = np.where(y < lo, lo, y)
-            y = np.where(y > hi, hi, y)
-        if self.invert:
-            y = (lo + hi) - y
-        return y
-
-
-@dataclass(frozen=True)
-class Reflect:
-    """``y = lo + hi - x``: an INVERSE presentation within ``[lo, hi]``."""
-
-    lo: float
-    hi: float
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return -x + (self.lo + self.hi)
-
-
-@dataclass(frozen=True, eq=False)
-class Lookup:
-    """``data[clip(floor(x) - first, 0, n - 1)]``, or an error outside when not `clip`."""
-
-    first: int
-    data: np.ndarray = field(repr=False)
-    clip: bool = True
-    what: str = "the LUT"
-    key: tuple = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        data = np.ascontiguousarray(self.data)
-        data.setflags(write=False)
-        object.__setattr__(self, "data", data)
-        object.__setattr__(self, "key", ("lookup", self.first, self.clip, data.dtype.str, data.shape, data.tobytes()))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Lookup) and self.key == other.key
-
-    def __hash__(self) -> int:
-        return hash(self.key)
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.data) - 1
-
-    def index(self, x: np.ndarray) -> np.ndarray:
-        if x.dtype.kind == "f":
-            bad = ~np.isfinite(x)
-            xi = np.floor(np.where(bad, self.first, x))
-        else:
-            bad = None
-            xi = x.astype(np.int64, copy=False)
-        if not self.clip:
-            if bad is not None and bad.any() or (xi.size and (xi.min() < self.first or xi.max() > self.last)):
-                raise ValueError(
-                    f"The pixel values range beyond {self.what}, which maps {self.first} to {self.last}"
-                )
-        k = np.clip(xi - self.first, 0, len(self.data) - 1)
-        return k.astype(np.intp)
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return self.data[self.index(x)].astype(np.float64)
-
-
-@dataclass(frozen=True, eq=False)
-class Palette(Lookup):
-    """A lookup into ``(n, 3)`` RGB entries (kept in their integer type)."""
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return self.data[self.index(x)]
-
-
-@dataclass(frozen=True)
-class Quantize:
-    """Scale ``[lo, hi]`` onto the indices ``0 .. n - 1``, rounding half up.
-
-    The implicit scaling of PS3.3 C.11.6.1.1 ahead of a Presentation LUT.
-    """
-
-    lo: float
-    hi: float
-    n: int
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        y = np.floor((x - self.lo) * ((self.n - 1) / (self.hi - self.lo)) + 0.5)
-        return np.clip(y, 0, self.n - 1)
-
-
-Stage = Union[Linear, Window, Reflect, Lookup, Palette, Quantize]
-
-
-def evaluate(stages: Sequence[Stage], x: np.ndarray) -> np.ndarray:
-    """Apply the stages to `x` with NumPy (float64 throughout, RGB last for a palette)."""
-    y = x if isinstance(x, np.ndarray) and x.dtype.kind in "iu" and stages and isinstance(stages[0], Lookup) else x.astype(np.float64)
-    for stage in stages:
-        y = stage(y)
-    return y
-
-
-# ---- plans --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Stages plus how their float64 results become the output dtype.
-
-    With ``rounding`` (a display range) integer outputs are rounded half to
-    even; otherwise an integer output must receive integral values within its
-    range, or the transform raises ``ValueError``. With ``valid`` input values
-    outside ``valid[0] .. valid[1]`` have no mapping: a ``ValueError`` that
-    says ``valid_what``.
-    """
-
-    stages: tuple
-    dtype: np.dtype
-    rounding: bool = False
-    valid: tuple | None = None
-    valid_what: str = ""
-
-    @property
-    def is_palette(self) -> bool:
-        return bool(self.stages) and isinstance(self.stages[-1], Palette)
-
-    @property
-    def arithmetic(self) -> tuple | None:
-        """``(slope, intercept, mode, center, width, ymin, ymax, invert)`` for the fused pass.
-
-        None unless the plan is an optional rescale followed by at most a
-        window or a reflection.
-        """
-        slope, intercept = 1.0, 0.0
-        rest = list(self.stages)
-        if rest and isinstance(rest[0], Linear):
-            lin = rest.pop(0)
-            slope, intercept = float(lin.slope), float(lin.intercept)
-        if not rest:
-            return (slope, intercept, 0, 0.0, 1.0, 0.0, 0.0, False)
-        if len(rest) == 1 and isinstance(rest[0], Window):
-            w = rest[0]
-            return (slope, intercept, w.mode, w.center, w.width, w.ymin, w.ymax, w.invert)
-        if len(rest) == 1 and isinstance(rest[0], Reflect):
-            r = rest[0]
-            return (slope, intercept, 0, 0.0, 1.0, r.lo, r.hi, True)
-        return None
-
-
-def _int_range(dtype: np.dtype) -> tuple[float, float]:
-    info = np.iinfo(dtype)
-    return float(info.min), float(info.max)
-
-
-def convert(values: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray | None]:
-    """Float64 (or palette integer) `values` as the plan's dtype, and a mask of invalid ones.
-
-    Invalid values (exact integer outputs only): not integral, or outside the
-    dtype's range. They are stored as 0; the mask is None when there are none.
-    """
-    dtype = plan.dtype
-    if dtype.kind not in "iu" or values.dtype == dtype:
-        return values.astype(dtype, copy=False), None
-    lo, hi = _int_range(dtype)
-    if plan.rounding:
-        v = np.rint(values)
-        ok = (v >= lo) & (v <= hi)
-    elif values.dtype.kind in "iu":
-        v = values
-        ok = (v >= lo) & (v <= hi)
-    else:
-        v = values
-        ok = (v >= lo) & (v <= hi) & (np.floor(v) == v)
-    if ok.all():
-        return v.astype(dtype), None
-    return np.where(ok, v, 0).astype(dtype), ~ok
-
-
-def invalid_value_error(value: float, dtype: np.dtype, stored: int | None = None) -> ValueError:
-    lo, hi = _int_range(dtype)
-    if not np.isfinite(value) or value < lo or value > hi:
-        why = f"outside its range {lo:g} .. {hi:g}"
-    else:
-        why = "not an integer"
-    of = f" of the stored value {stored}" if stored is not None else ""
-    return ValueError(
-        f"The output dtype {dtype} cannot hold the transformed value {value!r}{of} ({why}); "
-        "use a floating point dtype"
-    )
+__all__ = [*_stages.__all__, "table", "valid_span", "apply_plan", "clear_cache", "first_invalid_error"]
 
 
 # ---- tables -------------------------------------------------------------------------
@@ -348,7 +97,7 @@ def table(plan: Plan, in_dtype: np.dtype, lo: int | None = None, n: int | None =
     values = _domain_values(in_dtype, lo, n)
     arith = plan.arithmetic
     if arith is not None and (plan.dtype.kind == "f" or plan.rounding):
-        src = values if values.dtype in _CODES else values.astype(np.float64)
+        src = values if values.dtype in CODES else values.astype(np.float64)
         out = np.empty(len(values), plan.dtype)
         _run_arith(src, out, arith, plan)
         result = (out, None)
@@ -404,14 +153,14 @@ def valid_span(plan: Plan, in_dtype: np.dtype, lo: int, n: int) -> tuple[np.ndar
 def _run_arith(src: np.ndarray, out: np.ndarray, arith: tuple, plan: Plan) -> None:
     slope, intercept, mode, center, width, ymin, ymax, invert = arith
     if plan.dtype.kind in "iu":
-        clip_lo, clip_hi = _int_range(plan.dtype)
+        clip_lo, clip_hi = int_range(plan.dtype)
     else:
         clip_lo = clip_hi = 0.0
     n = src.size
     if n == 0:
         return
     _lut.linear_window(
-        src.reshape(-1).view(np.uint8), _CODES[src.dtype], n, out.reshape(-1).view(np.uint8), _CODES[out.dtype],
+        src.reshape(-1).view(np.uint8), CODES[src.dtype], n, out.reshape(-1).view(np.uint8), CODES[out.dtype],
         slope, intercept, mode, center, width, ymin, ymax, invert, clip_lo, clip_hi,
     )
 
@@ -496,7 +245,7 @@ def apply_plan(
             _recompute_strays(plan, arr, out, first, last)
         return out
     arith = plan.arithmetic
-    if arith is not None and arr.dtype in _CODES and (plan.dtype.kind == "f" or plan.rounding):
+    if arith is not None and arr.dtype in CODES and (plan.dtype.kind == "f" or plan.rounding):
         _run_arith(arr, out, arith, plan)
         return out
     converted, bad = convert(evaluate(plan.stages, arr), plan)
@@ -520,7 +269,7 @@ def _gather(arr: np.ndarray, tab: np.ndarray, out: np.ndarray, lo: int | None, t
     itemsize = out.dtype.itemsize
     ntab = tab.shape[0]
     return _lut.gather(
-        arr.reshape(-1).view(np.uint8), _CODES[arr.dtype], arr.size, 0 if lo is None else lo,
+        arr.reshape(-1).view(np.uint8), CODES[arr.dtype], arr.size, 0 if lo is None else lo,
         tab.reshape(-1).view(np.uint8), ntab, itemsize, out.reshape(-1).view(np.uint8), three, lo is None,
     )
 
@@ -533,7 +282,8 @@ def _check_invalid(arr: np.ndarray, invalid: np.ndarray, plan: Plan) -> None:
         _raise_value(plan, int(arr.reshape(-1)[np.argmax(hit.reshape(-1))]))
 
 
-def _first_invalid(invalid: np.ndarray, plan: Plan, lo: int) -> ValueError:
+def first_invalid_error(invalid: np.ndarray, plan: Plan, lo: int) -> ValueError:
+    """The error for the first table entry in `invalid` (stored values from `lo`) the output dtype cannot hold."""
     idx = int(np.argmax(invalid))
     values = evaluate(plan.stages, np.asarray([lo + idx]))
     return invalid_value_error(float(np.asarray(values).reshape(-1)[0]), plan.dtype)

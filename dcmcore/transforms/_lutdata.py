@@ -16,10 +16,22 @@ import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
-from dcmcore.transforms._dsutil import get, tag_name
+from dcmcore.transforms._dsutil import T, get, tag_name
 from dcmcore.transforms.errors import InvalidTransformError
 
-__all__ = ["Descriptor", "read_descriptor", "read_lut_data", "expand_segmented", "encode_descriptor_value"]
+__all__ = [
+    "Descriptor",
+    "read_descriptor",
+    "read_lut_data",
+    "lut_item",
+    "expand_segmented",
+    "clear_segmented_cache",
+    "encode_descriptor_value",
+    "MODALITY_BITS",
+    "VOI_BITS",
+    "PRESENTATION_BITS",
+    "PALETTE_BITS",
+]
 
 
 @dataclass(frozen=True)
@@ -183,3 +195,24 @@ def expand_segmented(value: Any, bits: int, *, little: bool, tag: int) -> np.nda
         return _expand(raw, bits, bool(little))
     except _SegmentError as exc:
         raise InvalidTransformError(f"{tag_name(tag)} is malformed: {exc}") from None
+
+
+#: Bits per entry each kind of LUT may have (PS3.3 C.11.1.1.1, C.11.2.1.1, C.11.6.1.1, C.7.6.3.1.5).
+MODALITY_BITS = (8, 16)
+VOI_BITS = tuple(range(8, 17))
+PRESENTATION_BITS = tuple(range(8, 17))
+PALETTE_BITS = (8, 16)
+
+
+def lut_item(
+    item: Dataset, *, allowed_bits: tuple[int, ...], signed_first: bool, little: bool
+) -> tuple[int, np.ndarray, int]:
+    """``(first mapped value, entries, bits)`` of the LUT Descriptor / LUT Data of a LUT item."""
+    desc = read_descriptor(item, T.LUTDescriptor, allowed_bits=allowed_bits, signed_first=signed_first)
+    data = read_lut_data(item, T.LUTData, desc, T.LUTDescriptor, little=little)
+    return desc.first_mapped, data, desc.bits
+
+
+def clear_segmented_cache() -> None:
+    """Forget the expanded segmented tables."""
+    _expand.cache_clear()

@@ -19,18 +19,14 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue as _MultiValue
 
 from dcmcore._kernels.lut import gather as _gather
+from dcmcore.dataset_elements import check_frame_index
 from dcmcore.transforms import _engine as E
-from dcmcore.transforms._dsutil import T, tag_name
-from dcmcore.transforms._resolve import (
-    _FLOAT_PIXEL_TAGS,
-    _PALETTES,
-    COLOR,
-    ImageInfo,
-    Options,
-    _has_per_frame_transforms,
-    per_frame_tags,
-    resolve,
-)
+from dcmcore.transforms._dsutil import T
+from dcmcore.transforms._image import COLOR, FLOAT_PIXEL_TAGS, ImageInfo
+from dcmcore.transforms._lutdata import clear_segmented_cache
+from dcmcore.transforms._options import Options
+from dcmcore.transforms._palette import PALETTE_CACHE
+from dcmcore.transforms._resolve import has_per_frame_transforms, per_frame_tags, resolve
 
 __all__ = ["TransformChain", "clear_caches"]
 
@@ -67,7 +63,7 @@ _UNCACHED = (
     T.RedPaletteColorLookupTableDescriptor,
     T.ICCProfile,
     T.OpticalPathSequence,
-    *_FLOAT_PIXEL_TAGS,
+    *FLOAT_PIXEL_TAGS,
 )
 _CHAINS: dict = {}
 _CHAINS_MAX = 256
@@ -78,11 +74,9 @@ _UNCACHED_SET = frozenset(_UNCACHED)
 
 def clear_caches() -> None:
     """Forget built chains, composed tables, palettes and expanded segmented tables."""
-    from dcmcore.transforms._lutdata import _expand
-
     _CHAINS.clear()
-    _PALETTES.clear()
-    _expand.cache_clear()
+    PALETTE_CACHE.clear()
+    clear_segmented_cache()
     E.clear_cache()
 
 
@@ -206,7 +200,11 @@ class TransformChain:
         Raises
         ------
         ValueError
-            Incompatible options; an element with an invalid value (named).
+            Incompatible options; an element with an invalid value (named):
+            :class:`~dcmcore.errors.InvalidElementError` and its subclasses.
+        FrameIndexError
+            `frame_index` is negative or not below the number of frames (a
+            ``ValueError`` and an ``IndexError``).
         TransformNotFoundError
             A transform given as True is absent (a ValueError and a KeyError).
         SelectorError
@@ -251,13 +249,8 @@ class TransformChain:
         )
         info = ImageInfo.from_dataset(ds)
         if frame_index is not None:
-            frame_index = int(frame_index)
-            if not 0 <= frame_index < info.number_of_frames:
-                raise IndexError(
-                    f"frame_index {frame_index} is out of range: the image has {info.number_of_frames} frame(s) "
-                    f"({tag_name(T.NumberOfFrames)})"
-                )
-        per_frame = frame_index is None and info.number_of_frames > 1 and _has_per_frame_transforms(ds, per_frame_tags(opts))
+            frame_index = check_frame_index(frame_index, info.number_of_frames, name="frame_index", holder="the image")
+        per_frame = frame_index is None and info.number_of_frames > 1 and has_per_frame_transforms(ds, per_frame_tags(opts))
         first = resolve(ds, info, opts, frame_index if frame_index is not None else (0 if per_frame else None))
         # "shared" says where frame 0's elements were found; a later frame's item may hold one
         # frame 0 lacks, so with any per-frame transform every frame is resolved

@@ -7,7 +7,7 @@ Each is also a built-in exception, so that ``except ValueError`` and
 
 from __future__ import annotations
 
-from dcmcore.errors import DcmcoreError
+from dcmcore.errors import DcmcoreError, InvalidElementError
 
 __all__ = ["TransformNotFoundError", "SelectorError", "InvalidTransformError"]
 
@@ -18,8 +18,12 @@ class _MessageMixin:
         return BaseException.__str__(self)  # type: ignore[arg-type]
 
 
-class InvalidTransformError(DcmcoreError, ValueError):
-    """An element of a transform has a value the DICOM Standard does not allow."""
+class InvalidTransformError(InvalidElementError):
+    """An element of a transform has a value the DICOM Standard does not allow.
+
+    An :class:`~dcmcore.errors.InvalidElementError` (and so a ``ValueError``),
+    which the element readers raise for a value that cannot be read at all.
+    """
 
 
 class TransformNotFoundError(_MessageMixin, DcmcoreError, ValueError, KeyError):

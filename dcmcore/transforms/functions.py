@@ -28,19 +28,21 @@ from pydicom.dataset import Dataset
 
 from dcmcore.transforms import _engine as E
 from dcmcore.transforms._dsutil import T, first_item, frame_items, has, integers, is_little_endian, numbers, strings, tag_name
-from dcmcore.transforms._lutdata import expand_segmented, read_descriptor, read_lut_data
-from dcmcore.transforms._resolve import (
+from dcmcore.transforms._image import stored_value_range
+from dcmcore.transforms._lutdata import (
     MODALITY_BITS,
     PRESENTATION_BITS,
     VOI_BITS,
-    _has_per_frame_transforms,
-    _lut_item,
-    _select_voi_lut,
-    _select_window,
-    palette_stage,
-    window_stage,
+    expand_segmented,
+    lut_item,
+    read_descriptor,
+    read_lut_data,
 )
+from dcmcore.transforms._palette import palette_stage
+from dcmcore.transforms._resolve import has_per_frame_transforms
+from dcmcore.transforms._voi import select_voi_lut, select_window, window_stage
 from dcmcore.transforms.errors import InvalidTransformError
+from dcmcore.uids import WELL_KNOWN_COLOR_PALETTES
 
 __all__ = ["apply_modality_lut", "apply_voi_lut", "apply_windowing", "apply_presentation_lut", "apply_color_lut", "apply_voi", "apply_rescale"]
 
@@ -49,9 +51,7 @@ def _domain(ds: Dataset) -> tuple[int, int] | None:
     bits = integers(ds, T.BitsStored)
     if not bits:
         return None
-    rep = (integers(ds, T.PixelRepresentation) or [0])[0]
-    b = bits[0]
-    return (-(1 << (b - 1)), (1 << (b - 1)) - 1) if rep == 1 else (0, (1 << b) - 1)
+    return stored_value_range(bits[0], (integers(ds, T.PixelRepresentation) or [0])[0] == 1)
 
 
 def _run(
@@ -60,7 +60,7 @@ def _run(
     """Apply the plan of each frame: one plan for all, or one per frame on axis 0."""
     arr = np.asarray(arr)
     domain = _domain(ds)
-    if frame_index is not None or not _has_per_frame_transforms(ds):
+    if frame_index is not None or not has_per_frame_transforms(ds):
         plan = make_plan(frame_index)
         return arr if plan is None else E.apply_plan(plan, arr, domain=domain)
     nframes = (integers(ds, T.NumberOfFrames) or [1])[0]
@@ -116,7 +116,7 @@ def apply_modality_lut(arr: np.ndarray, ds: Dataset, *, frame_index: int | None 
     item = first_item(ds, T.ModalityLUTSequence)
     if item is not None:
         info_signed = (integers(ds, T.PixelRepresentation) or [0])[0] == 1
-        first, data, bits = _lut_item(item, allowed_bits=MODALITY_BITS, signed_first=info_signed, little=is_little_endian(ds))
+        first, data, bits = lut_item(item, allowed_bits=MODALITY_BITS, signed_first=info_signed, little=is_little_endian(ds))
         plan = E.Plan((E.Lookup(first, data),), np.dtype(np.uint8 if bits == 8 else np.uint16))
         return E.apply_plan(plan, np.asarray(arr), domain=_domain(ds))
 
@@ -154,9 +154,9 @@ def _modality_output_can_be_negative(ds: Dataset) -> bool:
 
 
 def _voi_lut_plan(ds: Dataset, index: int) -> E.Plan:
-    item = _select_voi_lut(ds, index)
+    item = select_voi_lut(ds, index)
     signed_first = _modality_output_can_be_negative(ds)
-    first, data, bits = _lut_item(item, allowed_bits=VOI_BITS, signed_first=signed_first, little=is_little_endian(ds))
+    first, data, bits = lut_item(item, allowed_bits=VOI_BITS, signed_first=signed_first, little=is_little_endian(ds))
     return E.Plan((E.Lookup(first, data),), np.dtype(np.uint8 if bits == 8 else np.uint16))
 
 
@@ -209,7 +209,7 @@ def apply_windowing(arr: np.ndarray, ds: Dataset, index: int = 0, *, frame_index
     numpy.ndarray
         ``float64``, or `arr` itself when `ds` has no window.
     """
-    if _window_item(ds, frame_index) is None and not (frame_index is None and _has_per_frame_transforms(ds)):
+    if _window_item(ds, frame_index) is None and not (frame_index is None and has_per_frame_transforms(ds)):
         return arr
     pi = (strings(ds, T.PhotometricInterpretation) or [""])[0].upper()
     if pi not in ("MONOCHROME1", "MONOCHROME2"):
@@ -222,7 +222,7 @@ def apply_windowing(arr: np.ndarray, ds: Dataset, index: int = 0, *, frame_index
         item = _window_item(ds, fi)
         if item is None:
             return None
-        center, width, function = _select_window(item, index)
+        center, width, function = select_window(item, index)
         lo, hi = _window_range(ds, fi)
         return E.Plan((window_stage(center, width, function, lo, hi, False),), np.dtype(np.float64))
 
@@ -239,7 +239,7 @@ def apply_voi_lut(
     """
     voi_item = first_item(ds, T.VOILUTSequence)
     valid_voi = voi_item is not None and has(voi_item, T.LUTDescriptor) and has(voi_item, T.LUTData)
-    valid_window = _window_item(ds, frame_index) is not None or (frame_index is None and _has_per_frame_transforms(ds))
+    valid_window = _window_item(ds, frame_index) is not None or (frame_index is None and has_per_frame_transforms(ds))
     if valid_voi and (prefer_lut or not valid_window):
         return apply_voi(arr, ds, index)
     if valid_window:
@@ -302,7 +302,7 @@ def apply_presentation_lut(
     if not hi > lo:
         raise ValueError(f"The presentation LUT's input range must be increasing, not {(lo, hi)}")
     if item is not None:
-        _, data, bits = _lut_item(item, allowed_bits=PRESENTATION_BITS, signed_first=False, little=is_little_endian(ds))
+        _, data, bits = lut_item(item, allowed_bits=PRESENTATION_BITS, signed_first=False, little=is_little_endian(ds))
         plan = E.Plan((E.Quantize(lo, hi, len(data)), E.Lookup(0, data)), np.dtype(np.uint8 if bits <= 8 else np.uint16))
         return E.apply_plan(plan, arr)
     dtype = np.dtype(np.float64)
@@ -313,38 +313,20 @@ def apply_presentation_lut(
     return E.apply_plan(E.Plan((E.Reflect(lo, hi),), dtype), arr, domain=(int(lo), int(hi)) if dtype.kind in "iu" else None)
 
 
-_WELL_KNOWN = {
-    "1.2.840.10008.1.5.1": "hotiron.dcm",
-    "1.2.840.10008.1.5.2": "pet.dcm",
-    "1.2.840.10008.1.5.3": "hotmetalblue.dcm",
-    "1.2.840.10008.1.5.4": "pet20step.dcm",
-    "1.2.840.10008.1.5.5": "spring.dcm",
-    "1.2.840.10008.1.5.6": "summer.dcm",
-    "1.2.840.10008.1.5.7": "fall.dcm",
-    "1.2.840.10008.1.5.8": "winter.dcm",
-}
-_PALETTE_NAMES = {
-    "HOT_IRON": "1.2.840.10008.1.5.1",
-    "PET": "1.2.840.10008.1.5.2",
-    "HOT_METAL_BLUE": "1.2.840.10008.1.5.3",
-    "PET_20_STEP": "1.2.840.10008.1.5.4",
-    "SPRING": "1.2.840.10008.1.5.5",
-    "SUMMER": "1.2.840.10008.1.5.6",
-    "FALL": "1.2.840.10008.1.5.7",
-    "WINTER": "1.2.840.10008.1.5.8",
-}
-
-
 def _well_known_palette(palette: str) -> Dataset:
     """A well-known Color Palette (PS3.6 Annex B), from the palette files bundled with pydicom."""
     from pathlib import Path
 
     from pydicom.data.data_manager import DATA_ROOT
 
-    uid = _PALETTE_NAMES.get(str(palette).upper(), str(palette))
-    if uid not in _WELL_KNOWN:
-        raise ValueError(f"Unknown palette {palette!r}: use one of {', '.join(_PALETTE_NAMES)} or their UIDs")
-    path = Path(DATA_ROOT) / "palettes" / _WELL_KNOWN[uid]
+    name_of_uid = {uid: name for name, uid in WELL_KNOWN_COLOR_PALETTES.items()}
+    name = str(palette).upper() if str(palette).upper() in WELL_KNOWN_COLOR_PALETTES else name_of_uid.get(str(palette))
+    if name is None:
+        raise ValueError(
+            f"Unknown palette {palette!r}: use one of {', '.join(WELL_KNOWN_COLOR_PALETTES)} or their UIDs"
+        )
+    # pydicom's files are the names in lower case without underscores: hotiron.dcm, pet20step.dcm, ...
+    path = Path(DATA_ROOT) / "palettes" / f"{name.lower().replace('_', '')}.dcm"
     if not path.is_file():
         raise ValueError(f"The well-known palette file {path} is not installed with pydicom")
     return _read_palette(str(path))

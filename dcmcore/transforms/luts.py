@@ -70,7 +70,8 @@ def _set_descriptor(ds: Dataset, tag: int, entries: int, first: int, bits: int) 
     ds.add(DataElement(tag, vr, values))
 
 
-def _check_dtype_safe(src: np.dtype, dtype: Any) -> np.dtype:
+def check_dtype_safe(src: np.dtype, dtype: Any) -> np.dtype:
+    """`dtype` (the table's `src` when None), refused when the entries cannot be cast to it safely."""
     if dtype is None:
         return src
     dt = np.dtype(dtype)
@@ -85,12 +86,34 @@ def _apply_table(array: np.ndarray, first: int, data: np.ndarray, dtype: Any, pa
     array = np.asarray(array)
     if array.dtype.kind not in "iub":
         raise ValueError(f"The array must have an integer dtype to index a LUT, not {array.dtype}")
-    out_dtype = _check_dtype_safe(data.dtype, dtype)
+    out_dtype = check_dtype_safe(data.dtype, dtype)
     stage = E.Palette(first, data) if palette else E.Lookup(first, data)
     return E.apply_plan(E.Plan((stage,), out_dtype), array)
 
 
-class LUT(Dataset):
+class _DescribedTable(Dataset):
+    """A table with a LUT descriptor: what its three values say (``_descriptor()`` reads them)."""
+
+    def _descriptor(self):  # pragma: no cover - each table class defines it
+        raise NotImplementedError
+
+    @property
+    def number_of_entries(self) -> int:
+        """Number of entries (of the expanded table, when segmented; a descriptor value of 0 means 65536)."""
+        return self._descriptor().entries
+
+    @property
+    def first_mapped_value(self) -> int:
+        """The pixel value mapped to the first entry."""
+        return self._descriptor().first_mapped
+
+    @property
+    def bits_per_entry(self) -> int:
+        """Bits per entry (the third descriptor value)."""
+        return self._descriptor().bits
+
+
+class LUT(_DescribedTable):
     """A lookup table item: (0028,3002) *LUT Descriptor*, (0028,3006) *LUT Data*.
 
     Parameters
@@ -145,21 +168,6 @@ class LUT(Dataset):
         desc = self._descriptor()
         return read_lut_data(self, T.LUTData, desc, T.LUTDescriptor, little=is_little_endian(self))
 
-    @property
-    def number_of_entries(self) -> int:
-        """Number of entries (a descriptor value of 0 means 65536)."""
-        return self._descriptor().entries
-
-    @property
-    def first_mapped_value(self) -> int:
-        """The pixel value mapped to the first entry."""
-        return self._descriptor().first_mapped
-
-    @property
-    def bits_per_entry(self) -> int:
-        """Bits per entry (the third descriptor value)."""
-        return self._descriptor().bits
-
     def get_scaled_lut_data(
         self, output_range: tuple[float, float] = (0.0, 1.0), dtype: Any = np.float64, invert: bool = False
     ) -> np.ndarray:
@@ -174,7 +182,7 @@ class LUT(Dataset):
         lo, hi = (float(v) for v in output_range)
         if not hi > lo:
             raise ValueError(f"Invalid output range {output_range}: the upper limit must exceed the lower")
-        from dcmcore.transforms._resolve import scaled_lut
+        from dcmcore.transforms._voi import scaled_lut
 
         return scaled_lut(self.lut_data, lo, hi, invert).astype(dt)
 
@@ -261,7 +269,54 @@ def _color_of(ds: Dataset, *, segmented: bool) -> str:
     return found[0]
 
 
-class PaletteColorLUT(Dataset):
+class _PaletteChannel(_DescribedTable):
+    """What the plain and the segmented palette channel share: one color's descriptor and table."""
+
+    #: True for Segmented Palette Color Lookup Table Data.
+    _segmented = False
+
+    @classmethod
+    def _table_tag(cls, name: str) -> int:
+        return _seg_tag(name) if cls._segmented else _data_tag(name)
+
+    @property
+    def _color(self) -> str:
+        return _color_of(self, segmented=self._segmented)
+
+    @classmethod
+    def extract_from_dataset(cls, dataset: Dataset, color: str):
+        """A new LUT with one color's descriptor and table from `dataset` (e.g. an image)."""
+        name = _color_name(color)
+        new = cls.__new__(cls)
+        Dataset.__init__(new)
+        for tag in (_desc_tag(name), cls._table_tag(name)):
+            if tag not in dataset._dict:
+                raise AttributeError(f"The data set has no {tag_name(tag)}")
+            new.add(_copy.deepcopy(dataset[tag]))
+        copy_encoding(dataset, new)
+        return new
+
+    @classmethod
+    def from_dataset(cls, dataset: Dataset, copy: bool = True):
+        """`dataset`, holding one color's descriptor and table, as this class."""
+        _color_of(dataset, segmented=cls._segmented)
+        ds = _copy.deepcopy(dataset) if copy else dataset
+        ds.__class__ = cls
+        return ds
+
+    def _descriptor(self):
+        return read_descriptor(self, _desc_tag(self._color), allowed_bits=(8, 16), signed_first=False)
+
+    @property
+    def lut_data(self) -> np.ndarray:  # pragma: no cover - each channel class defines it
+        raise NotImplementedError
+
+    def apply(self, array: np.ndarray, dtype: Any = None) -> np.ndarray:
+        """Map the integer `array` through this channel (dtype: the LUT's when None)."""
+        return _apply_table(array, self.first_mapped_value, self.lut_data, dtype)
+
+
+class PaletteColorLUT(_PaletteChannel):
     """One channel of a Palette Color Lookup Table (PS3.3 C.7.6.3.1.5).
 
     Parameters
@@ -286,58 +341,11 @@ class PaletteColorLUT(Dataset):
         self.add(DataElement(_data_tag(name), "OW", _table_bytes(data)))
 
     @property
-    def _color(self) -> str:
-        return _color_of(self, segmented=False)
-
-    @classmethod
-    def extract_from_dataset(cls, dataset: Dataset, color: str) -> "PaletteColorLUT":
-        """A new LUT with one color's descriptor and data from `dataset` (e.g. an image)."""
-        name = _color_name(color)
-        new = cls.__new__(cls)
-        Dataset.__init__(new)
-        for tag in (_desc_tag(name), _data_tag(name)):
-            if tag not in dataset._dict:
-                raise AttributeError(f"The data set has no {tag_name(tag)}")
-            new.add(_copy.deepcopy(dataset[tag]))
-        _copy_encoding(dataset, new)
-        return new
-
-    @classmethod
-    def from_dataset(cls, dataset: Dataset, copy: bool = True) -> "PaletteColorLUT":
-        """`dataset`, holding one color's descriptor and data, as this class."""
-        _color_of(dataset, segmented=False)
-        ds = _copy.deepcopy(dataset) if copy else dataset
-        ds.__class__ = cls
-        return ds
-
-    def _descriptor(self):
-        return read_descriptor(self, _desc_tag(self._color), allowed_bits=(8, 16), signed_first=False)
-
-    @property
     def lut_data(self) -> np.ndarray:
         """The entries, ``uint8`` or ``uint16``."""
         name = self._color
         desc = self._descriptor()
         return read_lut_data(self, _data_tag(name), desc, _desc_tag(name), little=is_little_endian(self))
-
-    @property
-    def number_of_entries(self) -> int:
-        """Number of entries (a descriptor value of 0 means 65536)."""
-        return self._descriptor().entries
-
-    @property
-    def first_mapped_value(self) -> int:
-        """The pixel value mapped to the first entry."""
-        return self._descriptor().first_mapped
-
-    @property
-    def bits_per_entry(self) -> int:
-        """Bits per entry: 8 or 16."""
-        return self._descriptor().bits
-
-    def apply(self, array: np.ndarray, dtype: Any = None) -> np.ndarray:
-        """Map the integer `array` through this channel (dtype: the LUT's when None)."""
-        return _apply_table(array, self.first_mapped_value, self.lut_data, dtype)
 
 
 def _segments_end(words: np.ndarray) -> int:
@@ -358,7 +366,7 @@ def _segments_end(words: np.ndarray) -> int:
     return pos
 
 
-class SegmentedPaletteColorLUT(Dataset):
+class SegmentedPaletteColorLUT(_PaletteChannel):
     """One channel of a segmented Palette Color Lookup Table (PS3.3 C.7.9.2).
 
     Parameters
@@ -373,6 +381,8 @@ class SegmentedPaletteColorLUT(Dataset):
         ``"red"``, ``"green"`` or ``"blue"``.
     """
 
+    _segmented = True
+
     def __init__(self, first_mapped_value: int, segmented_lut_data: np.ndarray, color: str):
         super().__init__()
         name = _color_name(color)
@@ -383,34 +393,6 @@ class SegmentedPaletteColorLUT(Dataset):
         expanded = expand_segmented(data, bits, little=True, tag=tag)
         _set_descriptor(self, _desc_tag(name), expanded.size, first, bits)
         self.add(DataElement(tag, "OW", _table_bytes(data)))
-
-    @property
-    def _color(self) -> str:
-        return _color_of(self, segmented=True)
-
-    @classmethod
-    def extract_from_dataset(cls, dataset: Dataset, color: str) -> "SegmentedPaletteColorLUT":
-        """A new LUT with one color's descriptor and segmented data from `dataset`."""
-        name = _color_name(color)
-        new = cls.__new__(cls)
-        Dataset.__init__(new)
-        for tag in (_desc_tag(name), _seg_tag(name)):
-            if tag not in dataset._dict:
-                raise AttributeError(f"The data set has no {tag_name(tag)}")
-            new.add(_copy.deepcopy(dataset[tag]))
-        _copy_encoding(dataset, new)
-        return new
-
-    @classmethod
-    def from_dataset(cls, dataset: Dataset, copy: bool = True) -> "SegmentedPaletteColorLUT":
-        """`dataset`, holding one color's descriptor and segmented data, as this class."""
-        _color_of(dataset, segmented=True)
-        ds = _copy.deepcopy(dataset) if copy else dataset
-        ds.__class__ = cls
-        return ds
-
-    def _descriptor(self):
-        return read_descriptor(self, _desc_tag(self._color), allowed_bits=(8, 16), signed_first=False)
 
     @property
     def segmented_lut_data(self) -> np.ndarray:
@@ -442,25 +424,6 @@ class SegmentedPaletteColorLUT(Dataset):
             )
         return data
 
-    @property
-    def number_of_entries(self) -> int:
-        """Number of entries of the expanded table."""
-        return self._descriptor().entries
-
-    @property
-    def first_mapped_value(self) -> int:
-        """The pixel value mapped to the first entry."""
-        return self._descriptor().first_mapped
-
-    @property
-    def bits_per_entry(self) -> int:
-        """Bits per entry: 8 or 16."""
-        return self._descriptor().bits
-
-    def apply(self, array: np.ndarray, dtype: Any = None) -> np.ndarray:
-        """Map the integer `array` through the expanded table."""
-        return _apply_table(array, self.first_mapped_value, self.lut_data, dtype)
-
 
 def _desc_tag(name: str) -> int:
     return {"Red": T.RedPaletteColorLookupTableDescriptor, "Green": T.GreenPaletteColorLookupTableDescriptor, "Blue": T.BluePaletteColorLookupTableDescriptor}[name]
@@ -478,7 +441,7 @@ def _seg_tag(name: str) -> int:
     }[name]
 
 
-def _copy_encoding(src: Dataset, dst: Dataset) -> None:
+def copy_encoding(src: Dataset, dst: Dataset) -> None:
     """Keep the byte order OW values were read with."""
     little = is_little_endian(src)
     try:

@@ -17,24 +17,18 @@ from pydicom.valuerep import DSfloat
 
 from dcmcore.transforms import _engine as E
 from dcmcore.transforms._dsutil import T, get, is_little_endian, numbers, strings, tag_name
-from dcmcore.transforms._resolve import (
-    PRESENTATION_BITS,
-    _lut_item,
-    _select_window,
-    palette_table,
-    scaled_lut,
-    window_stage,
-)
+from dcmcore.transforms._lutdata import PRESENTATION_BITS, lut_item
+from dcmcore.transforms._palette import palette_table
+from dcmcore.transforms._voi import scaled_lut, select_voi_lut, select_window, window_stage
 from dcmcore.transforms.enums import PresentationLUTShapeValues, RescaleTypeValues, VOILUTFunctionValues
-from dcmcore.transforms.errors import SelectorError
 from dcmcore.transforms.luts import (
     VOILUT,
     ModalityLUT,
     PaletteColorLUT,
     PresentationLUT,
     SegmentedPaletteColorLUT,
-    _check_dtype_safe,
-    _copy_encoding,
+    check_dtype_safe,
+    copy_encoding,
 )
 
 __all__ = [
@@ -49,11 +43,26 @@ def _ds(value: float) -> DSfloat:
     return DSfloat(float(value), auto_format=True)
 
 
-def _from_dataset(cls, dataset: Dataset, copy: bool, check) -> Any:
-    check(dataset)
-    ds = _copy.deepcopy(dataset) if copy else dataset
-    ds.__class__ = cls
-    return ds
+class _Transformation(Dataset):
+    """A transformation step read from a data set holding one of its elements (``_REQUIRED``)."""
+
+    _REQUIRED: tuple[str, ...] = ()
+    _MISSING = ""
+
+    @classmethod
+    def from_dataset(cls, dataset: Dataset, copy: bool = True) -> Any:
+        """`dataset` (e.g. an image or a functional group item) as this class, copied unless `copy` is False.
+
+        Raises
+        ------
+        AttributeError
+            If `dataset` holds none of the step's elements.
+        """
+        if not any(keyword in dataset for keyword in cls._REQUIRED):
+            raise AttributeError(f"The data set has {cls._MISSING}")
+        ds = _copy.deepcopy(dataset) if copy else dataset
+        ds.__class__ = cls
+        return ds
 
 
 def _float_or_display(dtype: Any, output_range: tuple[float, float]) -> tuple[np.dtype, bool]:
@@ -68,7 +77,7 @@ def _float_or_display(dtype: Any, output_range: tuple[float, float]) -> tuple[np
     return dt, False
 
 
-class ModalityLUTTransformation(Dataset):
+class ModalityLUTTransformation(_Transformation):
     """The Modality LUT transformation: stored values to modality values (PS3.3 C.11.1).
 
     Either `modality_lut`, or `rescale_intercept`, `rescale_slope` and
@@ -109,15 +118,9 @@ class ModalityLUTTransformation(Dataset):
         self.RescaleSlope = _ds(rescale_slope)
         self.RescaleType = rescale_type.value if isinstance(rescale_type, RescaleTypeValues) else str(rescale_type)
 
-    @classmethod
-    def from_dataset(cls, dataset: Dataset, copy: bool = True) -> "ModalityLUTTransformation":
-        """`dataset` (e.g. a Pixel Value Transformation Sequence item) as this class."""
-
-        def check(ds: Dataset) -> None:
-            if "ModalityLUTSequence" not in ds and "RescaleSlope" not in ds and "RescaleIntercept" not in ds:
-                raise AttributeError("The data set has neither a Modality LUT Sequence nor Rescale Slope/Intercept")
-
-        return _from_dataset(cls, dataset, copy, check)
+    #: :meth:`from_dataset` needs one of these elements; the message when all are absent.
+    _REQUIRED = ("ModalityLUTSequence", "RescaleSlope", "RescaleIntercept")
+    _MISSING = "neither a Modality LUT Sequence nor Rescale Slope/Intercept"
 
     def has_lut(self) -> bool:
         """True if the transformation is a lookup table, False if a linear rescale."""
@@ -146,7 +149,7 @@ class ModalityLUTTransformation(Dataset):
         return E.apply_plan(E.Plan(stages, dt), array)
 
 
-class VOILUTTransformation(Dataset):
+class VOILUTTransformation(_Transformation):
     """The VOI LUT transformation: windows and/or VOI LUTs (PS3.3 C.11.2).
 
     Parameters
@@ -212,15 +215,9 @@ class VOILUTTransformation(Dataset):
         elif window_center is None:
             raise TypeError("At least one of 'window_center' or 'voi_luts' must be given")
 
-    @classmethod
-    def from_dataset(cls, dataset: Dataset, copy: bool = True) -> "VOILUTTransformation":
-        """`dataset` (e.g. an image or a Frame VOI LUT Sequence item) as this class."""
-
-        def check(ds: Dataset) -> None:
-            if "VOILUTSequence" not in ds and "WindowCenter" not in ds:
-                raise AttributeError("The data set has neither a VOI LUT Sequence nor a Window Center")
-
-        return _from_dataset(cls, dataset, copy, check)
+    #: :meth:`from_dataset` needs one of these elements; the message when all are absent.
+    _REQUIRED = ("VOILUTSequence", "WindowCenter")
+    _MISSING = "neither a VOI LUT Sequence nor a Window Center"
 
     def has_lut(self) -> bool:
         """True if the transformation holds a VOI LUT Sequence."""
@@ -263,33 +260,20 @@ class VOILUTTransformation(Dataset):
         if not self.has_window() or (self.has_lut() and prefer_lut):
             if not self.has_lut():
                 raise ValueError("The VOILUTTransformation has neither a window nor a VOI LUT")
-            item = _select_lut(self, voi_transform_selector)
+            item = select_voi_lut(self, voi_transform_selector)
             array = np.asarray(array)
             # a US first mapped value >= 32768 is a negative one written as US only when the
             # input cannot hold it (8- or 16-bit signed samples); otherwise its VR decides
             signed_first = array.dtype.kind == "i" and array.dtype.itemsize <= 2
-            first, data, _ = _lut_item(item, allowed_bits=tuple(range(8, 17)), signed_first=signed_first, little=is_little_endian(item, self))
+            first, data, _ = lut_item(item, allowed_bits=tuple(range(8, 17)), signed_first=signed_first, little=is_little_endian(item, self))
             stage: Any = E.Lookup(first, scaled_lut(data, lo, hi, invert), what=f"the {tag_name(T.VOILUTSequence)}")
         else:
-            center, width, function = _select_window(self, voi_transform_selector)
+            center, width, function = select_window(self, voi_transform_selector)
             stage = window_stage(center, width, function, lo, hi, invert)
         return E.apply_plan(E.Plan((stage,), dt, rounding=rounding), np.asarray(array))
 
 
-def _select_lut(voi: Dataset, selector: Any) -> Dataset:
-    items = list(get(voi, T.VOILUTSequence))
-    if isinstance(selector, str):
-        explanations = [(strings(it, T.LUTExplanation) or [None])[0] for it in items]
-        if selector not in explanations:
-            raise SelectorError(f"No item of {tag_name(T.VOILUTSequence)} has the {tag_name(T.LUTExplanation)} {selector!r}")
-        return items[explanations.index(selector)]
-    index = int(selector)
-    if not -len(items) <= index < len(items):
-        raise SelectorError(f"voi_transform_selector {index} is out of range: {tag_name(T.VOILUTSequence)} has {len(items)} item(s)")
-    return items[index]
-
-
-class PresentationLUTTransformation(Dataset):
+class PresentationLUTTransformation(_Transformation):
     """The Presentation LUT transformation: to P-Values (PS3.3 C.11.4, C.11.6).
 
     Parameters
@@ -317,15 +301,9 @@ class PresentationLUTTransformation(Dataset):
             value = shape.value if isinstance(shape, PresentationLUTShapeValues) else str(shape)
             self.PresentationLUTShape = PresentationLUTShapeValues(value).value
 
-    @classmethod
-    def from_dataset(cls, dataset: Dataset, copy: bool = True) -> "PresentationLUTTransformation":
-        """`dataset` (holding a shape or a Presentation LUT Sequence) as this class."""
-
-        def check(ds: Dataset) -> None:
-            if "PresentationLUTSequence" not in ds and "PresentationLUTShape" not in ds:
-                raise AttributeError("The data set has neither a Presentation LUT Sequence nor a Presentation LUT Shape")
-
-        return _from_dataset(cls, dataset, copy, check)
+    #: :meth:`from_dataset` needs one of these elements; the message when all are absent.
+    _REQUIRED = ("PresentationLUTSequence", "PresentationLUTShape")
+    _MISSING = "neither a Presentation LUT Sequence nor a Presentation LUT Shape"
 
     def has_lut(self) -> bool:
         """True if the transformation is a Presentation LUT Sequence."""
@@ -349,10 +327,10 @@ class PresentationLUTTransformation(Dataset):
         if not hi > lo:
             raise ValueError(f"'input_range' must be increasing, not {input_range}")
         if self.has_lut():
-            first, data, _ = _lut_item(
+            first, data, _ = lut_item(
                 self.PresentationLUTSequence[0], allowed_bits=PRESENTATION_BITS, signed_first=False, little=is_little_endian(self)
             )
-            dt = _check_dtype_safe(data.dtype, dtype)
+            dt = check_dtype_safe(data.dtype, dtype)
             stages: tuple = (E.Quantize(lo, hi, len(data)), E.Lookup(0, data))
             return E.apply_plan(E.Plan(stages, dt), array)
         default = array.dtype if array.dtype.kind == "f" else np.dtype(np.float64)
@@ -364,7 +342,7 @@ class PresentationLUTTransformation(Dataset):
         return E.apply_plan(E.Plan(stages, dt), array)
 
 
-class PaletteColorLUTTransformation(Dataset):
+class PaletteColorLUTTransformation(_Transformation):
     """The Palette Color LUT transformation: indices to RGB (PS3.3 C.7.6.3.1.5, C.7.9).
 
     Parameters
@@ -400,7 +378,7 @@ class PaletteColorLUTTransformation(Dataset):
         for lut in luts.values():
             for elem in lut:
                 self.add(_copy.deepcopy(elem))
-        _copy_encoding(red_lut, self)
+        copy_encoding(red_lut, self)
         if palette_color_lut_uid is not None:
             self.PaletteColorLookupTableUID = str(palette_color_lut_uid)
 
@@ -449,15 +427,9 @@ class PaletteColorLUTTransformation(Dataset):
         new = cls(*luts, palette_color_lut_uid=get(dataset, T.PaletteColorLookupTableUID))
         return new
 
-    @classmethod
-    def from_dataset(cls, dataset: Dataset, copy: bool = True) -> "PaletteColorLUTTransformation":
-        """`dataset`, holding the three palette channels, as this class."""
-
-        def check(ds: Dataset) -> None:
-            if "RedPaletteColorLookupTableDescriptor" not in ds:
-                raise AttributeError("The data set has no Palette Color Lookup Table Descriptor")
-
-        return _from_dataset(cls, dataset, copy, check)
+    #: :meth:`from_dataset` needs one of these elements; the message when all are absent.
+    _REQUIRED = ("RedPaletteColorLookupTableDescriptor",)
+    _MISSING = "no Palette Color Lookup Table Descriptor"
 
     @property
     def is_segmented(self) -> bool:
@@ -518,5 +490,5 @@ class PaletteColorLUTTransformation(Dataset):
         if array.dtype.kind not in "iub":
             raise ValueError(f"The array must have an integer dtype to index a palette, not {array.dtype}")
         first, data = self._table()
-        dt = _check_dtype_safe(data.dtype, dtype)
+        dt = check_dtype_safe(data.dtype, dtype)
         return E.apply_plan(E.Plan((E.Palette(first, data),), dt), array)
