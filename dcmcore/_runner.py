@@ -18,7 +18,7 @@ import numpy as np
 
 from dcmcore import encaps
 from dcmcore._kernels import convert, pages, ycbcr
-from dcmcore._kernels import rle as rle_kernels
+from dcmcore._kernels import rle_decode as rle_kernels
 from dcmcore._native import NativePlan, check_native_length, needs_rgb_conversion
 from dcmcore._source import PixelSource
 from dcmcore._threads import run_jobs

@@ -10,6 +10,7 @@ from pydicom.dataset import Dataset
 from pydicom.dataelem import DataElement
 
 from dcmcore._kernels import bitpack
+from dcmcore._kernels.status import check_status
 from dcmcore.overlays._elements import (
     BITS_ALLOCATED,
     COLUMNS,
@@ -151,7 +152,7 @@ def unpack_layout(layout: Layout, index: int | None, out: np.ndarray | None) -> 
 
 def _unpacked(rc: int) -> None:
     if rc:  # pragma: no cover - the lengths were validated; the kernel checks them again
-        raise RuntimeError("Overlay Data is shorter than validated: this is a bug in dcmcore")
+        check_status(rc, "Overlay Data", "shorter than validated: this is a bug in dcmcore")
 
 
 # Per overlay group, the keys of the elements the fast path reads.
