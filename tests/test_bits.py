@@ -198,7 +198,8 @@ class TestPackBits:
         assert bitpack.pack_lsb(arr, a, True) == 0 and bitpack.pack_lsb_scalar(arr, b, True) == 0
         np.testing.assert_array_equal(a, b)
         arr[-1] = 3
-        assert bitpack.pack_lsb(arr, a, True) == ST_VALUE_RANGE and bitpack.pack_lsb_scalar(arr, b, True) == ST_VALUE_RANGE
+        assert bitpack.pack_lsb(arr, a, True) == ST_VALUE_RANGE
+        assert bitpack.pack_lsb_scalar(arr, b, True) == ST_VALUE_RANGE
 
     @pytest.mark.parametrize("shift", [0, 1, 5, 8, 13])
     def test_streamed_output_unaligned(self, shift, simd_mode):

@@ -13,7 +13,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dcmcore._kernels import bitpack, convert, lut, lut_color, lut_segments, overlay, pages, rle_decode, rle_encode, ycbcr
+from dcmcore._kernels import (
+    bitpack,
+    convert,
+    lut,
+    lut_color,
+    lut_segments,
+    overlay,
+    pages,
+    rle_decode,
+    rle_encode,
+    ycbcr,
+)
 from dcmcore._kernels.status import ST_BAD_GEOMETRY, ST_OVERLONG
 
 GUARD = 0xA5

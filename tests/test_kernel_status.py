@@ -75,7 +75,8 @@ def test_kernels_return_the_shared_codes():
     assert overlay.burn(b"\xff", 0, 2, 0, 2, 3, dst, b"\x01") == status.ST_BAD_GEOMETRY
     assert rle_decode.decode_segment(b"\x01\x07", np.empty(4, np.uint8))[0] == status.ST_LITERAL_TRUNCATED
     assert rle_decode.decode_segment(b"\x00\x07", np.empty(4, np.uint8))[0] == status.ST_SHORT
-    code, pos = lut_segments.expand_segments(np.array([0, 1, 5, 7, 1, 0], np.uint16), np.empty(8, np.uint16), False, True)
+    words = np.array([0, 1, 5, 7, 1, 0], np.uint16)  # a discrete entry, then opcode 7 at word 3
+    code, pos = lut_segments.expand_segments(words, np.empty(8, np.uint16), False, True)
     assert (code, pos) == (status.ST_UNKNOWN_OPCODE, 3)
 
 

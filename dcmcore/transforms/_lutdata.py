@@ -133,7 +133,9 @@ _SEG_MESSAGES = {
     _status.ST_UNKNOWN_OPCODE: "unknown segment type (opcode) {op} at word {pos}",
     _status.ST_NESTED_INDIRECT: "the indirect segment at word {pos} is the target of another indirect segment",
     _status.ST_INDIRECT_BEYOND: "the indirect segment at word {pos} points beyond the data",
-    _status.ST_INDIRECT_UNALIGNED: "the indirect segment at word {pos} points to an odd byte offset, not a word boundary",
+    _status.ST_INDIRECT_UNALIGNED: (
+        "the indirect segment at word {pos} points to an odd byte offset, not a word boundary"
+    ),
     _status.ST_OVERLONG: "it expands to more than 65536 entries",
     _status.ST_INDIRECT_FIRST: "an indirect segment cannot come first (word {pos})",
     _status.ST_TOO_MANY: "its indirect segments repeat more than 4194304 segments",
