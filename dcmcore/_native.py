@@ -18,6 +18,7 @@ from functools import cached_property
 import numpy as np
 
 from dcmcore._kernels import bitpack, convert, ycbcr
+from dcmcore._kernels.status import check_status
 from dcmcore._validate import byte_view
 from dcmcore.dataset_elements import tag_name
 from dcmcore.errors import InvalidPixelSpecError, PixelDataLengthError, UnsupportedPixelDataError
@@ -367,8 +368,9 @@ def frame_to_bytes(src, spec: PixelSpec) -> bytes:
     if spec.bits_allocated == 1:
         flat = np.ascontiguousarray(arr, dtype=np.uint8).reshape(-1)
         packed = np.empty(spec.frame_nbytes, np.uint8)
-        if flat.size and bitpack.pack_lsb(flat, packed, sys.byteorder == "little") < 0:
-            raise ValueError("Bits Allocated 1 pixel values must be 0 or 1")
+        if flat.size:
+            rc = bitpack.pack_lsb(flat, packed, sys.byteorder == "little")
+            check_status(rc, "", "Bits Allocated 1 pixel values must be 0 or 1")
         return packed.tobytes()
     want = spec.dtype
     if arr.dtype.itemsize != want.itemsize or (arr.dtype.kind == "f") != (want.kind == "f"):

@@ -17,6 +17,7 @@ import numpy as np
 
 from dcmcore._kernels import bitpack
 from dcmcore._validate import output_array, readable_bytes
+from dcmcore._kernels.status import check_status
 
 __all__ = ["pack_bits", "unpack_bits", "packed_length"]
 
@@ -92,8 +93,8 @@ def unpack_bits(buf: Any, count: int | None = None, *, bit_offset: int = 0, out:
         out = output_array(
             out, (count,), np.uint8, what="unpacked bits", allow_bool=True, any_shape="bits are to be unpacked"
         )
-    if count and bitpack.unpack_into(view, bit_offset, count, out):  # pragma: no cover - validated above
-        raise RuntimeError("unpack_bits: buffer lengths changed during the call")
+    if count:
+        check_status(bitpack.unpack_into(view, bit_offset, count, out), "unpack_bits")  # validated above
     return out
 
 
@@ -164,6 +165,6 @@ def pack_bits(arr: Any, pad: bool = True) -> bytes:
     flat = a.reshape(-1)  # a view when C-contiguous, else one C-order copy
     src = flat.view(_UNSIGNED[a.dtype.itemsize])
     packed = bitpack.pack_to_bytes(src, nbytes, _LITTLE_HOST)
-    if packed is None:
-        raise ValueError(f"Only values of 0 and 1 can be packed: 'arr' holds others{_first_bad(flat)}")
+    if packed.__class__ is int:  # a status: a value other than 0 or 1
+        check_status(packed, "", f"Only values of 0 and 1 can be packed: 'arr' holds others{_first_bad(flat)}")
     return packed

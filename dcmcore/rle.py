@@ -48,7 +48,9 @@ from typing import Any
 
 import numpy as np
 
-from dcmcore._kernels import rle as _rle
+from dcmcore._kernels import rle_decode as _rle_decode
+from dcmcore._kernels import rle_encode as _rle_encode
+from dcmcore._kernels import status as _status
 from dcmcore._validate import byte_view, output_array, readable_bytes
 from dcmcore.errors import CorruptPixelDataError, InvalidPixelSpecError, UnsupportedPixelDataError
 from dcmcore.spec import PixelSpec
@@ -168,35 +170,33 @@ def _raise_decode_error(failure: tuple, name: str, seg: memoryview, expected: in
     """Raise the exception for a kernel `failure` (status, segment, position, run, decoded, available)."""
     rc, _, pos, run, decoded, avail = failure
     length = seg.nbytes
-    if rc == _rle.ST_SHORT:
+    msg = None
+    if rc == _status.ST_SHORT:
         msg = (
             f"{name} decodes to {decoded} bytes, but must decode to {expected}{geometry}: "
             f"its {length} bytes end before the image does (truncated or corrupt data)"
         )
-    elif rc == _rle.ST_LITERAL_TRUNCATED:
+    elif rc == _status.ST_LITERAL_TRUNCATED:
         msg = (
             f"{name}: the literal run at byte {pos} of the {length}-byte segment needs {run} bytes, "
             f"but only {avail} remain; {decoded} of the {expected} bytes{geometry} were decoded: "
             "the segment is truncated or corrupt"
         )
-    elif rc == _rle.ST_REPLICATE_TRUNCATED:
+    elif rc == _status.ST_REPLICATE_TRUNCATED:
         msg = (
             f"{name}: the replicate run at byte {pos} of the {length}-byte segment has no byte to "
             f"repeat, the segment ends there; {decoded} of the {expected} bytes{geometry} were "
             "decoded: the segment is truncated or corrupt"
         )
-    elif rc == _rle.ST_OVERLONG:
+    elif rc == _status.ST_OVERLONG:
         kind = "literal" if seg[pos] < 128 else "replicate"
         msg = (
             f"{name}: the {kind} run at byte {pos} of the segment decodes to {run} bytes, but only "
             f"{expected - decoded} of the {expected} bytes the segment must decode to{geometry} "
             "remain: the run overruns the segment (corrupt data, or the image is not that size)"
         )
-    elif rc == _rle.ST_NO_MEMORY:
-        raise MemoryError("Out of memory while decoding an RLE frame")
-    else:  # pragma: no cover - the wrapper validates what the kernel checks
-        raise RuntimeError(f"RLE kernel rejected its arguments (status {rc})")
-    raise CorruptPixelDataError(msg)
+    # ST_NO_MEMORY, and ST_BAD_GEOMETRY (the wrapper validates what the kernel checks)
+    _status.check_status(rc, "" if msg else "RLE decoding", msg)
 
 
 def decode_frame(
@@ -257,7 +257,7 @@ def decode_frame(
     out = output_array(out, spec.frame_shape, spec.dtype)
     npix = spec.rows * spec.columns
     bits = spec.bits_stored if correct_unused_bits else 0
-    failure = _rle.decode_frame(
+    failure = _rle_decode.decode_frame(
         buf, npix, spec.samples_per_pixel, nseg // spec.samples_per_pixel, out, bits, spec.pixel_representation == 1
     )
     if failure is not None:
@@ -298,7 +298,7 @@ def decode_segment(src: Any, length: int, *, out: np.ndarray | None = None) -> n
     out = output_array(out, (length,), np.dtype(np.uint8))
     if buf.nbytes == 0:
         raise CorruptPixelDataError(f"The RLE segment is empty, it must decode to {length} bytes")
-    failure = _rle.decode_segment(buf, out.reshape(-1))
+    failure = _rle_decode.decode_segment(buf, out.reshape(-1))
     if failure is not None:
         _raise_decode_error(failure, "RLE segment", buf, length, "")
     return out
@@ -376,6 +376,6 @@ def encode_frame(src: Any, spec: PixelSpec) -> bytes:
     """
     _check_spec(spec)
     buf, planar, swap = _frame_layout(src, spec)
-    return _rle.encode_frame(
+    return _rle_encode.encode_frame(
         buf, spec.rows, spec.columns, spec.samples_per_pixel, spec.itemsize, planar, swap
     )

@@ -12,6 +12,7 @@ from pydicom.pixels import unpack_bits as pd_unpack_bits
 
 import dcmcore
 from dcmcore._kernels import bitpack
+from dcmcore._kernels.status import ST_VALUE_RANGE
 from dcmcore.bits import pack_bits, packed_length, unpack_bits
 from tests._helpers import read
 
@@ -197,7 +198,8 @@ class TestPackBits:
         assert bitpack.pack_lsb(arr, a, True) == 0 and bitpack.pack_lsb_scalar(arr, b, True) == 0
         np.testing.assert_array_equal(a, b)
         arr[-1] = 3
-        assert bitpack.pack_lsb(arr, a, True) == -1 and bitpack.pack_lsb_scalar(arr, b, True) == -1
+        assert bitpack.pack_lsb(arr, a, True) == ST_VALUE_RANGE
+        assert bitpack.pack_lsb_scalar(arr, b, True) == ST_VALUE_RANGE
 
     @pytest.mark.parametrize("shift", [0, 1, 5, 8, 13])
     def test_streamed_output_unaligned(self, shift, simd_mode):

@@ -13,7 +13,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dcmcore._kernels import bitpack, convert, lut, lut_color, overlay, pages, rle, ycbcr
+from dcmcore._kernels import (
+    bitpack,
+    convert,
+    lut,
+    lut_color,
+    lut_segments,
+    overlay,
+    pages,
+    rle_decode,
+    rle_encode,
+    ycbcr,
+)
+from dcmcore._kernels.status import ST_BAD_GEOMETRY, ST_OVERLONG
 
 GUARD = 0xA5
 PAD = 64
@@ -143,9 +155,9 @@ def test_unpack(kernel):
 
 def test_unpack_into_returns_minus_one():
     src, dst = Guarded(4), Guarded(32)
-    assert bitpack.unpack_into(src.view, 1, 32, dst.view) == -1
-    assert bitpack.unpack_into(src.view, 0, 33, dst.view) == -1
-    assert bitpack.unpack_into(src.view, -1, 8, dst.view) == -1
+    assert bitpack.unpack_into(src.view, 1, 32, dst.view) == ST_BAD_GEOMETRY
+    assert bitpack.unpack_into(src.view, 0, 33, dst.view) == ST_BAD_GEOMETRY
+    assert bitpack.unpack_into(src.view, -1, 8, dst.view) == ST_BAD_GEOMETRY
     assert src.intact() and dst.intact()
 
 
@@ -228,8 +240,8 @@ def test_expand_segments_stays_within_out():
     # a linear segment of 200 entries into room for 10: a status, never a write past the end
     words = np.array([0, 1, 0, 1, 200, 9], np.uint16)  # discrete 1 entry, then linear 200 entries
     out = np.full(10 + PAD, GUARD, np.uint16)
-    status, _ = lut.expand_segments(words, out[:10], False, True)
-    assert status < 0
+    status, _ = lut_segments.expand_segments(words, out[:10], False, True)
+    assert status == ST_OVERLONG
     assert (out[10:] == GUARD).all()
 
 
@@ -238,9 +250,9 @@ def test_burn_returns_minus_one():
     src = np.zeros(2, np.uint8)  # 16 bits
     dst = np.zeros((4, 4), np.uint16)
     value = np.zeros(2, np.uint8)
-    assert overlay.burn(src, 0, 4, 0, 4, 5, dst, value) == -1  # 5 rows into 4
-    assert overlay.burn(src, 1, 4, 0, 4, 4, dst, value) == -1  # bit 16 of 16
-    assert overlay.burn(src, 0, 4, 0, 4, 4, dst, value[:1]) == -1  # value of the wrong size
+    assert overlay.burn(src, 0, 4, 0, 4, 5, dst, value) == ST_BAD_GEOMETRY  # 5 rows into 4
+    assert overlay.burn(src, 1, 4, 0, 4, 4, dst, value) == ST_BAD_GEOMETRY  # bit 16 of 16
+    assert overlay.burn(src, 0, 4, 0, 4, 4, dst, value[:1]) == ST_BAD_GEOMETRY  # value of the wrong size
     assert overlay.burn(src, 0, 4, 0, 4, 4, dst, value) == 0
 
 
@@ -271,14 +283,14 @@ def test_rle_decode_frame_refuses_a_dst_of_another_size():
     frame = np.frombuffer(_rle_frame(20), np.uint8)
     for size in (19, 21, 40):
         dst = Guarded(size)
-        failure = rle.decode_frame(frame, 20, 1, 1, dst.view)
-        assert failure is not None and failure[0] == rle.ST_BAD_GEOMETRY
+        failure = rle_decode.decode_frame(frame, 20, 1, 1, dst.view)
+        assert failure is not None and failure[0] == ST_BAD_GEOMETRY
         assert dst.intact()
     odd = Guarded(40, shift=1)
-    failure = rle.decode_frame(np.frombuffer(_rle_frame(40), np.uint8), 20, 1, 2, odd.view)
-    assert failure is not None and failure[0] == rle.ST_BAD_GEOMETRY and odd.intact()
+    failure = rle_decode.decode_frame(np.frombuffer(_rle_frame(40), np.uint8), 20, 1, 2, odd.view)
+    assert failure is not None and failure[0] == ST_BAD_GEOMETRY and odd.intact()
     ok = Guarded(20)
-    assert rle.decode_frame(frame, 20, 1, 1, ok.view) is None
+    assert rle_decode.decode_frame(frame, 20, 1, 1, ok.view) is None
     assert (ok.view == 7).all() and ok.intact()
 
 
@@ -289,19 +301,19 @@ def test_rle_decode_frames_refuses_inconsistent_runs():
     stops = np.array([len(frame), 2 * len(frame)], np.intp)
     for size in (39, 41):
         dst = Guarded(size)
-        assert rle.decode_frames(buf, starts, stops, 20, 1, 1, dst.view) == 0 and dst.intact()
+        assert rle_decode.decode_frames(buf, starts, stops, 20, 1, 1, dst.view) == 0 and dst.intact()
     dst = Guarded(40)
-    assert rle.decode_frames(buf, starts, stops[:1], 20, 1, 1, dst.view) == 0 and dst.intact()
+    assert rle_decode.decode_frames(buf, starts, stops[:1], 20, 1, 1, dst.view) == 0 and dst.intact()
     beyond = np.array([len(frame), 2 * len(frame) + 1], np.intp)
-    assert rle.decode_frames(buf, starts, beyond, 20, 1, 1, dst.view) == 1 and dst.intact()
-    assert rle.decode_frames(buf, starts, stops, 20, 1, 1, dst.view) == 2 and dst.intact()
+    assert rle_decode.decode_frames(buf, starts, beyond, 20, 1, 1, dst.view) == 1 and dst.intact()
+    assert rle_decode.decode_frames(buf, starts, stops, 20, 1, 1, dst.view) == 2 and dst.intact()
 
 
 def test_rle_decode_segment_and_encode_frame():
     dst = Guarded(0)
-    failure = rle.decode_segment(np.frombuffer(b"\x00\x07", np.uint8), dst.view)
-    assert failure is not None and failure[0] == rle.ST_BAD_GEOMETRY
+    failure = rle_decode.decode_segment(np.frombuffer(b"\x00\x07", np.uint8), dst.view)
+    assert failure is not None and failure[0] == ST_BAD_GEOMETRY
     with pytest.raises(ValueError, match="geometry"):
-        rle.encode_frame(np.zeros(11, np.uint8), 3, 4, 1, 1, False, False)
+        rle_encode.encode_frame(np.zeros(11, np.uint8), 3, 4, 1, 1, False, False)
     with pytest.raises(ValueError, match="geometry"):
-        rle.encode_frame(np.zeros(12, np.uint8), 3, 4, 4, 4, False, False)  # 16 segments
+        rle_encode.encode_frame(np.zeros(12, np.uint8), 3, 4, 4, 4, False, False)  # 16 segments

@@ -687,13 +687,15 @@ def test_concurrent_decode_and_encode_identical():
 # -- the kernel on its own ------------------------------------------------------
 def test_kernel_refuses_out_of_bounds_geometry():
     """The kernel re-checks what would make it read or write out of bounds."""
-    from dcmcore._kernels import rle as kernel
+    from dcmcore._kernels import rle_decode as kernel
+    from dcmcore._kernels import rle_encode as encoder
+    from dcmcore._kernels.status import ST_BAD_GEOMETRY
 
     good = frame_of(bytes([0x03, 1, 2, 3, 4]))
     out = np.empty(4, np.uint8)
     assert kernel.decode_frame(good, 4, 1, 1, out) is None
     np.testing.assert_array_equal(out, [1, 2, 3, 4])
-    bad_geometry = kernel.ST_BAD_GEOMETRY
+    bad_geometry = ST_BAD_GEOMETRY
     cases = [
         (good[:63], 4, 1, 1, out),  # shorter than the header
         (good, 4, 1, 2, np.empty(4, np.uint16)),  # header count 1, 2 needed
@@ -714,9 +716,9 @@ def test_kernel_refuses_out_of_bounds_geometry():
         kernel.decode_frame(good, 4, 1, 1, np.frombuffer(bytes(4), np.uint8))  # read-only
     assert kernel.decode_segment(b"", np.empty(4, np.uint8))[0] == bad_geometry
     with pytest.raises(ValueError, match="inconsistent geometry"):
-        kernel.encode_frame(bytes(7), 2, 2, 1, 2, False, False)
+        encoder.encode_frame(bytes(7), 2, 2, 1, 2, False, False)
     with pytest.raises(ValueError, match="inconsistent geometry"):
-        kernel.encode_frame(bytes(48 * 4), 4, 4, 3, 4 * 2, False, False)  # 24 segments
+        encoder.encode_frame(bytes(48 * 4), 4, 4, 3, 4 * 2, False, False)  # 24 segments
 
 
 # -- unused bits corrected while assembling ------------------------------------------------

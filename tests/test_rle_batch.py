@@ -16,7 +16,7 @@ from pydicom.encaps import encapsulate
 
 import dcmcore
 from dcmcore import rle
-from dcmcore._kernels import rle as K
+from dcmcore._kernels import rle_decode as K
 from dcmcore._runner import Session
 from dcmcore.codecs.rle import DECODER as RLE_DECODER
 from dcmcore.errors import CorruptPixelDataError

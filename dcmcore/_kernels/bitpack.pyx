@@ -5,8 +5,11 @@
 Pixel ``i`` of a bit stream is bit ``i % 8`` of byte ``i // 8``.
 ``dcmcore.bits`` and ``dcmcore.overlays`` validate the data; every entry point
 here checks again that the bits and bytes it is told to read and write lie
-inside its buffers (``ValueError`` otherwise; ``unpack_into`` returns -1), so
-no call reads or writes past an end.
+inside its buffers (``ValueError`` otherwise; ``unpack_into`` returns
+``ST_BAD_GEOMETRY``), so no call reads or writes past an end. Failures out of
+the ``nogil`` loops are status codes of ``status.pxd`` (a value that is not 0
+or 1 to pack: ``ST_VALUE_RANGE``), which the callers map with
+:func:`dcmcore._kernels.status.check_status`.
 
 On x86-64 the inner loops use SSE2 (part of the x86-64 baseline, so no
 compiler flag is needed) and, when the CPU reports it at run time, AVX2
@@ -25,225 +28,9 @@ from libc.string cimport memcpy, memset
 
 from dcmcore._kernels._util cimport need_bytes, product
 from dcmcore._kernels.fused cimport storage_t
+from dcmcore._kernels.status cimport DCM_BAD_GEOMETRY, DCM_OK, DCM_VALUE_RANGE
 
-cdef extern from *:
-    """
-    #include <stdint.h>
-    #include <string.h>
-    #if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
-    #include <emmintrin.h>
-    #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-    #include <immintrin.h>
-    #endif
-    #define DCMCORE_HAVE_SSE2 1
-    #else
-    #define DCMCORE_HAVE_SSE2 0
-    #endif
-
-    #if DCMCORE_HAVE_SSE2
-    /* 8 copies of bytes k and k+1 of x become lanes 0-7 and 8-15 of the result;
-       AND with `sel` keeps bit j in lane j (mod 8); min with 1 maps non-zero to 1. */
-    #define DCMCORE_SPREAD_STORE(x, ptr, sel, one) \\
-        _mm_storeu_si128((__m128i*)(ptr), _mm_min_epu8(_mm_and_si128((x), (sel)), (one)))
-
-    static inline void dcmcore_spread16(__m128i v, uint8_t* d, __m128i sel, __m128i one) {
-        __m128i lo = _mm_unpacklo_epi8(v, v), hi = _mm_unpackhi_epi8(v, v);
-        __m128i l0 = _mm_unpacklo_epi16(lo, lo), l1 = _mm_unpackhi_epi16(lo, lo);
-        __m128i h0 = _mm_unpacklo_epi16(hi, hi), h1 = _mm_unpackhi_epi16(hi, hi);
-        DCMCORE_SPREAD_STORE(_mm_unpacklo_epi32(l0, l0), d +   0, sel, one);
-        DCMCORE_SPREAD_STORE(_mm_unpackhi_epi32(l0, l0), d +  16, sel, one);
-        DCMCORE_SPREAD_STORE(_mm_unpacklo_epi32(l1, l1), d +  32, sel, one);
-        DCMCORE_SPREAD_STORE(_mm_unpackhi_epi32(l1, l1), d +  48, sel, one);
-        DCMCORE_SPREAD_STORE(_mm_unpacklo_epi32(h0, h0), d +  64, sel, one);
-        DCMCORE_SPREAD_STORE(_mm_unpackhi_epi32(h0, h0), d +  80, sel, one);
-        DCMCORE_SPREAD_STORE(_mm_unpacklo_epi32(h1, h1), d +  96, sel, one);
-        DCMCORE_SPREAD_STORE(_mm_unpackhi_epi32(h1, h1), d + 112, sel, one);
-    }
-    #endif
-
-    /* Unpack the bytes s[0 .. 16*n) into 128*n bytes of 0/1 at d. Returns the
-       number of source bytes done: 16*n with SSE2, 0 without (the caller then
-       does them all). */
-    static Py_ssize_t dcmcore_unpack_simd(const uint8_t* s, Py_ssize_t n, uint8_t* d) {
-    #if DCMCORE_HAVE_SSE2
-        const __m128i sel = _mm_set_epi8(-128, 64, 32, 16, 8, 4, 2, 1, -128, 64, 32, 16, 8, 4, 2, 1);
-        const __m128i one = _mm_set1_epi8(1);
-        Py_ssize_t k;
-        for (k = 0; k < n; k++) {
-            dcmcore_spread16(_mm_loadu_si128((const __m128i*)(s + 16 * k)), d + 128 * k, sel, one);
-        }
-        return 16 * n;
-    #else
-        (void)s; (void)n; (void)d;
-        return 0;
-    #endif
-    }
-
-    /* As dcmcore_unpack_simd for a stream starting at bit `off` (1..7) of s[0]:
-       logical byte i is (s[i] >> off) | (s[i + 1] << (8 - off)). Reads s[0 .. 16*n]
-       inclusive, so the caller guarantees 16*n + 1 readable bytes. */
-    static Py_ssize_t dcmcore_unpack_shifted_simd(const uint8_t* s, Py_ssize_t n, int off, uint8_t* d) {
-    #if DCMCORE_HAVE_SSE2
-        const __m128i sel = _mm_set_epi8(-128, 64, 32, 16, 8, 4, 2, 1, -128, 64, 32, 16, 8, 4, 2, 1);
-        const __m128i one = _mm_set1_epi8(1);
-        const __m128i keep_lo = _mm_set1_epi8((char)(0xFF >> off));
-        const __m128i keep_hi = _mm_set1_epi8((char)((0xFF << (8 - off)) & 0xFF));
-        const __m128i rs = _mm_cvtsi32_si128(off), ls = _mm_cvtsi32_si128(8 - off);
-        Py_ssize_t k;
-        for (k = 0; k < n; k++) {
-            __m128i v0 = _mm_loadu_si128((const __m128i*)(s + 16 * k));
-            __m128i v1 = _mm_loadu_si128((const __m128i*)(s + 16 * k + 1));
-            __m128i v = _mm_or_si128(_mm_and_si128(_mm_srl_epi16(v0, rs), keep_lo),
-                                     _mm_and_si128(_mm_sll_epi16(v1, ls), keep_hi));
-            dcmcore_spread16(v, d + 128 * k, sel, one);
-        }
-        return 16 * n;
-    #else
-        (void)s; (void)n; (void)off; (void)d;
-        return 0;
-    #endif
-    }
-
-    #if DCMCORE_HAVE_SSE2 && defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-    #define DCMCORE_HAVE_AVX2_TARGET 1
-    /* AVX2 body of dcmcore_pack_simd, used only when the CPU reports AVX2 at run
-       time (no -mavx2 flag: the rest of the module stays baseline x86-64). */
-    __attribute__((target("avx2")))
-    static inline uint64_t dcmcore_pack64_avx2(const uint8_t* s, __m256i* acc) {
-        __m256i v0 = _mm256_loadu_si256((const __m256i*)s);
-        __m256i v1 = _mm256_loadu_si256((const __m256i*)(s + 32));
-        *acc = _mm256_or_si256(*acc, _mm256_or_si256(v0, v1));
-        /* bit 0 of every byte moves to bit 7 of that byte; movemask gathers bit 7 */
-        return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16(v0, 7))
-            | ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16(v1, 7)) << 32);
-    }
-
-    /* AVX2 body of dcmcore_pack_simd for 64*n64 values, used only when the CPU
-       reports AVX2 at run time (no -mavx2 flag: the rest of the module stays
-       baseline x86-64). With `stream`, whole 16-byte blocks of output are
-       written with non-temporal stores, which saves reading the destination
-       into the cache first when the output is larger than the caches. */
-    __attribute__((target("avx2")))
-    static Py_ssize_t dcmcore_pack_avx2(const uint8_t* s, Py_ssize_t n64, uint8_t* d, uint8_t* seen, int stream) {
-        __m256i acc = _mm256_setzero_si256();
-        Py_ssize_t k = 0;
-        uint64_t w;
-        uint8_t lanes[32];
-        int j;
-        if (stream) {
-            /* 8-byte steps until d + 8k is 16-byte aligned, then 16 bytes per step */
-            for (; k < n64 && (((uintptr_t)(d + 8 * k)) & 15); k++) {
-                w = dcmcore_pack64_avx2(s + 64 * k, &acc);
-                memcpy(d + 8 * k, &w, 8);
-            }
-            for (; k + 2 <= n64; k += 2) {
-                uint64_t w1;
-                w = dcmcore_pack64_avx2(s + 64 * k, &acc);
-                w1 = dcmcore_pack64_avx2(s + 64 * k + 64, &acc);
-                _mm_stream_si128((__m128i*)(d + 8 * k), _mm_set_epi64x((long long)w1, (long long)w));
-            }
-            _mm_sfence();
-        }
-        for (; k < n64; k++) {
-            w = dcmcore_pack64_avx2(s + 64 * k, &acc);
-            memcpy(d + 8 * k, &w, 8);
-        }
-        _mm256_storeu_si256((__m256i*)lanes, acc);
-        for (j = 0; j < 32; j++) *seen |= lanes[j];
-        return 64 * n64;
-    }
-
-    /* AVX2 unpacking of 4*n4 bytes into 32*n4 bytes of 0/1: 4 source bytes are
-       broadcast, each replicated to 8 lanes by a shuffle, and bit j kept in lane j. */
-    __attribute__((target("avx2")))
-    static Py_ssize_t dcmcore_unpack_avx2(const uint8_t* s, Py_ssize_t n4, uint8_t* d, int stream) {
-        const __m256i rep = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
-                                             2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-        const __m256i sel = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128,
-                                             1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
-        const __m256i one = _mm256_set1_epi8(1);
-        Py_ssize_t k = 0;
-        uint32_t w;
-        __m256i v;
-        if (stream) {
-            for (; k < n4 && (((uintptr_t)(d + 32 * k)) & 31); k++) {
-                memcpy(&w, s + 4 * k, 4);
-                v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)w), rep);
-                _mm256_storeu_si256((__m256i*)(d + 32 * k), _mm256_min_epu8(_mm256_and_si256(v, sel), one));
-            }
-            for (; k < n4; k++) {
-                memcpy(&w, s + 4 * k, 4);
-                v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)w), rep);
-                _mm256_stream_si256((__m256i*)(d + 32 * k), _mm256_min_epu8(_mm256_and_si256(v, sel), one));
-            }
-            _mm_sfence();
-        }
-        for (; k < n4; k++) {
-            memcpy(&w, s + 4 * k, 4);
-            v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)w), rep);
-            _mm256_storeu_si256((__m256i*)(d + 32 * k), _mm256_min_epu8(_mm256_and_si256(v, sel), one));
-        }
-        return 4 * n4;
-    }
-
-    static int dcmcore_cpu_has_avx2(void) {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") ? 1 : 0;
-    }
-    #else
-    #define DCMCORE_HAVE_AVX2_TARGET 0
-    static Py_ssize_t dcmcore_pack_avx2(const uint8_t* s, Py_ssize_t n64, uint8_t* d, uint8_t* seen, int stream) {
-        (void)s; (void)n64; (void)d; (void)seen; (void)stream;
-        return 0;
-    }
-    static Py_ssize_t dcmcore_unpack_avx2(const uint8_t* s, Py_ssize_t n4, uint8_t* d, int stream) {
-        (void)s; (void)n4; (void)d; (void)stream;
-        return 0;
-    }
-    static int dcmcore_cpu_has_avx2(void) { return 0; }
-    #endif
-
-    /* Pack the values s[0 .. 16*n) (each 0 or 1) into 2*n bytes at d, LSB first,
-       OR-ing every value into *seen (so the caller can tell values > 1). Returns
-       the number of values done: 16*n with SSE2, 0 without. */
-    static Py_ssize_t dcmcore_pack_simd(const uint8_t* s, Py_ssize_t n, uint8_t* d, uint8_t* seen) {
-    #if DCMCORE_HAVE_SSE2
-        __m128i acc0 = _mm_setzero_si128(), acc1 = _mm_setzero_si128();
-        Py_ssize_t k = 0;
-        uint16_t m0;
-        uint8_t lanes[16];
-        int j;
-        for (; k + 4 <= n; k += 4) {
-            __m128i v0 = _mm_loadu_si128((const __m128i*)(s + 16 * k));
-            __m128i v1 = _mm_loadu_si128((const __m128i*)(s + 16 * k + 16));
-            __m128i v2 = _mm_loadu_si128((const __m128i*)(s + 16 * k + 32));
-            __m128i v3 = _mm_loadu_si128((const __m128i*)(s + 16 * k + 48));
-            uint64_t w;
-            acc0 = _mm_or_si128(acc0, _mm_or_si128(v0, v1));
-            acc1 = _mm_or_si128(acc1, _mm_or_si128(v2, v3));
-            /* bit 0 of every byte moves to bit 7 of that byte; movemask gathers bit 7 */
-            w = (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_slli_epi16(v0, 7))
-                | ((uint64_t)(uint32_t)_mm_movemask_epi8(_mm_slli_epi16(v1, 7)) << 16)
-                | ((uint64_t)(uint32_t)_mm_movemask_epi8(_mm_slli_epi16(v2, 7)) << 32)
-                | ((uint64_t)(uint32_t)_mm_movemask_epi8(_mm_slli_epi16(v3, 7)) << 48);
-            /* x86 is little endian: byte m of w is values 8m .. 8m+7 */
-            memcpy(d + 2 * k, &w, 8);
-        }
-        for (; k < n; k++) {
-            __m128i v0 = _mm_loadu_si128((const __m128i*)(s + 16 * k));
-            acc0 = _mm_or_si128(acc0, v0);
-            m0 = (uint16_t)_mm_movemask_epi8(_mm_slli_epi16(v0, 7));
-            d[2 * k] = (uint8_t)m0; d[2 * k + 1] = (uint8_t)(m0 >> 8);
-        }
-        _mm_storeu_si128((__m128i*)lanes, _mm_or_si128(acc0, acc1));
-        for (j = 0; j < 16; j++) *seen |= lanes[j];
-        return 16 * n;
-    #else
-        (void)s; (void)n; (void)d; (void)seen;
-        return 0;
-    #endif
-    }
-    """
+cdef extern from "bitpack_simd.h" nogil:
     Py_ssize_t dcmcore_unpack_simd(const uint8_t* s, Py_ssize_t n, uint8_t* d) noexcept nogil
     Py_ssize_t dcmcore_unpack_shifted_simd(const uint8_t* s, Py_ssize_t n, int off, uint8_t* d) noexcept nogil
     Py_ssize_t dcmcore_pack_simd(const uint8_t* s, Py_ssize_t n, uint8_t* d, uint8_t* seen) noexcept nogil
@@ -363,19 +150,20 @@ def unpack_into(object src, Py_ssize_t bit_offset, Py_ssize_t count, object dst)
 
     The cheapest entry point (buffer protocol, no memoryview objects), for calls
     on small data where the call overhead matters. Bounds are checked against
-    the real buffer lengths: returns 0, or -1 (nothing written) when `src` has
+    the real buffer lengths: returns ``ST_OK`` (0), or ``ST_BAD_GEOMETRY``
+    (nothing written) when `src` has
     fewer than ``bit_offset + count`` bits, `dst` fewer than `count` bytes, or
     an argument is negative. `count` 0 does nothing.
     """
     cdef Py_buffer s
     cdef Py_buffer d
-    cdef int rc = 0
+    cdef int rc = DCM_OK
     PyObject_GetBuffer(src, &s, PyBUF_SIMPLE)
     try:
         PyObject_GetBuffer(dst, &d, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE)
         try:
             if bit_offset < 0 or count < 0 or count > d.len or (bit_offset >> 3) + ((bit_offset & 7) + count + 7) // 8 > s.len:
-                rc = -1
+                rc = DCM_BAD_GEOMETRY
             elif count:
                 with nogil:
                     _unpack(
@@ -441,7 +229,7 @@ cdef inline uint8_t _gather8(const uint8_t* s) noexcept nogil:
 cdef int _pack(
     const uint8_t* src, Py_ssize_t count, uint8_t* dst, bint little_endian_host, bint simd
 ) noexcept nogil:
-    # Returns 0 on success, -1 if any value is neither 0 nor 1 (dst is then undefined).
+    # Returns DCM_OK, or DCM_VALUE_RANGE if any value is neither 0 nor 1 (dst is then undefined).
     cdef Py_ssize_t i, k, done = 0
     cdef Py_ssize_t nfull = count >> 3
     cdef uint64_t word, seen = 0
@@ -468,20 +256,21 @@ cdef int _pack(
     if count & 7:
         dst[nfull] = last
     if (seen & 0xFEFEFEFEFEFEFEFEULL) or ((tail_seen | simd_seen) & 0xFE):
-        return -1
-    return 0
+        return DCM_VALUE_RANGE
+    return DCM_OK
 
 
 def pack_lsb(const uint8_t[::1] src, uint8_t[::1] dst, bint little_endian_host):
     """Kernel: pack len(src) values of 0/1 into ceil(len(src) / 8) bytes, LSB first.
 
-    Returns 0, or -1 when a value other than 0 or 1 was seen. Needs
+    Returns ``ST_OK`` (0), or ``ST_VALUE_RANGE`` when a value other than 0 or 1
+    was seen. Needs
     ``len(dst) >= ceil(len(src) / 8)``; an empty `src` does nothing.
     """
     cdef int rc
     need_bytes("pack_lsb", "dst", dst.shape[0], (src.shape[0] + 7) >> 3)
     if src.shape[0] == 0:
-        return 0
+        return DCM_OK
     with nogil:
         rc = _pack(&src[0], src.shape[0], &dst[0], little_endian_host, True)
     return rc
@@ -492,14 +281,14 @@ def pack_lsb_scalar(const uint8_t[::1] src, uint8_t[::1] dst, bint little_endian
     cdef int rc
     need_bytes("pack_lsb_scalar", "dst", dst.shape[0], (src.shape[0] + 7) >> 3)
     if src.shape[0] == 0:
-        return 0
+        return DCM_OK
     with nogil:
         rc = _pack(&src[0], src.shape[0], &dst[0], little_endian_host, False)
     return rc
 
 
 cdef int _pack_wide(const storage_t* src, Py_ssize_t count, uint8_t* dst) noexcept nogil:
-    # Values of 16, 32 or 64 bits: bit j of dst[i] = src[8 * i + j]; -1 if a value > 1.
+    # Values of 16, 32 or 64 bits: bit j of dst[i] = src[8 * i + j]; DCM_VALUE_RANGE if a value > 1.
     cdef Py_ssize_t i, j
     cdef storage_t seen = 0, v
     cdef uint8_t b
@@ -517,20 +306,20 @@ cdef int _pack_wide(const storage_t* src, Py_ssize_t count, uint8_t* dst) noexce
             seen |= v
             b |= <uint8_t>((v & 1) << j)
         dst[count >> 3] = b
-    return -1 if (seen >> 1) else 0
+    return DCM_VALUE_RANGE if (seen >> 1) else DCM_OK
 
 
 def pack_to_bytes(const storage_t[::1] src, Py_ssize_t nbytes, bint little_endian_host):
     """Kernel: pack the 0/1 values of `src` into a new ``bytes`` of length `nbytes`.
 
-    The bytes past ``ceil(len(src) / 8)`` are zero. Returns None when a value
-    other than 0 or 1 was seen. Needs ``nbytes >= ceil(len(src) / 8)``.
+    The bytes past ``ceil(len(src) / 8)`` are zero. Returns the status
+    ``ST_VALUE_RANGE`` (an int) instead when a value other than 0 or 1 was seen. Needs ``nbytes >= ceil(len(src) / 8)``.
     Signed input is passed as the unsigned type of the same width (a
     negative value then reads as a large one).
     """
     cdef Py_ssize_t count = src.shape[0]
     cdef Py_ssize_t used = (count + 7) >> 3
-    cdef int rc = 0
+    cdef int rc = DCM_OK
     if nbytes < used:
         raise ValueError(f"pack_to_bytes: nbytes {nbytes} is less than the {used} bytes {count} bits need")
     out = PyBytes_FromStringAndSize(NULL, nbytes)
@@ -544,8 +333,8 @@ def pack_to_bytes(const storage_t[::1] src, Py_ssize_t nbytes, bint little_endia
             rc = _pack_wide(&src[0], count, dst)
         if nbytes > used:
             memset(dst + used, 0, nbytes - used)
-    if rc < 0:
-        return None
+    if rc != DCM_OK:
+        return rc
     return out
 
 

@@ -1,4 +1,4 @@
-"""Type stubs of dcmcore._kernels.lut (table gathers, the fused arithmetic pass, segmented palettes)."""
+"""Type stubs of dcmcore._kernels.lut (table gathers and the fused arithmetic pass)."""
 
 from typing_extensions import Buffer
 
@@ -31,4 +31,3 @@ def linear_window(
     clip_lo: float,
     clip_hi: float,
 ) -> None: ...
-def expand_segments(words: Buffer, out: Buffer, bytewise: bool, little: bool) -> tuple[int, int]: ...

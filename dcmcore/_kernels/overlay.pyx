@@ -7,24 +7,16 @@ first, rows continuous, frames not byte aligned), 56 bits at a time, and only
 its set bits are visited, so the cost follows the number of overlay pixels that
 are 1 plus one word read per 56 overlay pixels. ``dcmcore.overlays.burn_in``
 validates and clips; the kernel checks every bound again against the real
-buffers and returns -1 instead of reading or writing outside them.
+buffers and returns the status ``ST_BAD_GEOMETRY`` (``status.pxd``) instead of
+reading or writing outside them.
 """
 from cpython.buffer cimport PyBUF_SIMPLE, PyBUF_STRIDES, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 
-cdef extern from *:
-    """
-    #include <stdint.h>
-    #if defined(__GNUC__) || defined(__clang__)
-    #define DCMCORE_CTZ64(x) __builtin_ctzll(x)
-    #elif defined(_MSC_VER) && defined(_M_X64)
-    #include <intrin.h>
-    static __inline int DCMCORE_CTZ64(unsigned long long x) { unsigned long i; _BitScanForward64(&i, x); return (int)i; }
-    #else
-    static int DCMCORE_CTZ64(unsigned long long x) { int n = 0; while (!(x & 1)) { x >>= 1; n++; } return n; }
-    #endif
-    """
+from dcmcore._kernels.status cimport DCM_BAD_GEOMETRY
+
+cdef extern from "bitscan.h" nogil:
     int DCMCORE_CTZ64(uint64_t x) noexcept nogil
 
 
@@ -93,12 +85,13 @@ def burn(
     `dst` is a writeable 2D ``(rows, columns)`` or 3D ``(rows, columns, samples)``
     array of any row and column strides whose samples are adjacent; `value` is
     the bytes of one pixel (``itemsize * samples``). Returns the number of
-    pixels set, or -1 (nothing written) when a bound does not hold: `dst` smaller
+    pixels set, or the negative status ``ST_BAD_GEOMETRY`` (nothing written)
+    when a bound does not hold: `dst` smaller
     than ``nrows x ncols``, `value` of the wrong size, a read beyond `src`.
     """
     cdef Py_buffer s
     cdef Py_buffer d
-    cdef Py_ssize_t drawn = -1, pixel_size, last
+    cdef Py_ssize_t drawn = DCM_BAD_GEOMETRY, pixel_size, last
     PyObject_GetBuffer(src, &s, PyBUF_SIMPLE)
     try:
         PyObject_GetBuffer(dst, &d, PyBUF_STRIDES | PyBUF_WRITABLE)

@@ -11,6 +11,7 @@ from pydicom.dataset import Dataset
 from dcmcore._kernels import bitpack
 from dcmcore._validate import output_array
 from dcmcore.dataset_elements import check_frame_index, is_little_endian
+from dcmcore._kernels.status import check_status
 from dcmcore.overlays._elements import (
     BITS_ALLOCATED,
     COLUMNS,
@@ -138,7 +139,7 @@ def unpack_layout(layout: Layout, index: int | None, out: np.ndarray | None) -> 
 
 def _unpacked(rc: int) -> None:
     if rc:  # pragma: no cover - the lengths were validated; the kernel checks them again
-        raise RuntimeError("Overlay Data is shorter than validated: this is a bug in dcmcore")
+        check_status(rc, "Overlay Data", "shorter than validated: this is a bug in dcmcore")
 
 
 # Per overlay group, the keys of the elements the fast path reads.

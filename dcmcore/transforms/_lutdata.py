@@ -16,6 +16,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
+from dcmcore._kernels import status as _status
 from dcmcore.transforms._dsutil import T, get, tag_name
 from dcmcore.transforms.errors import InvalidTransformError
 
@@ -137,21 +138,25 @@ def read_lut_data(ds: Dataset, tag: int, desc: Descriptor, desc_tag: int, *, lit
 
 
 _SEG_MESSAGES = {
-    -1: "the segment at word {pos} is truncated",
-    -2: "a linear segment cannot come first, it continues the previous segment's last value (word {pos})",
-    -3: "unknown segment type (opcode) {op} at word {pos}",
-    -4: "the indirect segment at word {pos} is the target of another indirect segment",
-    -5: "the indirect segment at word {pos} points beyond the data",
-    -6: "the indirect segment at word {pos} points to an odd byte offset, not a word boundary",
-    -7: "it expands to more than 65536 entries",
-    -8: "an indirect segment cannot come first (word {pos})",
-    -10: "its indirect segments repeat more than 4194304 segments",
+    _status.ST_TRUNCATED: "the segment at word {pos} is truncated",
+    _status.ST_LINEAR_FIRST: (
+        "a linear segment cannot come first, it continues the previous segment's last value (word {pos})"
+    ),
+    _status.ST_UNKNOWN_OPCODE: "unknown segment type (opcode) {op} at word {pos}",
+    _status.ST_NESTED_INDIRECT: "the indirect segment at word {pos} is the target of another indirect segment",
+    _status.ST_INDIRECT_BEYOND: "the indirect segment at word {pos} points beyond the data",
+    _status.ST_INDIRECT_UNALIGNED: (
+        "the indirect segment at word {pos} points to an odd byte offset, not a word boundary"
+    ),
+    _status.ST_OVERLONG: "it expands to more than 65536 entries",
+    _status.ST_INDIRECT_FIRST: "an indirect segment cannot come first (word {pos})",
+    _status.ST_TOO_MANY: "its indirect segments repeat more than 4194304 segments",
 }
 
 
 @functools.lru_cache(maxsize=64)
 def _expand(raw: bytes, bits: int, little: bool) -> np.ndarray:
-    from dcmcore._kernels.lut import expand_segments
+    from dcmcore._kernels.lut_segments import expand_segments
 
     if bits <= 8:
         words = np.frombuffer(raw, dtype=np.uint8).astype(np.uint16)
@@ -162,7 +167,8 @@ def _expand(raw: bytes, bits: int, little: bool) -> np.ndarray:
     status, value = expand_segments(words, out, bits <= 8, little)
     if status < 0:
         op = int(words[value]) if value < len(words) else None
-        raise _SegmentError(_SEG_MESSAGES.get(status, "error {status}").format(pos=value, op=op, status=status))
+        detail = _SEG_MESSAGES.get(status)
+        _status.check_status(status, "", detail and detail.format(pos=value, op=op), error=_SegmentError)
     if value == 0:
         raise _SegmentError("it expands to no entries")
     data = out[:value].astype(np.uint8 if bits <= 8 else np.uint16)

@@ -1,16 +1,9 @@
-"""Type stubs for dcmcore._kernels.rle (RLE Lossless kernels, PS3.5 Annex G)."""
+"""Type stubs for dcmcore._kernels.rle_decode (RLE Lossless decoding, PS3.5 Annex G)."""
 
 from typing_extensions import Buffer
 
-ST_OK: int
-ST_SHORT: int
-ST_LITERAL_TRUNCATED: int
-ST_REPLICATE_TRUNCATED: int
-ST_OVERLONG: int
-ST_NO_MEMORY: int
-ST_BAD_GEOMETRY: int
-
-#: (status, segment, position, run, decoded, available), see decode_frame.
+#: (status, segment, position, run, decoded, available), see decode_frame; the
+#: status is a negative code of dcmcore._kernels.status.
 Failure = tuple[int, int, int, int, int, int]
 
 def decode_frame(
@@ -29,6 +22,3 @@ def decode_frames(
     prefault: bool = False,
 ) -> int: ...
 def decode_segment(src: Buffer, dst: Buffer) -> Failure | None: ...
-def encode_frame(
-    src: Buffer, rows: int, cols: int, spp: int, nbytes: int, planar: bool, swap: bool
-) -> bytes: ...
