@@ -97,7 +97,7 @@ def _options(name: str) -> list[tuple[tuple, int]]:
         ds = pydicom.dcmread(FILES[name], force=True, stop_before_pixels=True)
     pi = str(ds.get("PhotometricInterpretation", "")).strip()
     if pi in ("YBR_FULL", "YBR_FULL_422"):
-        return [((), 1), ((("as_rgb", False),), 0), ((("raw", True),), 0)]
+        return [((), 0), ((("as_rgb", False),), 0), ((("raw", True),), 0)]  # YCbCr -> RGB exactly as pydicom
     return [((), 0)]
 
 
