@@ -226,6 +226,9 @@ def test_kernel_lengths_offsets_and_in_place(triplets, to_rgb, to_ybr):
             work = src.copy()
             color_kernels.rgb_to_ybr_full(work, work, n, simd)
             _same(work.reshape(-1, 3), ybr[start : start + n])
+            work = src.copy()
+            color_kernels.ybr_full_to_rgb(work, work, 1, n, False, simd)
+            _same(work.reshape(-1, 3), rgb[start : start + n])
             # n pixel pairs whose chroma and first Y come from the triplets, second Y = first Y
             pairs = np.concatenate([flat[start : start + n, :1], flat[start : start + n]], -1)
             out = np.empty(6 * n, np.uint8)
