@@ -17,7 +17,7 @@ from functools import cached_property
 
 import numpy as np
 
-from dcmcore._kernels import bitpack, convert, ycbcr
+from dcmcore._kernels import bitpack, color, convert
 from dcmcore._kernels.status import check_status
 from dcmcore._validate import byte_view
 from dcmcore.dataset_elements import tag_name
@@ -324,25 +324,25 @@ class NativePlan:
                 convert.convert(src, tmp, itemsize, self.swap, bits, signed)
                 src = tmp
             if self.to_rgb:
-                ycbcr.ybr422_to_rgb8(src, dst, npairs)
+                color.ybr422_to_rgb(src, dst, npairs)
             else:
-                ycbcr.ybr422_expand(src, dst, itemsize, npairs)
+                color.ybr422_expand(src, dst, itemsize, npairs)
             return
 
         if reorder:
             if self.to_rgb and not self.fix_bits:
-                ycbcr.ybr_to_rgb8(src, dst, count, npix, True)
+                color.ybr_full_to_rgb(src, dst, count, npix, True)
                 return
             convert.planar_to_interleaved(src, dst, itemsize, count, npix, self.swap, bits, signed)
         elif self.to_rgb and not self.fix_bits:
-            ycbcr.ybr_to_rgb8(src, dst, count, npix, False)
+            color.ybr_full_to_rgb(src, dst, count, npix, False)
             return
         elif self.swap or self.fix_bits:
             convert.convert(src, dst, itemsize, self.swap, bits, signed)
         else:
             np.copyto(dst, np.frombuffer(src, np.uint8, count=dst.size))
         if self.to_rgb:
-            ycbcr.ybr_to_rgb8(dst, dst, count, npix, False)
+            color.ybr_full_to_rgb(dst, dst, count, npix, False)
 
 
 def frame_to_bytes(src, spec: PixelSpec) -> bytes:

@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from dcmcore import encaps
-from dcmcore._kernels import convert, pages, ycbcr
+from dcmcore._kernels import color, convert, pages
 from dcmcore._native import NativePlan, check_native_length, needs_rgb_conversion
 from dcmcore._source import PixelSource
 from dcmcore._threads import run_jobs
@@ -315,7 +315,7 @@ class Session:
         if not self.raw and self.as_rgb and produced.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422"):
             needs_rgb_conversion(produced, raw=False, as_rgb=True)  # raises for non 8-bit
             dst = byte_view(out)
-            ycbcr.ybr_to_rgb8(dst, dst, 1, spec.frame_pixels, False)
+            color.ybr_full_to_rgb(dst, dst, 1, spec.frame_pixels, False)
 
 
 class _Mapper:

@@ -1,7 +1,8 @@
 """Color: YBR_FULL <-> RGB conversion, ICC profile color management, CIELab colors.
 
-* :func:`convert_color_space` — pydicom's function, computed exactly as
-  PS3.3 C.7.6.3.1.2 / ITU-T T.871 define it (``dcmcore._kernels.lut_color``).
+* :func:`convert_color_space` — pydicom's function and pydicom's values (PS3.3
+  C.7.6.3.1.2 / ITU-T T.871 in float32), computed by the kernels of
+  ``dcmcore._kernels.color``, which ``pixel_array`` uses too.
 * :class:`ColorManager` — applies an image's ICC profile (PS3.3 C.11.15)
   through Pillow's ImageCms (littleCMS); Pillow is imported on first use.
 * :class:`CIELabColor` — the CIELab colors of PS3.3 C.10.7.1.1 (three 16-bit
@@ -17,7 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
-from dcmcore._kernels import lut_color as _kernels
+from dcmcore._kernels import color as _kernels
 
 __all__ = ["convert_color_space", "ColorManager", "CIELabColor"]
 
@@ -47,9 +48,14 @@ def convert_color_space(arr: np.ndarray, current: str, desired: str, per_frame: 
 
     Notes
     -----
-    The result is the exact T.871 equations rounded half up; pydicom
-    computes them in float32 and differs from them by 1 for a few hundred of
-    the 2**24 possible inputs.
+    The values are pydicom's: T.871's coefficients rounded to float32, one
+    fused multiply-add chain per output sample, + 0.5 (+ 128.5 for Cb and
+    Cr), floor, clamp. They are bit-identical to pydicom's when NumPy's
+    float32 matrix product fuses multiply-adds (OpenBLAS on any x86-64 CPU
+    with FMA); a BLAS that does not fuse them gives pydicom values 1 apart
+    for 42 of the 2**24 YBR_FULL and 859 of the 2**24 RGB triplets.
+    ``dcmcore.pixel_array`` converts YBR_FULL and YBR_FULL_422 with the same
+    kernels, so its RGB equals this function's.
     """
     arr = np.asarray(arr)
     if arr.dtype != np.uint8:
@@ -62,7 +68,6 @@ def convert_color_space(arr: np.ndarray, current: str, desired: str, per_frame: 
         return arr
     if arr.ndim not in (3, 4) or arr.shape[-1] != 3:
         raise ValueError(f"Color pixels must be shaped (rows, columns, 3) or (frames, rows, columns, 3), not {arr.shape}")
-    kernel = _kernels.ybr_full_to_rgb if cur in _YBR else _kernels.rgb_to_ybr_full
     if per_frame and arr.flags.c_contiguous and arr.flags.writeable:
         out = arr
     else:
@@ -70,7 +75,10 @@ def convert_color_space(arr: np.ndarray, current: str, desired: str, per_frame: 
     src = np.ascontiguousarray(arr)
     npix = src.size // 3
     if npix:
-        kernel(src.reshape(-1), out.reshape(-1), npix)
+        if cur in _YBR:
+            _kernels.ybr_full_to_rgb(src.reshape(-1), out.reshape(-1), 1, npix, False)
+        else:
+            _kernels.rgb_to_ybr_full(src.reshape(-1), out.reshape(-1), npix)
     if per_frame and out is not arr:
         arr[...] = out
         return arr

@@ -13,18 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dcmcore._kernels import (
-    bitpack,
-    convert,
-    lut,
-    lut_color,
-    lut_segments,
-    overlay,
-    pages,
-    rle_decode,
-    rle_encode,
-    ycbcr,
-)
+from dcmcore._kernels import bitpack, color, convert, lut, lut_segments, overlay, pages, rle_decode, rle_encode
 from dcmcore._kernels.status import ST_BAD_GEOMETRY, ST_OVERLONG
 
 GUARD = 0xA5
@@ -50,56 +39,74 @@ def _refused(call, *buffers: Guarded, match: str | None = None) -> None:
     assert all(b.intact() for b in buffers), "a refused call wrote outside its buffers"
 
 
-# -- ycbcr -----------------------------------------------------------------------------
+# -- color -----------------------------------------------------------------------------
 @pytest.mark.parametrize("planar", [False, True])
-def test_ybr_to_rgb8(planar):
+def test_ybr_full_to_rgb(planar):
     # the heap overflow of the hostile-input issue: one sample per pixel, converted as three
     src, dst = Guarded(8 * 6), Guarded(8 * 6)
-    _refused(lambda: ycbcr.ybr_to_rgb8(src.view, dst.view, 1, 48, planar), src, dst, match="ybr_to_rgb8")
+    _refused(lambda: color.ybr_full_to_rgb(src.view, dst.view, 1, 48, planar), src, dst, match="ybr_full_to_rgb")
     src3, dst1 = Guarded(3 * 48), Guarded(48)
-    _refused(lambda: ycbcr.ybr_to_rgb8(src3.view, dst1.view, 1, 48, planar), src3, dst1, match="'dst'")
-    _refused(lambda: ycbcr.ybr_to_rgb8(src3.view, dst.view, 2, 48, planar), src3, dst)  # 2 frames in 1
-    _refused(lambda: ycbcr.ybr_to_rgb8(src3.view, src3.view, -1, 48, planar), src3, match="negative")
-    _refused(lambda: ycbcr.ybr_to_rgb8(src3.view, src3.view, 2**62, 2**62, planar), src3, match="overflow")
-    ycbcr.ybr_to_rgb8(src3.view, dst1.view, 0, 48, planar)  # nothing to do is fine
+    _refused(lambda: color.ybr_full_to_rgb(src3.view, dst1.view, 1, 48, planar), src3, dst1, match="'dst'")
+    _refused(lambda: color.ybr_full_to_rgb(src3.view, dst.view, 2, 48, planar), src3, dst)  # 2 frames in 1
+    _refused(lambda: color.ybr_full_to_rgb(src3.view, src3.view, -1, 48, planar), src3, match="negative")
+    _refused(lambda: color.ybr_full_to_rgb(src3.view, src3.view, 2**62, 2**62, planar), src3, match="overflow")
+    color.ybr_full_to_rgb(src3.view, dst1.view, 0, 48, planar)  # nothing to do is fine
 
 
-def test_ybr_to_rgb8_refuses_overlapping_planar_buffers():
+def test_colour_kernels_refuse_overlapping_buffers():
     buf = Guarded(3 * 10)
-    _refused(lambda: ycbcr.ybr_to_rgb8(buf.view, buf.view, 1, 10, True), buf, match="overlap")
+    _refused(lambda: color.ybr_full_to_rgb(buf.view, buf.view, 1, 10, True), buf, match="overlap")
+    big = Guarded(3 * 20)
+    # interleaved conversions may work in place, but not shifted
+    _refused(lambda: color.ybr_full_to_rgb(big.view[:30], big.view[3:33], 1, 10, False), big, match="overlap")
+    _refused(lambda: color.rgb_to_ybr_full(big.view[3:33], big.view[:30], 10), big, match="overlap")
+    _refused(lambda: color.ybr422_to_rgb(big.view[:40], big.view[:60], 10), big, match="overlap")
+    _refused(lambda: color.ybr422_expand(big.view[:40], big.view[:60], 1, 10), big, match="overlap")
+    color.ybr_full_to_rgb(buf.view, buf.view, 1, 10, False)
+    color.rgb_to_ybr_full(buf.view, buf.view, 10)
+    assert buf.intact() and big.intact()
 
 
-def test_ybr422_to_rgb8():
+@pytest.mark.parametrize("simd", [True, False])
+def test_ybr422_to_rgb(simd):
     src, dst = Guarded(4 * 10), Guarded(6 * 10)
-    _refused(lambda: ycbcr.ybr422_to_rgb8(src.view, dst.view, 11), src, dst, match="'src'")
+    _refused(lambda: color.ybr422_to_rgb(src.view, dst.view, 11, simd), src, dst, match="'src'")
     big = Guarded(4 * 11)
-    _refused(lambda: ycbcr.ybr422_to_rgb8(big.view, dst.view, 11), big, dst, match="'dst'")
-    _refused(lambda: ycbcr.ybr422_to_rgb8(src.view, dst.view, -1), src, dst)
-    ycbcr.ybr422_to_rgb8(src.view, dst.view, 10)
+    _refused(lambda: color.ybr422_to_rgb(big.view, dst.view, 11, simd), big, dst, match="'dst'")
+    _refused(lambda: color.ybr422_to_rgb(src.view, dst.view, -1, simd), src, dst)
+    color.ybr422_to_rgb(src.view, dst.view, 10, simd)
+    assert src.intact() and dst.intact()
+    # a whole SIMD step (16 pairs) and a tail write exactly 6 bytes per pair
+    src, dst = Guarded(4 * 37), Guarded(6 * 37)
+    color.ybr422_to_rgb(src.view, dst.view, 37, simd)
     assert src.intact() and dst.intact()
 
 
 def test_ybr422_expand():
     src, dst = Guarded(4 * 10 * 2), Guarded(6 * 10 * 2)
-    _refused(lambda: ycbcr.ybr422_expand(src.view, dst.view, 2, 11), src, dst)
-    _refused(lambda: ycbcr.ybr422_expand(src.view, dst.view, 4, 10), src, dst)
-    _refused(lambda: ycbcr.ybr422_expand(src.view, dst.view, 3, 1), src, dst, match="item size")
+    _refused(lambda: color.ybr422_expand(src.view, dst.view, 2, 11), src, dst)
+    _refused(lambda: color.ybr422_expand(src.view, dst.view, 4, 10), src, dst)
+    _refused(lambda: color.ybr422_expand(src.view, dst.view, 3, 1), src, dst, match="item size")
     odd = Guarded(4 * 10 * 2, shift=1)
-    _refused(lambda: ycbcr.ybr422_expand(odd.view, dst.view, 2, 10), odd, dst, match="aligned")
-    ycbcr.ybr422_expand(src.view, dst.view, 2, 10)
+    _refused(lambda: color.ybr422_expand(odd.view, dst.view, 2, 10), odd, dst, match="aligned")
+    color.ybr422_expand(src.view, dst.view, 2, 10)
     assert src.intact() and dst.intact()
 
 
-@pytest.mark.parametrize(
-    "kernel", [ycbcr.rgb_to_ybr8, lut_color.ybr_full_to_rgb, lut_color.rgb_to_ybr_full], ids=lambda k: k.__name__
-)
-def test_interleaved_colour_kernels(kernel):
+@pytest.mark.parametrize("simd", [True, False])
+def test_rgb_to_ybr_full(simd):
     src, dst = Guarded(3 * 10), Guarded(3 * 10)
-    _refused(lambda: kernel(src.view, dst.view, 11), src, dst, match="'src'")
+    _refused(lambda: color.rgb_to_ybr_full(src.view, dst.view, 11, simd), src, dst, match="'src'")
     big = Guarded(3 * 11)
-    _refused(lambda: kernel(big.view, dst.view, 11), big, dst, match="'dst'")
-    _refused(lambda: kernel(src.view, dst.view, -3), src, dst)
-    kernel(src.view, dst.view, 10)
+    _refused(lambda: color.rgb_to_ybr_full(big.view, dst.view, 11, simd), big, dst, match="'dst'")
+    _refused(lambda: color.rgb_to_ybr_full(src.view, dst.view, -3, simd), src, dst)
+    color.rgb_to_ybr_full(src.view, dst.view, 10, simd)
+    assert src.intact() and dst.intact()
+    # a whole SIMD step (16 pixels) and a tail write exactly 3 bytes per pixel
+    src, dst = Guarded(3 * 37), Guarded(3 * 37)
+    color.rgb_to_ybr_full(src.view, dst.view, 37, simd)
+    color.ybr_full_to_rgb(src.view, dst.view, 1, 37, False, simd)
+    color.ybr_full_to_rgb(src.view, dst.view, 1, 37, True, simd)
     assert src.intact() and dst.intact()
 
 

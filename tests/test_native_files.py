@@ -6,7 +6,7 @@ Endian, Deflated Explicit VR Little Endian or Explicit VR Big Endian, and a
 Pixel Data, Float Pixel Data or Double Float Pixel Data element. Each is
 decoded from a Dataset, a path and an open binary file, all frames and each
 ``index``, and compared with pydicom 3's ``pixels`` backend (same options):
-bit for bit, or within 1 per sample where YCbCr is converted to RGB. Files
+bit for bit, YCbCr to RGB included. Files
 pydicom rejects must raise the same exception class; files pydicom warns about
 (excess padding) must warn too.
 """
@@ -97,7 +97,7 @@ def _options(name: str) -> list[tuple[tuple, int]]:
         ds = pydicom.dcmread(FILES[name], force=True, stop_before_pixels=True)
     pi = str(ds.get("PhotometricInterpretation", "")).strip()
     if pi in ("YBR_FULL", "YBR_FULL_422"):
-        return [((), 1), ((("as_rgb", False),), 0), ((("raw", True),), 0)]
+        return [((), 0), ((("as_rgb", False),), 0), ((("raw", True),), 0)]  # YCbCr -> RGB exactly as pydicom
     return [((), 0)]
 
 

@@ -1,6 +1,0 @@
-"""Type stubs of dcmcore._kernels.lut_color (exact T.871 YBR_FULL <-> RGB)."""
-
-from typing_extensions import Buffer
-
-def ybr_full_to_rgb(src: Buffer, dst: Buffer, npix: int) -> None: ...
-def rgb_to_ybr_full(src: Buffer, dst: Buffer, npix: int) -> None: ...
