@@ -16,13 +16,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from dcmcore.plugins.base import PLUGIN_API, DecoderPlugin, EncoderPlugin, PluginBase
-from dcmcore.plugins.dispatch import Dispatcher, install_hint, known_hint_uids
+from dcmcore.plugins import testing
+from dcmcore.plugins.base import DECODER_MEMBERS, ENCODER_MEMBERS, PLUGIN_API, DecoderPlugin, EncoderPlugin, PluginBase
+from dcmcore.plugins.dispatch import Dispatcher, encoder_dispatcher, install_hint, known_hint_uids
+from dcmcore.plugins.helpers import (
+    PASS_THROUGH_EXCEPTIONS,
+    check_rle_frame,
+    frame_array,
+    frame_bytes,
+    frame_view,
+    parse_rle_header,
+    rle_segment_count,
+    version_tuple,
+)
 from dcmcore.plugins.registry import (
     DECODER_GROUP,
     ENCODER_GROUP,
     PluginInfo,
     known_uids,
+    overriding,
     plugin_infos,
     refresh,
     register,
@@ -32,11 +44,14 @@ from dcmcore.uids import name_of
 
 __all__ = [
     "PLUGIN_API",
+    "DECODER_MEMBERS",
+    "ENCODER_MEMBERS",
     "DecoderPlugin",
     "EncoderPlugin",
     "PluginBase",
     "PluginInfo",
     "Dispatcher",
+    "encoder_dispatcher",
     "decoders",
     "encoders",
     "register_decoder",
@@ -45,6 +60,17 @@ __all__ = [
     "unregister_encoder",
     "refresh",
     "report",
+    # helpers for plugin authors (dcmcore.plugins.helpers)
+    "PASS_THROUGH_EXCEPTIONS",
+    "frame_view",
+    "frame_bytes",
+    "frame_array",
+    "rle_segment_count",
+    "parse_rle_header",
+    "check_rle_frame",
+    "version_tuple",
+    # test data for plugin test suites
+    "testing",
 ]
 
 
@@ -78,8 +104,16 @@ def unregister_encoder(uid: str, label: str) -> bool:
     return unregister(ENCODER_GROUP, str(uid), label)
 
 
+#: Shown after a plugin that runs before dcmcore's own codec for the syntax.
+OVERRIDE_MARK = "<- runs before dcmcore's built-in codec"
+
+
 def report() -> str:
-    """A table of every transfer syntax's decoders and encoders in dispatch order."""
+    """A table of every transfer syntax's decoders and encoders in dispatch order.
+
+    A usable third-party plugin that runs before dcmcore's own codec for a
+    syntax is marked with :data:`OVERRIDE_MARK`.
+    """
     lines = []
     for title, group in (("Decoders", DECODER_GROUP), ("Encoders", ENCODER_GROUP)):
         lines.append(f"{title} (dispatch order per transfer syntax)")
@@ -92,9 +126,11 @@ def report() -> str:
             infos = plugin_infos(group, uid)
             if not infos:
                 lines.append("     no plugin installed")
+            overrides = overriding(infos)
             for rank, info in enumerate(infos, 1):
                 state = "available" if info.available else ("BROKEN" if info.broken else "unavailable")
-                lines.append(f"  {rank}. {info.label:<16} priority {info.priority:<5} {state:<12} {info.source}")
+                mark = f"  {OVERRIDE_MARK}" if info in overrides else ""
+                lines.append(f"  {rank}. {info.label:<16} priority {info.priority:<5} {state:<12} {info.source}{mark}")
                 if info.reason:
                     lines.append(f"       {info.reason}")
             hint = install_hint(uid)

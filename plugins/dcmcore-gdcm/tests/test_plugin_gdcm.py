@@ -31,13 +31,15 @@ gdcm = pytest.importorskip("gdcm")
 
 import dcmcore  # noqa: E402
 import dcmcore.plugins as plugins  # noqa: E402
-from dcmcore._testdata import testdata_file as data_file, testdata_files as data_files  # noqa: E402
+from dcmcore import PixelSpec  # noqa: E402
 from dcmcore.errors import CorruptPixelDataError, PluginError  # noqa: E402
-from dcmcore.plugins.base import DecoderPlugin, EncoderPlugin  # noqa: E402
-from dcmcore.spec import PixelSpec  # noqa: E402
+from dcmcore.plugins import DecoderPlugin, EncoderPlugin, testing  # noqa: E402
 from dcmcore_gdcm import DECODER, DECODER_UIDS, ENCODER  # noqa: E402
 from pydicom.encaps import encapsulate, generate_frames  # noqa: E402
 from pydicom.pixels import pixel_array as pydicom_array  # noqa: E402
+
+data_file = testing.testdata_file
+data_files = testing.testdata_files
 
 RLE = "1.2.840.10008.1.2.5"
 JPEG_BASELINE = "1.2.840.10008.1.2.4.50"

@@ -24,12 +24,14 @@ rle_lib = pytest.importorskip("rle")
 import rle.utils  # noqa: E402
 
 import dcmcore  # noqa: E402
-from dcmcore import rle as builtin  # noqa: E402
-from dcmcore._testdata import testdata_file as data_file  # noqa: E402
+from dcmcore import PixelSpec  # noqa: E402
 from dcmcore.errors import CorruptPixelDataError, PluginError, UnsupportedPixelDataError  # noqa: E402
-from dcmcore.spec import PixelSpec  # noqa: E402
+from dcmcore.plugins import encoder_dispatcher, parse_rle_header, testing  # noqa: E402
 from dcmcore_rle import DECODER, RLE_LOSSLESS  # noqa: E402
 from pydicom.encaps import encapsulate, generate_frames  # noqa: E402
+from test_plugin_rle import _spec, builtin_decode  # noqa: E402  (both files sit in this folder)
+
+data_file = testing.testdata_file
 
 LABEL = "pylibjpeg-rle"
 
@@ -52,7 +54,7 @@ def _header(words: list[int]) -> bytes:
 
 def _with_segment(frame: bytes, k: int, segment: bytes) -> bytes:
     """`frame` with its segment `k` replaced by `segment` (the header's offsets follow)."""
-    offsets = builtin.parse_header(frame)
+    offsets = parse_rle_header(frame)
     ends = [*offsets[1:], len(frame)]
     segments = [frame[start:end] for start, end in zip(offsets, ends)]
     segments[k] = segment
@@ -64,7 +66,7 @@ def _with_segment(frame: bytes, k: int, segment: bytes) -> bytes:
 
 
 def _segment(frame: bytes, k: int) -> bytes:
-    offsets = builtin.parse_header(frame)
+    offsets = parse_rle_header(frame)
     ends = [*offsets[1:], len(frame)]
     return frame[offsets[k] : ends[k]]
 
@@ -141,7 +143,7 @@ def test_nonzero_unused_header_offsets_are_ignored_as_dcmcore_does():
     words = list(struct.unpack("<16L", frame[:64]))
     words[3] = len(frame) - 10
     data = _header(words) + frame[64:]
-    expected = builtin.decode_frame(data, spec)
+    expected = builtin_decode(data, spec)
     arr, _ = DECODER.decode(data, spec)
     np.testing.assert_array_equal(arr, expected)
     arr, _ = DECODER.decode(memoryview(data), spec)
@@ -232,7 +234,6 @@ def test_header_errors_name_what_is_wrong(monkeypatch):
 
 
 # -- the fuzz -------------------------------------------------------------------------------------
-from test_plugin_rle import _spec  # noqa: E402  (the same PixelSpec builder; both files sit in this folder)
 
 
 def _values(spec: PixelSpec, rng: np.random.Generator) -> np.ndarray:
@@ -248,7 +249,7 @@ def _base_frames() -> list[tuple[bytes, PixelSpec]]:
     for bits, samples in [(8, 1), (8, 3), (16, 1), (16, 3), (32, 1), (32, 3), (64, 1)]:
         for rows, cols in [(1, 1), (3, 5), (7, 16), (12, 130)]:
             spec = _spec(rows, cols, samples, bits)
-            frames.append((builtin.encode_frame(_values(spec, rng), spec), spec))
+            frames.append((encoder_dispatcher(RLE_LOSSLESS, "dcmcore").encode(_values(spec, rng), spec), spec))
     for name in ("MR_small_RLE.dcm", "SC_rgb_rle.dcm", "SC_rgb_rle_16bit.dcm", "rtdose_rle_1frame.dcm"):
         frames.append(_first_frame(name))
     return frames
@@ -267,7 +268,7 @@ def _runs(segment: bytes) -> list[tuple[int, int]]:
 def _mutate(frame: bytes, spec: PixelSpec, rng: np.random.Generator) -> bytes:
     buf = bytearray(frame)
     kind = int(rng.integers(0, 10))
-    nseg = len(builtin.parse_header(frame))
+    nseg = len(parse_rle_header(frame))
     if kind == 0:  # bit flips anywhere, the header included
         for pos in rng.integers(0, len(buf), int(rng.integers(1, 9))):
             buf[pos] ^= 1 << int(rng.integers(0, 8))
@@ -318,7 +319,7 @@ def _mutate(frame: bytes, spec: PixelSpec, rng: np.random.Generator) -> bytes:
 def _cut_short(data: bytes, spec: PixelSpec) -> np.ndarray:
     """pydicom's reading: every segment decoded to its end, then cut to Rows x Columns bytes."""
     npix = spec.rows * spec.columns
-    offsets = builtin.parse_header(data, spec.samples_per_pixel * spec.itemsize)
+    offsets = parse_rle_header(data, spec.samples_per_pixel * spec.itemsize)
     planes = []
     for start, end in zip(offsets, [*offsets[1:], len(data)]):
         segment, out, pos = data[start:end], bytearray(), 0
@@ -358,7 +359,7 @@ def test_fuzz_mutated_frames_through_the_plugin():
         data = _mutate(frame, spec, rng)
         result = _outcome(data, spec)
         try:
-            expected = builtin.decode_frame(data, spec)
+            expected = builtin_decode(data, spec)
         except CorruptPixelDataError as exc:
             expected = exc
         where = f"case {case}: {spec.rows}x{spec.columns}x{spec.samples_per_pixel} {spec.bits_allocated}-bit, {len(data)} bytes"
