@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dcmcore.plugins import testing
+from dcmcore.plugins import helpers, testing
 from dcmcore.plugins.base import DECODER_MEMBERS, ENCODER_MEMBERS, PLUGIN_API, DecoderPlugin, EncoderPlugin, PluginBase
 from dcmcore.plugins.dispatch import Dispatcher, encoder_dispatcher, install_hint, known_hint_uids
 from dcmcore.plugins.helpers import (
@@ -60,17 +60,8 @@ __all__ = [
     "unregister_encoder",
     "refresh",
     "report",
-    # helpers for plugin authors (dcmcore.plugins.helpers)
-    "PASS_THROUGH_EXCEPTIONS",
-    "frame_view",
-    "frame_bytes",
-    "frame_array",
-    "rle_segment_count",
-    "parse_rle_header",
-    "check_rle_frame",
-    "version_tuple",
-    # test data for plugin test suites
-    "testing",
+    *helpers.__all__,  # what dcmcore offers plugin authors
+    "testing",  # helpers for plugin test suites
 ]
 
 
