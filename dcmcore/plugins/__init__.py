@@ -60,6 +60,7 @@ __all__ = [
     "unregister_encoder",
     "refresh",
     "report",
+    "OVERRIDE_MARK",
     *helpers.__all__,  # what dcmcore offers plugin authors
     "testing",  # helpers for plugin test suites
 ]

@@ -1,0 +1,238 @@
+"""The plugin author's path, as a new author takes it: docs/plugins.md and dcmcore.plugins.
+
+The minimal plugin that opens the guide is taken from the page itself (its
+``pyproject.toml`` and its module), written as a scratch distribution (the
+package plus a ``*.dist-info`` with its entry points) on a temporary
+``sys.path`` entry, found through the registry and used to decode real files,
+which must equal pydicom's arrays. Then: the helpers the contract offers, the
+guide's claims about signed data, and the override and "who decoded" reports.
+"""
+
+from __future__ import annotations
+
+import configparser
+import io
+import logging
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dcmcore
+import dcmcore.plugins as plugins
+from dcmcore.errors import CorruptPixelDataError, InvalidPixelSpecError, UnsupportedPixelDataError
+from tests._helpers import pydicom_array, read
+
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
+RLE = "1.2.840.10008.1.2.5"
+RLE_FILES = ["MR_small_RLE.dcm", "emri_small_RLE.dcm", "SC_rgb_rle.dcm", "SC_rgb_rle_16bit.dcm", "rtdose_rle_1frame.dcm"]
+
+
+def _guide_files() -> dict[str, str]:
+    """The code blocks of the guide's first section whose first line is a comment naming a file."""
+    text = GUIDE.read_text(encoding="utf-8")
+    first = text.index("\n## ")
+    section = text[first : text.index("\n## ", first + 1)]
+    files = {}
+    for block in re.findall(r"```(?:toml|python)\n(.*?)```", section, re.S):
+        head, _, body = block.partition("\n")
+        if head.startswith("# ") and "/" in head:
+            files[head[2:].strip()] = body
+    return files
+
+
+def _write_distribution(root: Path) -> tuple[Path, dict]:
+    """Write the guide's files under `root` and the metadata pip would install; return (sys.path entry, project)."""
+    files = _guide_files()
+    (toml_name,) = [name for name in files if name.endswith("pyproject.toml")]
+    project_dir = root / Path(toml_name).parent
+    for name, body in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body, encoding="utf-8")
+    project = tomllib.loads(files[toml_name])["project"]
+    dist = project_dir / f"{project['name'].replace('-', '_')}-{project['version']}.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n")
+    entry_points = configparser.ConfigParser(delimiters=("=",))
+    entry_points.optionxform = str  # keep the UIDs as written
+    for group, entries in project.get("entry-points", {}).items():
+        entry_points[group] = entries
+    out = io.StringIO()
+    entry_points.write(out)
+    (dist / "entry_points.txt").write_text(out.getvalue())
+    return project_dir, project
+
+
+@pytest.fixture
+def guide_plugin(tmp_path):
+    """The guide's minimal plugin, installed from the page into a scratch directory."""
+    path, project = _write_distribution(tmp_path)
+    module_names = {value.split(":")[0] for group in project["entry-points"].values() for value in group.values()}
+    sys.path.insert(0, str(path))
+    plugins.refresh()
+    try:
+        yield project
+    finally:
+        sys.path.remove(str(path))
+        for name in module_names:
+            sys.modules.pop(name, None)
+        plugins.refresh()
+
+
+def test_the_guide_opens_with_a_complete_plugin():
+    files = _guide_files()
+    assert sorted(files) == ["my-rle-plugin/my_rle_plugin/__init__.py", "my-rle-plugin/pyproject.toml"]
+    module = files["my-rle-plugin/my_rle_plugin/__init__.py"]
+    imported = set(re.findall(r"^\s*(?:from|import) (dcmcore[\w.]*)", module, re.M))
+    assert imported <= {"dcmcore", "dcmcore.plugins", "dcmcore.errors"}, imported
+
+
+def test_the_guide_plugin_is_found_and_decodes_like_pydicom(guide_plugin):
+    label = "my-rle"
+    infos = {i.label: i for i in plugins.decoders(RLE)}
+    info = infos[label]
+    assert info.available and not info.broken
+    assert info.source == f"{guide_plugin['name']} {guide_plugin['version']}"
+    assert isinstance(info.plugin, plugins.DecoderPlugin)
+    row = next(line for line in plugins.report().splitlines() if f" {label} " in line)
+    assert "priority 50" in row and plugins.OVERRIDE_MARK not in row  # after dcmcore's own: no override
+    for name in RLE_FILES:
+        ds = read(name)
+        arr = dcmcore.pixel_array(ds, decoding_plugin=label)
+        np.testing.assert_array_equal(arr, pydicom_array(ds), err_msg=name)
+        raw = dcmcore.pixel_array(ds, decoding_plugin=label, raw=True, correct_unused_bits=False)
+        np.testing.assert_array_equal(raw, pydicom_array(ds, raw=True), err_msg=name)
+
+
+def test_the_guide_plugin_refuses_a_corrupt_header(guide_plugin):
+    from pydicom.encaps import encapsulate
+
+    frame, spec = plugins.testing.first_frame("MR_small_RLE.dcm")
+    ds = read("MR_small_RLE.dcm")
+    ds.PixelData = encapsulate([(3).to_bytes(4, "little") + frame[4:]])  # 3 segments for 2
+    with pytest.raises(CorruptPixelDataError, match="3 segments, but the image needs 2"):
+        dcmcore.pixel_array(ds, decoding_plugin=["my-rle", "dcmcore"])  # final: dcmcore is not tried
+
+
+# -- the contract: required and optional members -------------------------------------------------
+class _Minimal:
+    label = "minimal-contract"
+    priority = 0
+
+    def is_available(self):
+        return True
+
+    def decode(self, src, spec, *, out=None, **options):
+        return np.zeros(spec.frame_shape, spec.dtype), spec
+
+    def encode(self, src, spec, **options):
+        return b""
+
+
+@pytest.mark.parametrize("protocol, members, register", [
+    (plugins.DecoderPlugin, plugins.DECODER_MEMBERS, plugins.register_decoder),
+    (plugins.EncoderPlugin, plugins.ENCODER_MEMBERS, plugins.register_encoder),
+])
+def test_protocol_and_registry_require_the_same_members(protocol, members, register):
+    assert isinstance(_Minimal(), protocol)  # no api_version, no missing_dependencies
+    for name in members:
+        lacking = type("Lacking", (), {k: v for k, v in vars(_Minimal).items() if k != name and not k.startswith("__")})
+        obj = lacking()
+        assert not hasattr(obj, name)
+        assert not isinstance(obj, protocol), name
+        with pytest.raises(TypeError, match=f"lacks {name}"):
+            register(RLE, obj)
+
+
+# -- helpers for plugin authors --------------------------------------------------------------------
+def test_frame_view_and_frame_bytes_accept_every_buffer():
+    data = bytes(range(12))
+    for src in (data, bytearray(data), memoryview(data), np.frombuffer(data, np.uint16), np.frombuffer(data, np.uint8)):
+        view = plugins.frame_view(src)
+        assert view.format == "B" and view.ndim == 1 and view.tobytes() == data
+        assert plugins.frame_bytes(src) == data
+    assert plugins.frame_bytes(data) is data  # no copy
+    with pytest.raises(TypeError, match="bytes-like"):
+        plugins.frame_view("text")
+    with pytest.raises(ValueError, match="C-contiguous"):
+        plugins.frame_view(np.arange(8, dtype=np.uint8)[::2])
+
+
+def test_frame_array_gives_every_input_the_interleaved_layout():
+    spec = plugins.testing.make_spec(3, 4, 3, 16)
+    values = plugins.testing.encoder_values(spec, seed=1)
+    planar = np.moveaxis(values, -1, 0).astype("<u2").tobytes()
+    for src, current in [
+        (values, spec),
+        (values.astype(">u2"), spec),
+        (np.asfortranarray(values), spec),
+        (values.astype("<u2").tobytes() + b"\0", spec),
+        (planar, spec.replace(planar_configuration=1)),
+    ]:
+        arr = plugins.frame_array(src, current)
+        assert arr.flags.c_contiguous and arr.shape == spec.frame_shape
+        np.testing.assert_array_equal(arr, values)
+    for src, message in [(values[:2], "has shape"), (np.zeros(spec.frame_shape, np.float16), "dtype"), (bytes(5), "holds 5 bytes")]:
+        with pytest.raises(ValueError, match=message):
+            plugins.frame_array(src, spec)
+
+
+def test_rle_helpers_check_what_ps3_5_annex_g_requires():
+    frame, spec = plugins.testing.first_frame("SC_rgb_rle_16bit.dcm")
+    assert plugins.rle_segment_count(spec) == 6
+    offsets = plugins.parse_rle_header(frame, 6)
+    assert offsets[0] == 64 and offsets == sorted(offsets) and len(offsets) == 6
+    plugins.check_rle_frame(frame, spec)
+    with pytest.raises(CorruptPixelDataError, match="gives 6 segments, but the image needs 3"):
+        plugins.parse_rle_header(frame, 3)
+    with pytest.raises(CorruptPixelDataError, match="segment"):
+        plugins.check_rle_frame(frame[: len(frame) // 2], spec)
+    with pytest.raises(UnsupportedPixelDataError, match="'Bits Allocated' value of 1"):
+        plugins.rle_segment_count(spec.replace(samples_per_pixel=1, photometric_interpretation="MONOCHROME2",
+                                               bits_allocated=1, bits_stored=1))
+    with pytest.raises(InvalidPixelSpecError, match="24 segments"):
+        plugins.rle_segment_count(spec.replace(bits_allocated=64, bits_stored=64))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("3.0.24", (3, 0, 24)), ("2.1rc1", (2, 1)), ("2.0.0.dev3", (2, 0, 0)), (" 1.10 ", (1, 10)),
+    ("2.x.1", (2,)), ("unknown", ()),
+])
+def test_version_tuple(text, expected):
+    assert plugins.version_tuple(text) == expected
+
+
+class _AnyIntegerRLEEncoder:
+    """dcmcore's own RLE encoder behind frame_array: every input form the contract allows."""
+
+    label, priority = "any-integer-rle", 0
+
+    def encode(self, src, spec, **options):
+        frame = plugins.frame_array(src, spec)
+        frame = frame.astype(frame.dtype.newbyteorder("="), copy=False).view(spec.dtype)
+        return plugins.encoder_dispatcher(RLE, "dcmcore").encode(frame, spec)
+
+
+def test_testing_helpers_check_an_encoder():
+    encoder = _AnyIntegerRLEEncoder()
+    spec = plugins.testing.make_spec(5, 6, 3, 16, signed=1)
+    values = plugins.testing.encoder_values(spec, seed=2)
+    encoded = plugins.testing.check_encoder_input_forms(encoder, values, spec)
+    np.testing.assert_array_equal(plugins.testing.decode_with("dcmcore", encoded, spec), values)
+    np.testing.assert_array_equal(
+        pydicom_array(plugins.testing.encapsulated_dataset([encoded], spec), raw=True), values
+    )
+    plugins.testing.check_encoder_rejects_misfits(encoder, spec)
+
+    class Lenient:  # encodes anything: the misfit check must fail
+        label, priority = "lenient", 0
+
+        def encode(self, src, spec, **options):
+            return b"\0" * 64
+
+    with pytest.raises(AssertionError, match="does not fit"):
+        plugins.testing.check_encoder_rejects_misfits(Lenient(), spec)
