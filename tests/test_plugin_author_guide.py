@@ -118,6 +118,91 @@ def test_the_guide_plugin_refuses_a_corrupt_header(guide_plugin):
         dcmcore.pixel_array(ds, decoding_plugin=["my-rle", "dcmcore"])  # final: dcmcore is not tried
 
 
+
+# -- reports: a plugin that outranks dcmcore's own, and which plugin decoded ---------------------
+@pytest.fixture
+def outranking_guide_plugin(guide_plugin, monkeypatch):
+    """The guide's plugin with a priority under dcmcore's 10, as a third-party author might set it."""
+    import my_rle_plugin
+
+    monkeypatch.setattr(my_rle_plugin.RLEDecoder, "priority", 5)
+    plugins.refresh()
+    yield my_rle_plugin.DECODER
+    monkeypatch.undo()
+    plugins.refresh()
+
+
+def _announcements(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if "before dcmcore's built-in decoder" in r.getMessage()]
+
+
+def test_a_plugin_that_outranks_dcmcore_is_marked_and_announced_once(outranking_guide_plugin, caplog):
+    rows = {line.split()[1]: line for line in plugins.report().splitlines() if re.match(r"\s+\d+\. ", line)}
+    assert plugins.OVERRIDE_MARK in rows["my-rle"]
+    assert plugins.OVERRIDE_MARK not in rows["dcmcore"] and plugins.OVERRIDE_MARK not in rows["gdcm"]
+    assert [i.label for i in plugins.overriding(plugins.decoders(RLE))] == ["my-rle"]
+    ds = read("MR_small_RLE.dcm")
+    with caplog.at_level(logging.INFO, logger="dcmcore"):
+        for _ in range(3):
+            np.testing.assert_array_equal(dcmcore.pixel_array(ds), pydicom_array(ds))
+    (note,) = _announcements(caplog)
+    assert note.levelno == logging.WARNING and note.name == "dcmcore"
+    assert "'my-rle' (my-rle-plugin 0.1.0, priority 5)" in note.getMessage()
+    assert "RLE Lossless (1.2.840.10008.1.2.5)" in note.getMessage()
+    plugins.refresh()  # forgetting what was discovered forgets what was announced
+    with caplog.at_level(logging.INFO, logger="dcmcore"):
+        dcmcore.pixel_array(ds, decoding_plugin="dcmcore")  # a choice, not an override: silent
+        assert len(_announcements(caplog)) == 1
+        dcmcore.pixel_array(ds)
+    assert len(_announcements(caplog)) == 2
+
+
+def test_an_unavailable_plugin_does_not_outrank(outranking_guide_plugin, monkeypatch, caplog):
+    monkeypatch.setattr(type(outranking_guide_plugin), "is_available", lambda self, uid: False)
+    plugins.refresh()
+    assert plugins.OVERRIDE_MARK not in plugins.report()
+    with caplog.at_level(logging.INFO, logger="dcmcore"):
+        dcmcore.pixel_array(read("MR_small_RLE.dcm"))
+    assert not _announcements(caplog)
+
+
+def test_the_dispatcher_says_which_plugin_decoded(guide_plugin, caplog):
+    frame, spec = plugins.testing.first_frame("MR_small_RLE.dcm")
+    dispatcher = plugins.Dispatcher(RLE, ["my-rle", "dcmcore"])
+    assert dispatcher.last_label is None
+    with caplog.at_level(logging.DEBUG, logger="dcmcore"):
+        dispatcher.decode(frame, spec)
+    assert dispatcher.last_label == "my-rle"
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG] == [
+        "'my-rle' decoded a frame of RLE Lossless (1.2.840.10008.1.2.5)"
+    ]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="dcmcore"):  # DEBUG off: nothing is logged per frame
+        dispatcher.decode(frame, spec)
+    assert not caplog.records
+
+
+def test_after_a_fallback_the_plugin_that_succeeded_is_named(guide_plugin, monkeypatch, caplog):
+    import my_rle_plugin
+
+    def failing(self, src, spec, **options):
+        raise RuntimeError("library failure")
+
+    monkeypatch.setattr(my_rle_plugin.RLEDecoder, "decode", failing)
+    frame, spec = plugins.testing.first_frame("MR_small_RLE.dcm")
+    dispatcher = plugins.Dispatcher(RLE, ["my-rle", "dcmcore"])
+    with caplog.at_level(logging.DEBUG, logger="dcmcore"):
+        dispatcher.decode(frame, spec)
+    assert dispatcher.last_label == "dcmcore"
+    assert "'dcmcore' decoded a frame" in caplog.text and "'my-rle' decoded" not in caplog.text
+
+
+def test_the_batch_path_names_its_plugin_too():
+    dispatcher = plugins.Dispatcher(RLE)
+    builtin = dispatcher.plugins[0]
+    dispatcher.succeeded(builtin)
+    assert dispatcher.last_label == builtin.label == "dcmcore" and dispatcher.first is builtin
+
 # -- the contract: required and optional members -------------------------------------------------
 class _Minimal:
     label = "minimal-contract"
