@@ -321,3 +321,74 @@ def test_testing_helpers_check_an_encoder():
 
     with pytest.raises(AssertionError, match="does not fit"):
         plugins.testing.check_encoder_rejects_misfits(Lenient(), spec)
+
+
+# -- the guide's section on signed data ------------------------------------------------------------
+def _rle_dataset(values: np.ndarray, bits_stored: int, signed: int):
+    """A one-frame RLE data set of `values` (16-bit samples) with the given Bits Stored and Pixel Representation."""
+    spec = plugins.testing.make_spec(*values.shape, 1, 16, signed=signed).replace(bits_stored=bits_stored)
+    encoded = plugins.encoder_dispatcher(RLE, "dcmcore").encode(values.view(spec.dtype), spec)
+    return plugins.testing.encapsulated_dataset([encoded], spec)
+
+
+def _decode_through(library_output, ds, **options) -> np.ndarray:
+    """dcmcore.pixel_array(ds) with a plugin that returns ``library_output(stored values)`` for each frame."""
+
+    class Library:
+        label, priority = "signedness-test", 0
+
+        def is_available(self, uid):
+            return True
+
+        def decode(self, src, spec, *, out=None, **kwargs):
+            stored = plugins.testing.decode_with("dcmcore", src, spec)  # the stored bit patterns
+            return library_output(stored), spec
+
+    plugins.register_decoder(RLE, Library())
+    try:
+        return dcmcore.pixel_array(ds, decoding_plugin="signedness-test", **options)
+    finally:
+        plugins.unregister_decoder(RLE, "signedness-test")
+
+
+SIGNED_12 = np.array([[-2048, -5, -1], [0, 5, 2047]], np.int16)
+
+
+def test_codestream_unsigned_data_set_signed_comes_out_signed():
+    """The library returns the 12-bit patterns as unsigned numbers; dcmcore reinterprets and sign-extends."""
+    ds = _rle_dataset(SIGNED_12, 12, signed=1)
+    as_unsigned = _decode_through(lambda stored: (stored.view(np.uint16) & 0x0FFF), ds)
+    assert as_unsigned.dtype == np.int16
+    np.testing.assert_array_equal(as_unsigned, SIGNED_12)  # -5 was returned as 4091 (0x0FFB)
+    np.testing.assert_array_equal(as_unsigned, pydicom_array(ds))
+    raw = _decode_through(lambda stored: (stored.view(np.uint16) & 0x0FFF), ds, correct_unused_bits=False)
+    np.testing.assert_array_equal(raw, (SIGNED_12.view(np.uint16) & 0x0FFF).view(np.int16))  # patterns only
+
+
+def test_codestream_signed_data_set_unsigned_comes_out_unsigned():
+    """The library returns negative numbers for unsigned data; dcmcore reinterprets and clears the high bits."""
+    unsigned = SIGNED_12.view(np.uint16) & 0x0FFF  # 4091 stored in a codestream marked signed: -5
+    ds = _rle_dataset(unsigned, 12, signed=0)
+    arr = _decode_through(lambda stored: ((stored.astype(np.int16) << 4) >> 4), ds)  # sign-extended by the library
+    assert arr.dtype == np.uint16
+    np.testing.assert_array_equal(arr, unsigned)
+    np.testing.assert_array_equal(arr, pydicom_array(ds))
+
+
+def test_a_level_shift_is_not_corrected_by_dcmcore_and_the_guide_fix_undoes_it():
+    """Pillow-style output: unsigned, + 2**(precision - 1). dcmcore cannot tell; the plugin must undo it."""
+    ds = read("MR_small_RLE.dcm")  # signed, 16 bits stored
+    expected = pydicom_array(ds)
+
+    def level_shifted(stored):  # what the library returns: -1000 comes back as 31768
+        return (stored.astype(np.int32) + 32768).astype(np.uint16)
+
+    wrong = _decode_through(level_shifted, ds)
+    assert wrong.dtype == np.int16
+    off = wrong.astype(np.int32) - expected
+    assert set(np.unique(off)) <= {32768, -32768} and off.all()  # every value off by 32768 (modulo 2**16)
+
+    def undo_level_shift(arr, precision=16):  # the guide's fix, in the plugin
+        return (arr.astype(np.int32) - (1 << (precision - 1))).astype(np.int16)
+
+    np.testing.assert_array_equal(_decode_through(lambda stored: undo_level_shift(level_shifted(stored)), ds), expected)

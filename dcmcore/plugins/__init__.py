@@ -5,6 +5,11 @@ Decoders and encoders are found through the entry point groups
 Transfer Syntax UID, the value the plugin object (see :mod:`dcmcore.plugins.base`
 and docs/plugins.md).
 
+This namespace is the whole public contract for plugin authors: the protocols
+and :class:`PluginBase`, registration and listing, the dispatchers, the
+helpers of :mod:`dcmcore.plugins.helpers` (frame buffers, RLE headers,
+versions) and, for plugin test suites, :mod:`dcmcore.plugins.testing`.
+
 Examples
 --------
 >>> import dcmcore.plugins as plugins

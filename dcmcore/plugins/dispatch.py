@@ -100,6 +100,10 @@ def _announce_overrides(uid: str) -> None:
 class Dispatcher:
     """The ordered candidates for one transfer syntax, and the fallback loop.
 
+    Created in the default order for decoding, it logs a warning, once per
+    plugin and process, for each usable plugin that runs before dcmcore's own
+    decoder (see :func:`dcmcore.plugins.overriding`).
+
     Parameters
     ----------
     uid : str
@@ -109,6 +113,12 @@ class Dispatcher:
         those, in that order), or None (all available plugins by priority).
     group : str
         ``"dcmcore.decoders"`` or ``"dcmcore.encoders"``.
+
+    Attributes
+    ----------
+    last_label : str or None
+        The label of the plugin that last decoded (or encoded) a frame; with
+        the ``dcmcore`` logger at DEBUG, each frame's plugin is also logged.
 
     Raises
     ------
