@@ -345,21 +345,9 @@ def generated(tmp_path_factory):
 
 
 def _dataset(frame: bytes, arr: np.ndarray, uid: str, layout) -> "pydicom.Dataset":
-    from pydicom.dataset import FileMetaDataset
-
     bits, stored, samples, signed = layout
-    ds = pydicom.Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = uid
-    ds.Rows, ds.Columns = arr.shape[:2]
-    ds.SamplesPerPixel = samples
-    ds.PhotometricInterpretation = "RGB" if samples == 3 else "MONOCHROME2"
-    if samples == 3:
-        ds.PlanarConfiguration = 0
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = bits, stored, stored - 1, signed
-    ds.PixelData = encapsulate([frame])
-    ds["PixelData"].VR = "OB"
-    return ds
+    spec = testing.make_spec(*arr.shape[:2], samples, bits, signed=signed, uid=uid).replace(bits_stored=stored)
+    return testing.encapsulated_dataset([frame], spec)
 
 
 @pytest.mark.parametrize("layout", GENERATED_LAYOUTS, ids=lambda l: "{}-{}-{}-{}".format(*l))
