@@ -119,6 +119,24 @@ def test_the_guide_plugin_refuses_a_corrupt_header(guide_plugin):
 
 
 
+
+#: What a plugin (and its tests) may use of dcmcore: the public contract, the errors, the
+#: top-level functions; the entry point groups are named in docstrings.
+_PUBLIC = {"plugins", "errors", "PixelSpec", "pixel_array", "iter_pixels", "decoders", "encoders"}
+
+
+def test_the_example_plugins_use_only_the_public_contract():
+    root = Path(__file__).resolve().parents[1] / "plugins"
+    sources = sorted(root.glob("*/**/*.py"))
+    assert len(sources) >= 8
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        used = set(re.findall(r"\bdcmcore\.(\w+)", text))
+        assert used <= _PUBLIC, (path.name, used - _PUBLIC)
+        for names in re.findall(r"^\s*from dcmcore import \(?([\w ,]+)", text, re.M):
+            imported = {n.split(" as ")[0].strip() for n in names.split(",") if n.strip()}
+            assert imported <= _PUBLIC | set(dcmcore.errors.__all__), (path.name, imported)
+
 # -- reports: a plugin that outranks dcmcore's own, and which plugin decoded ---------------------
 @pytest.fixture
 def outranking_guide_plugin(guide_plugin, monkeypatch):
