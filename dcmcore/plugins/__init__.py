@@ -66,6 +66,7 @@ __all__ = [
     "refresh",
     "report",
     "OVERRIDE_MARK",
+    "overriding",
     *helpers.__all__,  # what dcmcore offers plugin authors
     "testing",  # helpers for plugin test suites
 ]
