@@ -23,7 +23,7 @@ RLE = "1.2.840.10008.1.2.5"
 
 PLUGIN_MODULE = '''
 import numpy as np
-from dcmcore.plugins.base import PluginBase
+from dcmcore.plugins import PluginBase
 
 CALLS = []
 
