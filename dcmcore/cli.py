@@ -10,7 +10,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dcmcore", description="A fast DICOM pixel-data engine.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="decode every natively encoded image shipped with pydicom and pydicom-data")
-    sub.add_parser("plugins", help="list the codec plugins per transfer syntax, in dispatch order")
+    sub.add_parser(
+        "plugins",
+        help="list the codec plugins per transfer syntax, in dispatch order, marking those that run before dcmcore's own",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "plugins":

@@ -55,7 +55,15 @@ from dcmcore._validate import byte_view, output_array, readable_bytes
 from dcmcore.errors import CorruptPixelDataError, InvalidPixelSpecError, UnsupportedPixelDataError
 from dcmcore.spec import PixelSpec
 
-__all__ = ["decode_frame", "encode_frame", "parse_header", "decode_segment", "RLE_HEADER_LENGTH", "MAX_SEGMENTS"]
+__all__ = [
+    "decode_frame",
+    "encode_frame",
+    "parse_header",
+    "segment_count",
+    "decode_segment",
+    "RLE_HEADER_LENGTH",
+    "MAX_SEGMENTS",
+]
 
 #: Bytes of the RLE header (PS3.5 G.4): the segment count and 15 offsets.
 RLE_HEADER_LENGTH = 64
@@ -137,8 +145,21 @@ def _parse_header(buf: memoryview, nsegments: int | None) -> list[int]:
 
 
 # -- decoding -----------------------------------------------------------------
-def _check_spec(spec: PixelSpec) -> int:
-    """Return the number of segments `spec` needs; raise if RLE cannot hold it."""
+def segment_count(spec: PixelSpec) -> int:
+    """Return the number of segments one RLE frame of `spec` has (PS3.5 G.2).
+
+    One segment per byte of each sample: *Samples per Pixel* x *Bits
+    Allocated* / 8.
+
+    Raises
+    ------
+    TypeError
+        If `spec` is not a :class:`~dcmcore.spec.PixelSpec`.
+    UnsupportedPixelDataError
+        For *Bits Allocated* 1.
+    InvalidPixelSpecError
+        If the samples need more than 15 segments.
+    """
     if not isinstance(spec, PixelSpec):
         raise TypeError(f"'spec' must be a dcmcore.PixelSpec, not {type(spec).__name__}")
     if spec.bits_allocated == 1:
@@ -251,7 +272,7 @@ def decode_frame(
     array([[7, 7, 7],
            [1, 2, 3]], dtype=uint8)
     """
-    nseg = _check_spec(spec)
+    nseg = segment_count(spec)
     buf = readable_bytes(src)
     offsets = _parse_header(buf, nseg)
     out = output_array(out, spec.frame_shape, spec.dtype)
@@ -374,7 +395,7 @@ def encode_frame(src: Any, spec: PixelSpec) -> bytes:
     InvalidPixelSpecError
         If the samples need more than 15 segments.
     """
-    _check_spec(spec)
+    segment_count(spec)
     buf, planar, swap = _frame_layout(src, spec)
     return _rle_encode.encode_frame(
         buf, spec.rows, spec.columns, spec.samples_per_pixel, spec.itemsize, planar, swap

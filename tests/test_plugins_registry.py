@@ -23,7 +23,7 @@ RLE = "1.2.840.10008.1.2.5"
 
 PLUGIN_MODULE = '''
 import numpy as np
-from dcmcore.plugins.base import PluginBase
+from dcmcore.plugins import PluginBase
 
 CALLS = []
 
@@ -366,6 +366,7 @@ def test_minimal_contract_plugin(fake_path):
     """A plugin with only label, priority, is_available() and decode is discovered and used."""
     _install(fake_path, extra_entries=f"{RLE} = fakeplug:MINIMAL\n{RLE} = fakeplug:MINIMAL_MISSING\n")
     infos = {i.label: i for i in plugins.decoders(RLE)}
+    assert isinstance(infos["minimal"].plugin, plugins.DecoderPlugin)  # the Protocol asks for no more
     assert infos["minimal"].available and not infos["minimal"].broken
     assert not infos["minimal-missing"].available and not infos["minimal-missing"].broken
     assert "is_available() check returned False" in infos["minimal-missing"].reason
@@ -457,14 +458,13 @@ def test_encoders_are_discovered_through_entry_points(fake_path):
     _install(fake_path, extra_entries=f"\n[dcmcore.encoders]\n{RLE} = fakeplug:ENCODER\n")
     infos = plugins.encoders(RLE)
     assert infos[0].label == "fake-encoder" and infos[0].source == "fakeplug 1.0" and infos[0].available
-    from dcmcore.plugins.dispatch import encoder_dispatcher
-
     import fakeplug
 
     ds = read("MR_small.dcm")
     spec = dcmcore.PixelSpec.from_dataset(ds)
-    encoded = encoder_dispatcher(RLE).encode(ds.pixel_array, spec)
+    encoded = plugins.encoder_dispatcher(RLE).encode(ds.pixel_array, spec)
     assert fakeplug.CALLS == ["encode"]
     from dcmcore import rle
 
     np.testing.assert_array_equal(rle.decode_frame(encoded, spec), ds.pixel_array)
+

@@ -5,6 +5,11 @@ Decoders and encoders are found through the entry point groups
 Transfer Syntax UID, the value the plugin object (see :mod:`dcmcore.plugins.base`
 and docs/plugins.md).
 
+This namespace is the whole public contract for plugin authors: the protocols
+and :class:`PluginBase`, registration and listing, the dispatchers, the
+helpers of :mod:`dcmcore.plugins.helpers` (frame buffers, RLE headers,
+versions) and, for plugin test suites, :mod:`dcmcore.plugins.testing`.
+
 Examples
 --------
 >>> import dcmcore.plugins as plugins
@@ -16,13 +21,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from dcmcore.plugins.base import PLUGIN_API, DecoderPlugin, EncoderPlugin, PluginBase
-from dcmcore.plugins.dispatch import Dispatcher, install_hint, known_hint_uids
+from dcmcore.plugins import helpers, testing
+from dcmcore.plugins.base import DECODER_MEMBERS, ENCODER_MEMBERS, PLUGIN_API, DecoderPlugin, EncoderPlugin, PluginBase
+from dcmcore.plugins.dispatch import Dispatcher, encoder_dispatcher, install_hint, known_hint_uids
+from dcmcore.plugins.helpers import (
+    PASS_THROUGH_EXCEPTIONS,
+    check_rle_frame,
+    frame_array,
+    frame_bytes,
+    frame_view,
+    parse_rle_header,
+    rle_segment_count,
+    version_tuple,
+)
 from dcmcore.plugins.registry import (
     DECODER_GROUP,
     ENCODER_GROUP,
     PluginInfo,
     known_uids,
+    overriding,
     plugin_infos,
     refresh,
     register,
@@ -32,11 +49,14 @@ from dcmcore.uids import name_of
 
 __all__ = [
     "PLUGIN_API",
+    "DECODER_MEMBERS",
+    "ENCODER_MEMBERS",
     "DecoderPlugin",
     "EncoderPlugin",
     "PluginBase",
     "PluginInfo",
     "Dispatcher",
+    "encoder_dispatcher",
     "decoders",
     "encoders",
     "register_decoder",
@@ -45,6 +65,10 @@ __all__ = [
     "unregister_encoder",
     "refresh",
     "report",
+    "OVERRIDE_MARK",
+    "overriding",
+    *helpers.__all__,  # what dcmcore offers plugin authors
+    "testing",  # helpers for plugin test suites
 ]
 
 
@@ -78,8 +102,16 @@ def unregister_encoder(uid: str, label: str) -> bool:
     return unregister(ENCODER_GROUP, str(uid), label)
 
 
+#: Shown after a plugin that runs before dcmcore's own codec for the syntax.
+OVERRIDE_MARK = "<- runs before dcmcore's built-in codec"
+
+
 def report() -> str:
-    """A table of every transfer syntax's decoders and encoders in dispatch order."""
+    """A table of every transfer syntax's decoders and encoders in dispatch order.
+
+    A usable third-party plugin that runs before dcmcore's own codec for a
+    syntax is marked with :data:`OVERRIDE_MARK`.
+    """
     lines = []
     for title, group in (("Decoders", DECODER_GROUP), ("Encoders", ENCODER_GROUP)):
         lines.append(f"{title} (dispatch order per transfer syntax)")
@@ -92,9 +124,11 @@ def report() -> str:
             infos = plugin_infos(group, uid)
             if not infos:
                 lines.append("     no plugin installed")
+            overrides = overriding(infos)
             for rank, info in enumerate(infos, 1):
                 state = "available" if info.available else ("BROKEN" if info.broken else "unavailable")
-                lines.append(f"  {rank}. {info.label:<16} priority {info.priority:<5} {state:<12} {info.source}")
+                mark = f"  {OVERRIDE_MARK}" if info in overrides else ""
+                lines.append(f"  {rank}. {info.label:<16} priority {info.priority:<5} {state:<12} {info.source}{mark}")
                 if info.reason:
                     lines.append(f"       {info.reason}")
             hint = install_hint(uid)

@@ -1,8 +1,10 @@
 """The codec plugin contract (API version 1).
 
 A plugin is any object with the attributes and methods of :class:`DecoderPlugin`
-(or :class:`EncoderPlugin`); subclassing :class:`PluginBase` is the easy way to
-get the dependency checks right. It is published through an entry point whose
+(or :class:`EncoderPlugin`): a label, a priority, ``is_available`` and
+``decode`` (or ``encode``); the optional members are listed there.
+Subclassing :class:`PluginBase` is the easy way to get the dependency checks
+right. It is published through an entry point whose
 name is the Transfer Syntax UID it handles::
 
     [project.entry-points."dcmcore.decoders"]
@@ -20,15 +22,24 @@ import numpy as np
 
 from dcmcore.spec import PixelSpec
 
-__all__ = ["PLUGIN_API", "DecoderPlugin", "EncoderPlugin", "PluginBase"]
+__all__ = ["PLUGIN_API", "DECODER_MEMBERS", "ENCODER_MEMBERS", "DecoderPlugin", "EncoderPlugin", "PluginBase"]
 
 #: The version of the contract below; a plugin declaring another is reported and skipped.
 PLUGIN_API = 1
 
 
+#: The names a decoder must have; everything else is optional (see :class:`DecoderPlugin`).
+DECODER_MEMBERS = ("label", "priority", "is_available", "decode")
+#: The names an encoder must have.
+ENCODER_MEMBERS = ("label", "priority", "is_available", "encode")
+
+
 @runtime_checkable
 class DecoderPlugin(Protocol):
-    """What the dispatcher needs from a decoder.
+    """What the dispatcher needs from a decoder: exactly :data:`DECODER_MEMBERS`.
+
+    ``isinstance(obj, DecoderPlugin)`` is True for any object with these four
+    names, which is also what the registry checks before it uses a plugin.
 
     Attributes
     ----------
@@ -37,19 +48,29 @@ class DecoderPlugin(Protocol):
     priority : int
         Lower runs first; dcmcore's own plugins use 10, wrappers of other
         libraries 20 and more.
-    api_version : int
-        :data:`PLUGIN_API`.
+
+    Notes
+    -----
+    Optional members, looked up with ``getattr`` where they are used (and
+    given by :class:`PluginBase`):
+
+    ``api_version`` : int
+        The contract version implemented, :data:`PLUGIN_API`; absent means 1.
+    ``missing_dependencies(uid)`` : list of str
+        Why the plugin cannot serve `uid` here (empty when it can); used
+        instead of ``is_available`` when present, and shown to users.
+    ``corrects_unused_bits`` : bool
+        True when ``decode`` accepts ``correct_unused_bits=True`` and then
+        clears (unsigned) or sign-extends (signed) the bits above *Bits
+        Stored* itself; dcmcore then skips its own pass. Absent means False:
+        the option is never passed.
     """
 
     label: str
     priority: int
-    api_version: int
 
     def is_available(self, uid: str) -> bool:
-        """True when the dependencies needed for `uid` can be imported."""
-
-    def missing_dependencies(self, uid: str) -> list[str]:
-        """Human-readable reasons the plugin cannot decode `uid` here (empty when available)."""
+        """True when the dependencies needed for `uid` can be imported (``is_available()`` is accepted too)."""
 
     def decode(self, src: bytes | memoryview, spec: PixelSpec, *, out: np.ndarray | None = None, **options: Any) -> tuple[np.ndarray, PixelSpec]:
         """Decode one frame.
@@ -82,15 +103,16 @@ class DecoderPlugin(Protocol):
 
 @runtime_checkable
 class EncoderPlugin(Protocol):
-    """What the dispatcher needs from an encoder (attributes as :class:`DecoderPlugin`)."""
+    """What the dispatcher needs from an encoder: exactly :data:`ENCODER_MEMBERS`.
+
+    ``api_version`` and ``missing_dependencies(uid)`` are optional, as for
+    :class:`DecoderPlugin`.
+    """
 
     label: str
     priority: int
-    api_version: int
 
     def is_available(self, uid: str) -> bool: ...
-
-    def missing_dependencies(self, uid: str) -> list[str]: ...
 
     def encode(self, src: np.ndarray | bytes | memoryview, spec: PixelSpec, **options: Any) -> bytes:
         """Encode one frame (an array of ``spec.frame_shape`` or its native little endian bytes)."""

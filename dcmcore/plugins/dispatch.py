@@ -15,11 +15,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from dcmcore.errors import CorruptPixelDataError, NoPluginAvailableError, PluginError, UnsupportedPixelDataError
-from dcmcore.plugins.registry import DECODER_GROUP, ENCODER_GROUP, PluginInfo, plugin_infos
+from dcmcore.plugins.helpers import PASS_THROUGH_EXCEPTIONS
+from dcmcore.plugins.registry import DECODER_GROUP, ENCODER_GROUP, PluginInfo, plugin_infos, unannounced_overrides
 from dcmcore.spec import PixelSpec
 from dcmcore.uids import name_of
 
-__all__ = ["Dispatcher", "install_hint"]
+__all__ = ["Dispatcher", "encoder_dispatcher", "install_hint"]
 
 LOGGER = logging.getLogger("dcmcore")
 
@@ -46,10 +47,6 @@ def known_hint_uids() -> list[str]:
 def install_hint(uid: str) -> str:
     """What a user can install to decode `uid` ('' when nothing is known)."""
     return _HINTS.get(str(uid), "")
-
-
-#: Not plugin failures: never turned into a fallback.
-_NEVER_CAUGHT = (KeyboardInterrupt, SystemExit, GeneratorExit)
 
 
 def _check_decoded(result: Any, spec: PixelSpec, label: str) -> Any:
@@ -87,8 +84,25 @@ def _describe(infos: Sequence[PluginInfo]) -> str:
     return "; ".join(f"'{i.label}' ({i.source}): {i.reason or 'available'}" for i in infos)
 
 
+def _announce_overrides(uid: str) -> None:
+    """Log, once per plugin, that a plugin runs before dcmcore's own decoder for `uid`."""
+    for info in unannounced_overrides(DECODER_GROUP, uid):
+        LOGGER.warning(
+            "The plugin '%s' (%s, priority %d) decodes %s before dcmcore's built-in decoder; "
+            "pass decoding_plugin='dcmcore' to use dcmcore's own, and see `dcmcore plugins`",
+            info.label,
+            info.source,
+            info.priority,
+            name_of(uid),
+        )
+
+
 class Dispatcher:
     """The ordered candidates for one transfer syntax, and the fallback loop.
+
+    Created in the default order for decoding, it logs a warning, once per
+    plugin and process, for each usable plugin that runs before dcmcore's own
+    decoder (see :func:`dcmcore.plugins.overriding`).
 
     Parameters
     ----------
@@ -99,6 +113,12 @@ class Dispatcher:
         those, in that order), or None (all available plugins by priority).
     group : str
         ``"dcmcore.decoders"`` or ``"dcmcore.encoders"``.
+
+    Attributes
+    ----------
+    last_label : str or None
+        The label of the plugin that last decoded (or encoded) a frame; with
+        the ``dcmcore`` logger at DEBUG, each frame's plugin is also logged.
 
     Raises
     ------
@@ -150,6 +170,10 @@ class Dispatcher:
         #: the plugins that correct unused bits themselves when asked (an optional capability)
         self._fixers = [p for p in self.plugins if getattr(p, "corrects_unused_bits", False) is True]
         self._winner: Any = None
+        #: The label of the plugin that last decoded (or encoded) a frame; None before the first.
+        self.last_label: str | None = None
+        if group == DECODER_GROUP and preference in (None, ""):
+            _announce_overrides(self.uid)
 
     @property
     def labels(self) -> list[str]:
@@ -164,6 +188,9 @@ class Dispatcher:
         """Note that `plugin` decoded frames outside :meth:`decode` (a caller's batch path)."""
         if self._winner is None:
             self._winner = plugin
+        self.last_label = plugin.label
+        if LOGGER.isEnabledFor(logging.DEBUG):
+            LOGGER.debug("'%s' decoded frames of %s", plugin.label, name_of(self.uid))
 
     def _order(self) -> list[Any]:
         winner = self._winner
@@ -185,7 +212,7 @@ class Dispatcher:
                     result = check(getattr(plugin, call)(*args, **kwargs), args[1], plugin.label)
             except CorruptPixelDataError:
                 raise
-            except _NEVER_CAUGHT:
+            except PASS_THROUGH_EXCEPTIONS:
                 raise
             except BaseException as exc:  # any plugin failure (a Rust panic included) means: try the next one
                 errors.append((plugin.label, exc))
@@ -199,6 +226,9 @@ class Dispatcher:
                         plugin.label,
                     )
                 self._winner = plugin
+            self.last_label = plugin.label
+            if LOGGER.isEnabledFor(logging.DEBUG):
+                LOGGER.debug("'%s' %sd a frame of %s", plugin.label, call, name_of(self.uid))
             return result, fixed
         details = "; ".join(f"'{label}': {type(exc).__name__}: {exc}" for label, exc in errors)
         skipped = [i for i in self.infos if not i.available]

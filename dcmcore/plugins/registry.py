@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from dcmcore.plugins.base import PLUGIN_API
+from dcmcore.plugins.base import DECODER_MEMBERS, ENCODER_MEMBERS, PLUGIN_API
 
 __all__ = [
     "DECODER_GROUP",
@@ -26,15 +26,20 @@ __all__ = [
     "register",
     "unregister",
     "known_uids",
+    "overriding",
+    "unannounced_overrides",
     "refresh",
 ]
 
 DECODER_GROUP = "dcmcore.decoders"
 ENCODER_GROUP = "dcmcore.encoders"
-#: The attributes every plugin must have; ``missing_dependencies(uid)`` and
+#: The attributes every plugin must have (the members of the protocols in
+#: :mod:`dcmcore.plugins.base`); ``missing_dependencies(uid)`` and
 #: ``api_version`` are optional (absent: :data:`PLUGIN_API`).
-_REQUIRED = {DECODER_GROUP: ("label", "priority", "is_available", "decode"),
-             ENCODER_GROUP: ("label", "priority", "is_available", "encode")}
+_REQUIRED = {DECODER_GROUP: DECODER_MEMBERS, ENCODER_GROUP: ENCODER_MEMBERS}
+#: The distribution of dcmcore's own codecs, and the label they carry.
+BUILTIN_DISTRIBUTION = "dcmcore"
+BUILTIN_LABEL = "dcmcore"
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,11 @@ class PluginInfo:
     plugin: Any = field(default=None, repr=False, compare=False)
     entry_point: str = ""
 
+    @property
+    def builtin(self) -> bool:
+        """One of dcmcore's own codecs (from dcmcore's own distribution)."""
+        return self.label == BUILTIN_LABEL and self.source.startswith(BUILTIN_DISTRIBUTION + " ")
+
 
 _lock = threading.RLock()
 _scanned: dict[str, dict[str, list[tuple[EntryPoint, str]]]] = {}
@@ -78,6 +88,8 @@ _loaded: dict[tuple[str, str, str, str], tuple[Any, str]] = {}
 _runtime: dict[str, dict[str, list[Any]]] = {DECODER_GROUP: {}, ENCODER_GROUP: {}}
 #: plugin_infos results per (group, uid); cleared whenever registrations change
 _infos: dict[tuple[str, str], list[PluginInfo]] = {}
+#: (group, uid, label, source) of the overrides of dcmcore's own codecs already announced
+_announced: set[tuple[str, str, str, str]] = set()
 
 
 def _scan(group: str) -> dict[str, list[tuple[EntryPoint, str]]]:
@@ -222,7 +234,7 @@ def _unique_labels(infos: list[PluginInfo]) -> list[PluginInfo]:
     """
 
     def rank(info: PluginInfo) -> int:
-        return 0 if info.source == RUNTIME else 1 if info.source.startswith("dcmcore ") else 2
+        return 0 if info.source == RUNTIME else 1 if info.source.startswith(BUILTIN_DISTRIBUTION + " ") else 2
 
     owner: dict[str, PluginInfo] = {}
     for info in infos:
@@ -245,6 +257,18 @@ def _unique_labels(infos: list[PluginInfo]) -> list[PluginInfo]:
         )
     result.sort(key=lambda i: (i.broken, i.priority, i.label, i.source))
     return result
+
+
+def overriding(infos: list[PluginInfo]) -> list[PluginInfo]:
+    """The usable plugins of `infos` (in dispatch order) that run before dcmcore's own codec.
+
+    Empty when dcmcore has no usable codec among them, or it comes first.
+    """
+    usable = [i for i in infos if i.available]
+    for rank, info in enumerate(usable):
+        if info.builtin:
+            return usable[:rank]
+    return []
 
 
 def known_uids(group: str) -> list[str]:
@@ -288,9 +312,26 @@ def unregister(group: str, uid: str, label: str) -> bool:
         return len(kept) != len(plugins)
 
 
+def unannounced_overrides(group: str, uid: str) -> list[PluginInfo]:
+    """The plugins that run before dcmcore's own codec for `uid` and were not returned here before.
+
+    Each (group, UID, label, source) is returned once until :func:`refresh`,
+    so that an override is announced once per process.
+    """
+    with _lock:
+        fresh = []
+        for info in overriding(plugin_infos(group, uid)):
+            key = (group, uid, info.label, info.source)
+            if key not in _announced:
+                _announced.add(key)
+                fresh.append(info)
+        return fresh
+
+
 def refresh() -> None:
     """Forget scanned and loaded entry points (after installing a plugin at run time)."""
     with _lock:
         _scanned.clear()
         _loaded.clear()
         _infos.clear()
+        _announced.clear()

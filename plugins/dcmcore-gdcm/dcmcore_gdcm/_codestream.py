@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dcmcore.errors import CorruptPixelDataError
+from dcmcore.plugins import frame_view
 
 __all__ = ["CodestreamInfo", "parse_jpeg", "parse_j2k"]
 
@@ -101,10 +102,6 @@ class CodestreamInfo:
         return None
 
 
-def _view(src: Any) -> memoryview:
-    return memoryview(src).cast("B")
-
-
 def _u16(buf: memoryview, pos: int) -> int:
     return (buf[pos] << 8) | buf[pos + 1]
 
@@ -137,7 +134,7 @@ def parse_jpeg(src: Any, kind: str = "JPEG") -> CodestreamInfo:
         EOI or a second frame header before the first scan; no frame header
         before the first scan, or no scan.
     """
-    buf = _view(src)
+    buf = frame_view(src)
     size = buf.nbytes
     if size < 4 or buf[0] != 0xFF or buf[1] != 0xD8:
         start = bytes(buf[:4]).hex(" ")
@@ -241,7 +238,7 @@ def parse_j2k(src: Any) -> CodestreamInfo:
         No SOC followed by SIZ, a SIZ segment that is too short for its
         components or runs past the data, or an empty image area.
     """
-    buf = _view(src)
+    buf = frame_view(src)
     size = buf.nbytes
     jp2 = bytes(buf[:12]) == _JP2_SIGNATURE
     cs = _jp2_codestream(buf) if jp2 else 0

@@ -12,7 +12,7 @@ while reading it (bytes between marker segments, a JFIF major version other
 than 1, an unknown Adobe colour transform), so such frames are refused.
 
 What GDCM returns, and what the decoder reports in the produced
-:class:`~dcmcore.spec.PixelSpec`:
+:class:`~dcmcore.PixelSpec`:
 
 - samples are always interleaved (planar configuration 0), whatever the
   data set says;
@@ -34,7 +34,7 @@ sample, and multi-byte samples only for one sample per pixel (GDCM orders the
 byte segments of multi-byte colour samples differently from PS3.5 G.2, and a
 64-bit frame aborts the process). GDCM also accepts segments cut short and
 returns whatever its buffer held for the missing bytes, so each RLE frame is
-first checked by dcmcore's own strict decoder (:func:`dcmcore.rle.decode_frame`,
+first checked by dcmcore's own strict decoder (:func:`dcmcore.plugins.check_rle_frame`,
 a few percent of GDCM's time).
 
 The one encoder is RLE Lossless, through ``gdcm.ImageChangeTransferSyntax``.
@@ -50,9 +50,9 @@ from typing import Any
 
 import numpy as np
 
-from dcmcore.errors import CorruptPixelDataError, InvalidPixelSpecError, UnsupportedPixelDataError
-from dcmcore.plugins.base import PluginBase
-from dcmcore.spec import PixelSpec
+from dcmcore import PixelSpec
+from dcmcore.errors import CorruptPixelDataError, UnsupportedPixelDataError
+from dcmcore.plugins import PluginBase, check_rle_frame, frame_bytes, rle_segment_count, version_tuple
 from dcmcore_gdcm._codestream import CodestreamInfo, parse_j2k, parse_jpeg
 
 __all__ = [
@@ -87,16 +87,6 @@ MIN_VERSION = (3, 0, 10)
 
 _REQUIREMENT = "python-gdcm>=3.0.10"
 _RGB_IDS = ((0x52, 0x47, 0x42), (0x72, 0x67, 0x62))  # "RGB" and "rgb" in ASCII
-_MAX_RLE_SEGMENTS = 15
-
-
-def _version_tuple(text: str) -> tuple[int, ...]:
-    parts = []
-    for part in str(text).split("."):
-        if not part.isdigit():
-            break
-        parts.append(int(part))
-    return tuple(parts)
 
 
 def _container(precision: int) -> int:
@@ -252,8 +242,6 @@ def _plan_j2k(src: bytes, spec: PixelSpec) -> _Plan:
 
 
 def _plan_rle(src: bytes, spec: PixelSpec) -> _Plan:
-    from dcmcore import rle
-
     if spec.bits_allocated not in (8, 16, 32):
         raise UnsupportedPixelDataError(
             f"GDCM decodes RLE Lossless samples of 8, 16 or 32 bits, not a (0028,0100) 'Bits Allocated' of {spec.bits_allocated}"
@@ -263,13 +251,11 @@ def _plan_rle(src: bytes, spec: PixelSpec) -> _Plan:
             f"GDCM orders the segments of RLE Lossless colour samples of {spec.bits_allocated} bits differently "
             "from PS3.5 G.2 and returns wrong values: only 8-bit colour is decoded with GDCM"
         )
-    nsegments = spec.samples_per_pixel * spec.itemsize
-    if nsegments > _MAX_RLE_SEGMENTS:
-        raise InvalidPixelSpecError(f"RLE Lossless holds at most {_MAX_RLE_SEGMENTS} segments, {nsegments} are needed")
+    rle_segment_count(spec)  # InvalidPixelSpecError beyond 15 segments
     # GDCM accepts a segment whose last literal run is cut short and leaves the missing
     # bytes as its buffer held them. dcmcore's strict decoder checks the header and every
     # segment (CorruptPixelDataError) in a small fraction of GDCM's time.
-    rle.decode_frame(src, spec)
+    check_rle_frame(src, spec)
     # Bits Stored = Bits Allocated: GDCM returns the stored bit patterns untouched
     # (dcmcore masks or sign-extends them afterwards, as for every syntax).
     return _Plan(spec.bits_allocated, spec.bits_allocated, spec.photometric_interpretation)
@@ -349,7 +335,7 @@ class _GDCMPlugin(PluginBase):
         import gdcm
 
         version = gdcm.Version.GetVersion()
-        if _version_tuple(version) < MIN_VERSION:
+        if version_tuple(version) < MIN_VERSION:
             return [f"GDCM {version} is installed, {_REQUIREMENT} is needed", f"install with: {self.install_hint}"]
         return []
 
@@ -364,7 +350,7 @@ class GDCMDecoder(_GDCMPlugin):
     ) -> tuple[np.ndarray, PixelSpec]:
         """Decode one frame (options are accepted and ignored: GDCM takes none here)."""
         uid = str(spec.transfer_syntax_uid)
-        data = src if isinstance(src, bytes) else memoryview(src).cast("B").tobytes()
+        data = frame_bytes(src)
         if uid in JPEG_UIDS:
             plan = _plan_jpeg(data, spec, uid)
         elif uid in JPEG_LS_UIDS:

@@ -31,13 +31,14 @@ gdcm = pytest.importorskip("gdcm")
 
 import dcmcore  # noqa: E402
 import dcmcore.plugins as plugins  # noqa: E402
-from dcmcore._testdata import testdata_file as data_file, testdata_files as data_files  # noqa: E402
 from dcmcore.errors import CorruptPixelDataError, PluginError  # noqa: E402
-from dcmcore.plugins.base import DecoderPlugin, EncoderPlugin  # noqa: E402
-from dcmcore.spec import PixelSpec  # noqa: E402
+from dcmcore.plugins import DecoderPlugin, EncoderPlugin, testing  # noqa: E402
 from dcmcore_gdcm import DECODER, DECODER_UIDS, ENCODER  # noqa: E402
 from pydicom.encaps import encapsulate, generate_frames  # noqa: E402
 from pydicom.pixels import pixel_array as pydicom_array  # noqa: E402
+
+data_file = testing.testdata_file
+data_files = testing.testdata_files
 
 RLE = "1.2.840.10008.1.2.5"
 JPEG_BASELINE = "1.2.840.10008.1.2.4.50"
@@ -49,12 +50,6 @@ PYDICOM_GDCM_REFUSES = {
 }
 #: Files whose codestream is corrupt: both fail, dcmcore with a CorruptPixelDataError saying why.
 CORRUPT = {"JPEG2000-embedded-sequence-delimiter.dcm": "(0028,0011) 'Columns'"}
-
-
-def _read(path: Path, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # some of pydicom's files are deliberately unusual
-        return pydicom.dcmread(path, **kwargs)
 
 
 def _from_path(path: Path, **kwargs) -> np.ndarray:
@@ -70,7 +65,7 @@ def _files() -> dict[str, list[Path]]:
     found: dict[str, list[Path]] = {}
     for path in data_files():
         try:
-            ds = _read(path, defer_size="1 KB")
+            ds = testing.read_dataset(path, defer_size="1 KB")
             uid = str(ds.file_meta.TransferSyntaxUID)
         except Exception:
             continue
@@ -182,7 +177,7 @@ def test_every_syntax_has_files():
 
 @pytest.mark.parametrize("path", _params(rle=False))
 def test_file_equals_pydicom_gdcm(path):
-    ds = _read(path)
+    ds = testing.read_dataset(path)
     name = path.name
     nframes = _frames(ds)
     big = nframes * ds.Rows * ds.Columns * ds.SamplesPerPixel > 8_000_000
@@ -226,7 +221,7 @@ def test_12_bit_jpeg_extended(name):
     fixed version, so both hold the same image.
     """
     path = data_file(name)
-    ds = _read(path)
+    ds = testing.read_dataset(path)
     with pytest.raises(RuntimeError, match="12-bit precision"):
         pydicom_array(ds, decoding_plugin="gdcm")
     arr = dcmcore.pixel_array(ds, decoding_plugin="gdcm")
@@ -240,7 +235,7 @@ def test_12_bit_jpeg_extended(name):
 
 def test_corrupt_codestream_is_reported():
     name = "JPEG2000-embedded-sequence-delimiter.dcm"
-    ds = _read(data_file(name))
+    ds = testing.read_dataset(name)
     with pytest.raises(Exception):
         pydicom_array(ds, decoding_plugin="gdcm")
     with pytest.raises(CorruptPixelDataError, match=r"\(0028,0011\) 'Columns'") as info:
@@ -251,7 +246,7 @@ def test_corrupt_codestream_is_reported():
 # -- RLE --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("path", _params(rle=True))
 def test_rle_file_equals_pydicom(path):
-    ds = _read(path)
+    ds = testing.read_dataset(path)
     if ds.SamplesPerPixel > 1 and ds.BitsAllocated > 8:
         # GDCM returns wrong values here (its own reader disagrees with pydicom): refused, clearly
         wrong = _gdcm_reader_array(path)
@@ -350,21 +345,9 @@ def generated(tmp_path_factory):
 
 
 def _dataset(frame: bytes, arr: np.ndarray, uid: str, layout) -> "pydicom.Dataset":
-    from pydicom.dataset import FileMetaDataset
-
     bits, stored, samples, signed = layout
-    ds = pydicom.Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = uid
-    ds.Rows, ds.Columns = arr.shape[:2]
-    ds.SamplesPerPixel = samples
-    ds.PhotometricInterpretation = "RGB" if samples == 3 else "MONOCHROME2"
-    if samples == 3:
-        ds.PlanarConfiguration = 0
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = bits, stored, stored - 1, signed
-    ds.PixelData = encapsulate([frame])
-    ds["PixelData"].VR = "OB"
-    return ds
+    spec = testing.make_spec(*arr.shape[:2], samples, bits, signed=signed, uid=uid).replace(bits_stored=stored)
+    return testing.encapsulated_dataset([frame], spec)
 
 
 @pytest.mark.parametrize("layout", GENERATED_LAYOUTS, ids=lambda l: "{}-{}-{}-{}".format(*l))
@@ -382,10 +365,6 @@ def test_generated_lossless(generated, uid, layout):
 
 
 # -- what the plugin reports it produced --------------------------------------------------------
-def _first_frame(name: str):
-    ds = _read(data_file(name))
-    spec = PixelSpec.from_dataset(ds)
-    return next(generate_frames(ds.PixelData, number_of_frames=spec.number_of_frames)), spec
 
 
 @pytest.mark.parametrize(
@@ -402,7 +381,7 @@ def _first_frame(name: str):
     ],
 )
 def test_produced_spec(name, photometric, bits):
-    frame, spec = _first_frame(name)
+    frame, spec = testing.first_frame(name)
     out = np.empty(spec.frame_shape, spec.dtype)
     arr, produced = DECODER.decode(frame, spec, out=out)
     assert arr is out  # same container: decoded straight into `out`
@@ -413,7 +392,7 @@ def test_produced_spec(name, photometric, bits):
 
 def test_narrow_codestream_in_wide_container():
     """A JPEG 2000 codestream of 8-bit samples in a 16-bit data set: GDCM returns 8-bit samples."""
-    frame, spec = _first_frame("US1_J2KR.dcm")
+    frame, spec = testing.first_frame("US1_J2KR.dcm")
     wide = spec.replace(bits_allocated=16)
     arr, produced = DECODER.decode(frame, wide, out=np.empty(wide.frame_shape, wide.dtype))
     assert arr.dtype == np.uint8 and produced.bits_allocated == 8 and produced.bits_stored == 8
@@ -434,7 +413,7 @@ def test_codestream_headers_agree_with_pydicom():
         for path in paths:
             if path.name in CORRUPT:
                 continue
-            ds = _read(path)
+            ds = testing.read_dataset(path)
             frame = next(generate_frames(ds.PixelData, number_of_frames=_frames(ds)))
             if uid.startswith("1.2.840.10008.1.2.4.9"):
                 info = parse_j2k(frame)
@@ -452,18 +431,24 @@ def test_codestream_headers_agree_with_pydicom():
 
 
 # -- colour space: the codestream overrides (0028,0004) as in pydicom ---------------------------
-def test_jfif_in_rgb_labelled_data_set_is_decoded_as_ycbcr():
-    ds = _read(data_file("SC_rgb_jpeg_dcmtk.dcm"))  # JFIF, YCbCr
-    ds.PhotometricInterpretation = "RGB"
-    with pytest.warns(UserWarning, match="JFIF"):
+def _equal_to_pydicom_gdcm_with_warning(ds, *, pydicom_warns: str, dcmcore_warns: str) -> np.ndarray:
+    """dcmcore's array with GDCM, equal to pydicom's with GDCM; each warns about the colour space."""
+    with pytest.warns(UserWarning, match=pydicom_warns):
         expected = pydicom_array(ds, decoding_plugin="gdcm")
-    with pytest.warns(UserWarning, match="JFIF segment"):
+    with pytest.warns(UserWarning, match=dcmcore_warns):
         arr = dcmcore.pixel_array(ds, decoding_plugin="gdcm")
     np.testing.assert_array_equal(arr, expected)
+    return arr
+
+
+def test_jfif_in_rgb_labelled_data_set_is_decoded_as_ycbcr():
+    ds = testing.read_dataset("SC_rgb_jpeg_dcmtk.dcm")  # JFIF, YCbCr
+    ds.PhotometricInterpretation = "RGB"
+    _equal_to_pydicom_gdcm_with_warning(ds, pydicom_warns="JFIF", dcmcore_warns="JFIF segment")
 
 
 def test_rgb_component_ids_override_ycbcr_label():
-    ds = _read(data_file("SC_rgb_jpeg_dcmtk.dcm"))
+    ds = testing.read_dataset("SC_rgb_jpeg_dcmtk.dcm")
     frame = next(generate_frames(ds.PixelData, number_of_frames=1))
     # rename the components 1, 2, 3 to 'R', 'G', 'B' in the frame header and the scan header
     buf = bytearray(frame)
@@ -474,11 +459,7 @@ def test_rgb_component_ids_override_ycbcr_label():
         buf[sof + 10 + 3 * k] = buf[sos + 5 + 2 * k] = b"RGB"[k]
     ds.PixelData = encapsulate([bytes(buf)])
     ds.PhotometricInterpretation = "YBR_FULL"
-    with pytest.warns(UserWarning, match="component IDs"):
-        expected = pydicom_array(ds, decoding_plugin="gdcm")
-    with pytest.warns(UserWarning, match="component IDs"):
-        arr = dcmcore.pixel_array(ds, decoding_plugin="gdcm")
-    np.testing.assert_array_equal(arr, expected)
+    arr = _equal_to_pydicom_gdcm_with_warning(ds, pydicom_warns="component IDs", dcmcore_warns="component IDs")
     # not converted: the decoded components as they are
     with pytest.warns(UserWarning, match="component IDs"):
         raw = dcmcore.pixel_array(ds, decoding_plugin="gdcm", raw=True)
@@ -493,7 +474,7 @@ def test_adobe_ycbcr_flag_in_rgb_labelled_data_set():
     the YCbCr samples (it does no colour transform); dcmcore-gdcm says so, and
     dcmcore converts them. pydicom returns them as they are, labelled RGB.
     """
-    ds = _read(data_file("SC_rgb_jpeg_dcmtk.dcm"))  # YBR_FULL, JFIF
+    ds = testing.read_dataset("SC_rgb_jpeg_dcmtk.dcm")  # YBR_FULL, JFIF
     expected = pydicom_array(ds, decoding_plugin="gdcm")  # YCbCr converted to RGB
     ycbcr = pydicom_array(ds, decoding_plugin="gdcm", raw=True)
     frame = next(generate_frames(ds.PixelData, number_of_frames=1))
@@ -509,6 +490,6 @@ def test_adobe_ycbcr_flag_in_rgb_labelled_data_set():
 
 
 def test_frames_on_two_threads():
-    ds = _read(data_file("examples_ybr_color.dcm"))
+    ds = testing.read_dataset("examples_ybr_color.dcm")
     one = dcmcore.pixel_array(ds, decoding_plugin="gdcm")
     np.testing.assert_array_equal(dcmcore.pixel_array(ds, decoding_plugin="gdcm", workers=2), one)

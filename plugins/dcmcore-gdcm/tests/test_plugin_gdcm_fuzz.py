@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
@@ -27,31 +26,22 @@ pydicom = pytest.importorskip("pydicom")
 gdcm = pytest.importorskip("gdcm")
 
 import dcmcore_gdcm._plugin as gdcm_plugin  # noqa: E402
-from dcmcore._testdata import testdata_file as data_file  # noqa: E402
+from dcmcore import PixelSpec  # noqa: E402
 from dcmcore.errors import CorruptPixelDataError, UnsupportedPixelDataError  # noqa: E402
-from dcmcore.spec import PixelSpec  # noqa: E402
+from dcmcore.plugins import testing  # noqa: E402
 from dcmcore_gdcm import DECODER  # noqa: E402
-from pydicom.encaps import generate_frames  # noqa: E402
+
 
 _FUZZ_SCRIPT = r'''
 import json, sys, warnings
 from pathlib import Path
 import numpy as np
 warnings.simplefilter("ignore")
-import pydicom
-from pydicom.encaps import generate_frames
-from dcmcore import rle
 from dcmcore.errors import CorruptPixelDataError
-from dcmcore.spec import PixelSpec
-from dcmcore._testdata import testdata_file
+from dcmcore.plugins import testing
 from dcmcore_gdcm import DECODER
 
 workdir, count, seed, names = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
-
-def frame_of(name):
-    ds = pydicom.dcmread(testdata_file(name))
-    spec = PixelSpec.from_dataset(ds)
-    return bytes(next(generate_frames(ds.PixelData, number_of_frames=spec.number_of_frames))), spec
 
 def header_segments(frame):
     """(start, end) of the marker segments of a JPEG header or a JPEG 2000 main header, or RLE's header."""
@@ -120,7 +110,7 @@ def mutate(frame, segments, rng):
 progress = workdir / "progress.txt"
 results = {}
 for name in names:
-    frame, spec = frame_of(name)
+    frame, spec = testing.first_frame(name)
     segments = header_segments(frame)
     rng = np.random.default_rng([seed, len(frame)])
     counts, bad = {}, []
@@ -143,7 +133,7 @@ for name in names:
         if arr.shape != spec.frame_shape:
             bad.append([case, f"decoded to the shape {arr.shape}, not {spec.frame_shape}"])
         if str(spec.transfer_syntax_uid) == "1.2.840.10008.1.2.5":
-            if not np.array_equal(arr, rle.decode_frame(data, spec)):
+            if not np.array_equal(arr, testing.decode_with("dcmcore", data, spec)):
                 bad.append([case, "RLE decoded to other values than dcmcore's decoder"])
     results[name] = {"counts": counts, "bad": bad}
 progress.write_text("done")
@@ -193,12 +183,9 @@ def test_fuzz_mutated_frames_never_crash_gdcm(tmp_path):
 
 
 # -- what made GDCM abort the process, refused before GDCM sees it ---------------------------------
-def _first_frame(name: str):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ds = pydicom.dcmread(data_file(name))
-    spec = PixelSpec.from_dataset(ds)
-    return bytearray(next(generate_frames(ds.PixelData, number_of_frames=spec.number_of_frames))), spec
+def _first_frame(name: str) -> tuple[bytearray, PixelSpec]:
+    frame, spec = testing.first_frame(name)
+    return bytearray(frame), spec  # to be mutated
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import warnings
 
 import numpy as np
 import pytest
@@ -21,29 +20,16 @@ pydicom = pytest.importorskip("pydicom")
 gdcm = pytest.importorskip("gdcm")
 
 import dcmcore  # noqa: E402
-from dcmcore import rle  # noqa: E402
-from dcmcore._testdata import testdata_file as data_file  # noqa: E402
+import dcmcore.plugins as plugins  # noqa: E402
 from dcmcore.errors import CorruptPixelDataError, PluginError, UnsupportedPixelDataError  # noqa: E402
-from dcmcore.plugins.dispatch import encoder_dispatcher  # noqa: E402
-from dcmcore.spec import PixelSpec  # noqa: E402
+from dcmcore.plugins import encoder_dispatcher, testing  # noqa: E402
 from dcmcore_gdcm import DECODER, ENCODER  # noqa: E402
 from dcmcore_gdcm._codestream import parse_j2k, parse_jpeg  # noqa: E402
 from pydicom.encaps import encapsulate, generate_frames  # noqa: E402
 from pydicom.pixels import pixel_array as pydicom_array  # noqa: E402
 
+
 RLE = "1.2.840.10008.1.2.5"
-
-
-def _read(name: str):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return pydicom.dcmread(data_file(name))
-
-
-def _first_frame(name: str):
-    ds = _read(name)
-    spec = PixelSpec.from_dataset(ds)
-    return next(generate_frames(ds.PixelData, number_of_frames=spec.number_of_frames)), spec
 
 
 # -- bad input, in a child process ---------------------------------------------------------------
@@ -51,16 +37,8 @@ _BAD_INPUT_SCRIPT = '''
 import json, sys, warnings
 import numpy as np
 warnings.simplefilter("ignore")
-import pydicom
-from pydicom.encaps import generate_frames
-from dcmcore.spec import PixelSpec
-from dcmcore._testdata import testdata_file
+from dcmcore.plugins import testing
 from dcmcore_gdcm import DECODER
-
-def frame_of(name):
-    ds = pydicom.dcmread(testdata_file(name))
-    spec = PixelSpec.from_dataset(ds)
-    return next(generate_frames(ds.PixelData, number_of_frames=spec.number_of_frames)), spec
 
 def outcome(src, spec):
     try:
@@ -71,7 +49,7 @@ def outcome(src, spec):
 
 results = {}
 for name in sys.argv[1:]:
-    frame, spec = frame_of(name)
+    frame, spec = testing.first_frame(name)
     cases = {
         "empty": (b"", spec),
         "garbage": (bytes(range(256)) * 4, spec),
@@ -143,20 +121,20 @@ def test_bad_input_raises_clearly(bad_input_outcomes, name):
             # changed entropy-coded bytes may still decode (to other values): no crash is the point
             assert kind in corrupt_or_failed | {"decoded"}, (case, kind, message)
             if kind == "decoded":
-                assert message[:2] == [*_first_frame(name)[1].frame_shape][:2]
+                assert message[:2] == [*testing.first_frame(name)[1].frame_shape][:2]
 
 
 def test_precision_wider_than_bits_allocated():
-    frame, spec = _first_frame("JPEG-LL.dcm")  # 16-bit samples
+    frame, spec = testing.first_frame("JPEG-LL.dcm")  # 16-bit samples
     with pytest.raises(CorruptPixelDataError, match=r"16-bit samples, more than the \(0028,0100\) 'Bits Allocated' value of 8"):
         DECODER.decode(frame, spec.replace(bits_allocated=8, bits_stored=8))
 
 
 def test_codestream_of_the_wrong_syntax():
-    jls, spec = _first_frame("MR_small_jpeg_ls_lossless.dcm")
+    jls, spec = testing.first_frame("MR_small_jpeg_ls_lossless.dcm")
     with pytest.raises(CorruptPixelDataError, match="is a JPEG-LS codestream"):
         DECODER.decode(jls, spec.replace(transfer_syntax_uid="1.2.840.10008.1.2.4.70"))
-    jpeg, spec = _first_frame("JPEG-LL.dcm")
+    jpeg, spec = testing.first_frame("JPEG-LL.dcm")
     with pytest.raises(CorruptPixelDataError, match="not JPEG-LS"):
         DECODER.decode(jpeg, spec.replace(transfer_syntax_uid="1.2.840.10008.1.2.4.80"))
     with pytest.raises(CorruptPixelDataError, match="SOC and SIZ"):
@@ -164,16 +142,16 @@ def test_codestream_of_the_wrong_syntax():
 
 
 def test_refusals_where_gdcm_is_wrong_or_aborts():
-    jls, spec = _first_frame("emri_small_jpeg_ls_lossless.dcm")
+    jls, spec = testing.first_frame("emri_small_jpeg_ls_lossless.dcm")
     with pytest.raises(UnsupportedPixelDataError, match="6 or 7 bits"):
         DECODER.decode(jls, spec.replace(bits_stored=7))
-    near, spec = _first_frame("JPEGLSNearLossless_08.dcm")
+    near, spec = testing.first_frame("JPEGLSNearLossless_08.dcm")
     with pytest.raises(UnsupportedPixelDataError, match="Signed near-lossless JPEG-LS"):
         DECODER.decode(near, spec.replace(bits_stored=5, pixel_representation=1))
-    frame, spec = _first_frame("rtdose_rle_1frame.dcm")
+    frame, spec = testing.first_frame("rtdose_rle_1frame.dcm")
     with pytest.raises(UnsupportedPixelDataError, match="8, 16 or 32 bits"):
         DECODER.decode(frame, spec.replace(bits_allocated=64, bits_stored=64))
-    frame, spec = _first_frame("SC_rgb_rle_16bit.dcm")
+    frame, spec = testing.first_frame("SC_rgb_rle_16bit.dcm")
     with pytest.raises(UnsupportedPixelDataError, match="differently from PS3.5 G.2"):
         DECODER.decode(frame, spec)
     with pytest.raises(UnsupportedPixelDataError, match="does not decode the transfer syntax"):
@@ -181,7 +159,7 @@ def test_refusals_where_gdcm_is_wrong_or_aborts():
 
 
 def test_rle_header_checked_before_gdcm():
-    frame, spec = _first_frame("MR_small_RLE.dcm")
+    frame, spec = testing.first_frame("MR_small_RLE.dcm")
     bad = (3).to_bytes(4, "little") + frame[4:]
     with pytest.raises(CorruptPixelDataError, match="gives 3 segments, but the image needs 2"):
         DECODER.decode(bad, spec)
@@ -189,7 +167,7 @@ def test_rle_header_checked_before_gdcm():
 
 @pytest.mark.parametrize("name", ["SC_rgb_jpeg_dcmtk.dcm", "MR_small_jpeg_ls_lossless.dcm", "US1_J2KR.dcm", "GDCMJ2K_TextGBR.dcm"])
 def test_codestream_parser_is_bounded(name):
-    frame, _ = _first_frame(name)
+    frame, _ = testing.first_frame(name)
     parse = parse_j2k if name.endswith(("J2KR.dcm", "TextGBR.dcm")) else parse_jpeg
     full = parse(frame)
     for cut in range(0, min(len(frame), 1200)):
@@ -211,7 +189,7 @@ def test_codestream_parser_is_bounded(name):
 
 # -- fallback -----------------------------------------------------------------------------------
 def test_a_failing_gdcm_falls_back_to_the_next_plugin(monkeypatch):
-    ds = _read("emri_small_RLE.dcm")
+    ds = testing.read_dataset("emri_small_RLE.dcm")
     calls = []
 
     def broken(src, spec, **kwargs):
@@ -226,68 +204,25 @@ def test_a_failing_gdcm_falls_back_to_the_next_plugin(monkeypatch):
 
 
 def test_when_gdcm_is_the_only_plugin_its_failure_is_named(monkeypatch):
-    ds = _read("SC_rgb_jpeg_dcmtk.dcm")
+    ds = testing.read_dataset("SC_rgb_jpeg_dcmtk.dcm")
     monkeypatch.setattr(DECODER, "decode", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("forced failure")))
     with pytest.raises(PluginError, match=r"Every plugin failed to decode JPEG Baseline.*'gdcm': RuntimeError: forced failure"):
         dcmcore.pixel_array(ds)
 
 
 def test_corrupt_data_found_by_gdcm_is_final(monkeypatch):
-    import dcmcore.codecs.rle as builtin
-
-    ds = _read("MR_small_RLE.dcm")
+    ds = testing.read_dataset("MR_small_RLE.dcm")
     frame = next(generate_frames(ds.PixelData, number_of_frames=1))
     ds.PixelData = encapsulate([(3).to_bytes(4, "little") + frame[4:]])
     called = []
-    monkeypatch.setattr(builtin.DECODER, "decode", lambda *a, **k: called.append(1))
+    builtin = next(i.plugin for i in plugins.decoders(RLE) if i.builtin)
+    monkeypatch.setattr(builtin, "decode", lambda *a, **k: called.append(1))
     with pytest.raises(CorruptPixelDataError, match="segments"):
         dcmcore.pixel_array(ds, decoding_plugin=["gdcm", "dcmcore"])
     assert not called  # another, more lenient decoder is not tried
 
 
 # -- the RLE encoder ------------------------------------------------------------------------------
-def _spec(rows, cols, samples, bits, signed=0, planar=0):
-    return PixelSpec(
-        rows=rows,
-        columns=cols,
-        samples_per_pixel=samples,
-        bits_allocated=bits,
-        bits_stored=bits,
-        pixel_representation=signed,
-        photometric_interpretation="RGB" if samples == 3 else "MONOCHROME2",
-        planar_configuration=planar,
-        transfer_syntax_uid=RLE,
-    )
-
-
-def _values(spec: PixelSpec, seed: int) -> np.ndarray:
-    """Runs, ramps and noise, so that both kinds of PackBits run occur."""
-    rng = np.random.default_rng(seed)
-    info = np.iinfo(spec.dtype)
-    arr = rng.integers(info.min, info.max, size=spec.frame_shape, dtype=spec.dtype, endpoint=True)
-    flat = arr.reshape(spec.rows, -1)
-    flat[::3, : flat.shape[1] // 2] = info.max  # long runs
-    flat[1::4] = np.arange(flat.shape[1]) % 7  # short repeats and literals
-    return arr
-
-
-def _pydicom_decode(frames: list[bytes], spec: PixelSpec) -> np.ndarray:
-    from pydicom.dataset import FileMetaDataset
-
-    ds = pydicom.Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = RLE
-    ds.Rows, ds.Columns, ds.SamplesPerPixel = spec.rows, spec.columns, spec.samples_per_pixel
-    ds.PhotometricInterpretation = spec.photometric_interpretation
-    if spec.samples_per_pixel == 3:
-        ds.PlanarConfiguration = 0
-    ds.BitsAllocated = ds.BitsStored = spec.bits_allocated
-    ds.HighBit = spec.bits_allocated - 1
-    ds.PixelRepresentation = spec.pixel_representation
-    ds.NumberOfFrames = len(frames)
-    ds.PixelData = encapsulate(frames)
-    ds["PixelData"].VR = "OB"
-    return pydicom_array(ds, decoding_plugin="pydicom", raw=True)
 
 
 ENCODE_SHAPES = [(2, 3), (10, 10), (37, 64), (64, 129), (100, 100)]
@@ -298,45 +233,31 @@ def test_rle_encoder_decodes_equal(bits, samples, signed):
     for k, (rows, cols) in enumerate(ENCODE_SHAPES):
         if bits == 8 and rows * cols % 2:
             continue  # refused: see test_rle_encoder_refusals
-        spec = _spec(rows, cols, samples, bits, signed)
-        values = _values(spec, seed=k)
+        spec = testing.make_spec(rows, cols, samples, bits, signed=signed)
+        values = testing.encoder_values(spec, seed=k)
         frame = ENCODER.encode(values, spec)
-        assert len(rle.parse_header(frame)) == samples * bits // 8
-        np.testing.assert_array_equal(rle.decode_frame(frame, spec), values, err_msg=str((rows, cols)))
-        np.testing.assert_array_equal(_pydicom_decode([frame], spec), values, err_msg=str((rows, cols)))
+        assert len(plugins.parse_rle_header(frame)) == samples * bits // 8
+        np.testing.assert_array_equal(testing.decode_with("dcmcore", frame, spec), values, err_msg=str((rows, cols)))
+        np.testing.assert_array_equal(pydicom_array(testing.encapsulated_dataset([frame], spec), decoding_plugin="pydicom", raw=True), values, err_msg=str((rows, cols)))
 
 
 def test_rle_encoder_inputs():
-    spec = _spec(20, 30, 3, 16)
-    values = _values(spec, seed=3)
-    expected = ENCODER.encode(values, spec)
-    assert ENCODER.encode(values.astype(">u2"), spec) == expected
-    assert ENCODER.encode(values.view(np.int16), spec) == expected
-    assert ENCODER.encode(np.asfortranarray(values), spec) == expected
-    assert ENCODER.encode(values.astype("<u2").tobytes(), spec) == expected
-    planar = spec.replace(planar_configuration=1)
-    assert ENCODER.encode(values.transpose(2, 0, 1).astype("<u2").tobytes(), planar) == expected
-    assert ENCODER.encode(values.astype("<u2").tobytes() + b"\0", spec) == expected  # padding byte
+    spec = testing.make_spec(20, 30, 3, 16)
+    testing.check_encoder_input_forms(ENCODER, testing.encoder_values(spec, seed=3), spec)
 
 
 def test_rle_encoder_refusals():
-    spec = _spec(5, 7, 1, 8)  # 8-bit, odd number of pixels: GDCM writes invalid data or aborts
+    spec = testing.make_spec(5, 7, 1, 8)  # 8-bit, odd number of pixels: GDCM writes invalid data or aborts
     with pytest.raises(UnsupportedPixelDataError, match="odd number of pixels"):
         ENCODER.encode(np.zeros(spec.frame_shape, np.uint8), spec)
-    spec64 = _spec(4, 4, 1, 64)
+    spec64 = testing.make_spec(4, 4, 1, 64)
     with pytest.raises(UnsupportedPixelDataError, match="8, 16 or 32 bits"):
         ENCODER.encode(np.zeros(spec64.frame_shape, np.uint64), spec64)
-    spec16 = _spec(4, 4, 1, 16)
-    with pytest.raises(ValueError, match="has shape"):
-        ENCODER.encode(np.zeros((4, 5), np.uint16), spec16)
-    with pytest.raises(ValueError, match="dtype"):
-        ENCODER.encode(np.zeros((4, 4), np.uint8), spec16)
-    with pytest.raises(ValueError, match="holds 31 bytes"):
-        ENCODER.encode(bytes(31), spec16)
+    testing.check_encoder_rejects_misfits(ENCODER, testing.make_spec(4, 4, 1, 16))
 
 
 def test_encoder_dispatcher_falls_back_from_gdcm():
-    spec = _spec(5, 7, 1, 8)
-    values = _values(spec, seed=1)
+    spec = testing.make_spec(5, 7, 1, 8)
+    values = testing.encoder_values(spec, seed=1)
     encoded = encoder_dispatcher(RLE, ["gdcm", "dcmcore"]).encode(values, spec)
-    np.testing.assert_array_equal(rle.decode_frame(encoded, spec), values)
+    np.testing.assert_array_equal(testing.decode_with("dcmcore", encoded, spec), values)

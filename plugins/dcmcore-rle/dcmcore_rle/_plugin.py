@@ -23,7 +23,7 @@ frame is handed over:
   samples, a decoded frame under 4 GiB (else
   :class:`~dcmcore.errors.UnsupportedPixelDataError`, and the dispatcher tries
   the next plugin);
-- the RLE header is checked with :func:`dcmcore.rle.parse_header`: a segment
+- the RLE header is checked with :func:`dcmcore.plugins.parse_rle_header`: a segment
   count of 1 to 15 that equals what the image needs, a first offset of 64,
   offsets that increase and lie inside the frame. A header that fails is
   corrupt data: :class:`~dcmcore.errors.CorruptPixelDataError` (a
@@ -35,7 +35,8 @@ frame is handed over:
 
 Whatever pylibjpeg-rle then raises (a panic included; ``KeyboardInterrupt``,
 ``SystemExit`` and ``GeneratorExit`` pass untouched) is judged by
-dcmcore's strict built-in decoder, on this failure path only:
+dcmcore's strict built-in decoder (:func:`dcmcore.plugins.check_rle_frame`), on this
+failure path only:
 
 - the built-in decoder rejects the frame too: the data is at fault, and a
   :class:`~dcmcore.errors.CorruptPixelDataError` gives the built-in decoder's
@@ -70,9 +71,18 @@ from typing import Any
 
 import numpy as np
 
-from dcmcore.errors import CorruptPixelDataError, InvalidPixelSpecError, PluginError, UnsupportedPixelDataError
-from dcmcore.plugins.base import PluginBase
-from dcmcore.spec import PixelSpec
+from dcmcore import PixelSpec
+from dcmcore.errors import CorruptPixelDataError, PluginError, UnsupportedPixelDataError
+from dcmcore.plugins import (
+    PASS_THROUGH_EXCEPTIONS,
+    PluginBase,
+    check_rle_frame,
+    frame_array,
+    frame_bytes,
+    parse_rle_header,
+    rle_segment_count,
+    version_tuple,
+)
 
 __all__ = ["RLE_LOSSLESS", "PylibjpegRLEDecoder", "PylibjpegRLEEncoder", "DECODER", "ENCODER"]
 
@@ -81,76 +91,10 @@ RLE_LOSSLESS = "1.2.840.10008.1.2.5"
 #: Oldest pylibjpeg-rle with ``decode_frame(src, pixels, bits, byteorder)``.
 MIN_VERSION = (2, 0)
 _REQUIREMENT = "pylibjpeg-rle>=2.0"
-_MAX_SEGMENTS = 15
 #: pylibjpeg-rle's limits: segment bytes per sample, samples, and u32 lengths.
 _BITS = (8, 16, 32, 64)
 _SAMPLES = (1, 3)
 _MAX_U32 = 0xFFFFFFFF
-#: Not failures of the codec: passed through untouched.
-_NEVER_CAUGHT = (KeyboardInterrupt, SystemExit, GeneratorExit)
-
-
-def _version_tuple(text: str) -> tuple[int, ...]:
-    """``"2.2.0"`` -> ``(2, 2, 0)``; stops at the first part that is not a number."""
-    parts = []
-    for part in str(text).split("."):
-        digits = ""
-        for char in part:
-            if not char.isdigit():
-                break
-            digits += char
-        if not digits:
-            break
-        parts.append(int(digits))
-    return tuple(parts)
-
-
-def _segments(spec: PixelSpec) -> int:
-    """The number of RLE segments of one frame of `spec`; raise if RLE cannot hold it."""
-    if spec.bits_allocated == 1:
-        raise UnsupportedPixelDataError(
-            "dcmcore-rle does not handle RLE Lossless with a (0028,0100) 'Bits Allocated' of 1: "
-            "PS3.5 Annex G describes segments of whole bytes, and readers disagree on how "
-            "1-bit pixels are laid out in them"
-        )
-    count = spec.samples_per_pixel * spec.itemsize
-    if count > _MAX_SEGMENTS:
-        raise InvalidPixelSpecError(
-            f"RLE Lossless cannot hold {spec.samples_per_pixel} samples of {spec.bits_allocated} bits: "
-            f"they need {count} segments, a frame has at most {_MAX_SEGMENTS} (PS3.5 G.4)"
-        )
-    return count
-
-
-def _as_bytes(src: Any) -> bytes:
-    """pylibjpeg-rle's decoder accepts ``bytes`` only."""
-    if isinstance(src, bytes):
-        return src
-    return memoryview(src).cast("B").tobytes()
-
-
-def _frame_array(src: Any, spec: PixelSpec) -> np.ndarray:
-    """One frame to encode as a C-contiguous array of ``spec.frame_shape`` (samples interleaved)."""
-    if isinstance(src, np.ndarray) and not (src.ndim == 1 and src.dtype == np.uint8):
-        if src.shape != spec.frame_shape:
-            raise ValueError(f"The frame to encode has shape {src.shape}, the image needs {spec.frame_shape}")
-        if src.dtype.kind not in "ui" or src.dtype.itemsize != spec.itemsize:
-            raise ValueError(
-                f"The frame to encode has dtype {src.dtype}, the image needs {spec.itemsize}-byte "
-                f"integer samples (like {spec.dtype})"
-            )
-        return np.ascontiguousarray(src)
-    buf = memoryview(src).cast("B")
-    need = spec.frame_nbytes
-    if buf.nbytes not in (need, need + 1):  # one trailing padding byte is allowed
-        raise ValueError(
-            f"The frame to encode holds {buf.nbytes} bytes, but {spec.rows} x {spec.columns} pixels of "
-            f"{spec.samples_per_pixel} sample(s) of {spec.bits_allocated} bits need {need}"
-        )
-    arr = np.frombuffer(buf[:need], spec.dtype.newbyteorder("<"))
-    if spec.samples_per_pixel > 1 and spec.planar_configuration == 1:
-        return np.ascontiguousarray(arr.reshape(spec.samples_per_pixel, spec.rows, spec.columns).transpose(1, 2, 0))
-    return arr.reshape(spec.frame_shape)
 
 
 class _PylibjpegRLE(PluginBase):
@@ -169,7 +113,7 @@ class _PylibjpegRLE(PluginBase):
         import rle
 
         version = getattr(rle, "__version__", "0")
-        if _version_tuple(version) < MIN_VERSION:
+        if version_tuple(version) < MIN_VERSION:
             return [f"pylibjpeg-rle {version} is installed, {_REQUIREMENT} is needed", f"install with: {self.install_hint}"]
         return []
 
@@ -194,13 +138,11 @@ def _check_header(data: bytes, nsegments: int) -> bytes:
     pylibjpeg-rle takes every non-zero offset of the header for a segment, so
     non-zero offsets after the header's count are zeroed, in a copy.
     """
-    from dcmcore.rle import parse_header
-
     if len(data) > _MAX_U32:
         raise UnsupportedPixelDataError(
             f"The RLE frame holds {len(data)} bytes, 4 GiB or more: pylibjpeg-rle counts its bytes in 32 bits"
         )
-    parse_header(data, nsegments)  # count, first offset, increasing offsets inside the frame
+    parse_rle_header(data, nsegments)  # count, first offset, increasing offsets inside the frame
     unused = data[4 * (nsegments + 1) : 64]
     if any(unused):
         data = data[: 4 * (nsegments + 1)] + bytes(len(unused)) + data[64:]
@@ -217,14 +159,12 @@ def _describe(exc: BaseException) -> str:
 
 def _failure(exc: BaseException, data: bytes, spec: PixelSpec) -> Exception:
     """The exception that reports `exc`, raised by pylibjpeg-rle on `data` (see the module's docstring)."""
-    from dcmcore import rle as builtin
-
     said = _describe(exc)
     if isinstance(exc, MemoryError):
         return PluginError(f"pylibjpeg-rle ran out of memory decoding a {len(data)}-byte RLE frame ({said})")
     is_data_error = isinstance(exc, ValueError) or not isinstance(exc, Exception)  # its ValueError, or a panic
     try:
-        builtin.decode_frame(data, spec)
+        check_rle_frame(data, spec)
     except CorruptPixelDataError as corrupt:
         return CorruptPixelDataError(f"{corrupt} (pylibjpeg-rle failed with {said})")
     except Exception as other:  # the judge itself failed: nothing is known about the data
@@ -263,13 +203,13 @@ class PylibjpegRLEDecoder(_PylibjpegRLE):
         """
         from rle.utils import decode_frame
 
-        nsegments = _segments(spec)
+        nsegments = rle_segment_count(spec)
         _check_decodable(spec, nsegments)
-        data = _check_header(_as_bytes(src), nsegments)
+        data = _check_header(frame_bytes(src), nsegments)
         pixels = spec.rows * spec.columns
         try:
             decoded = decode_frame(data, pixels, spec.bits_allocated, "<")
-        except _NEVER_CAUGHT:
+        except PASS_THROUGH_EXCEPTIONS:
             raise
         except BaseException as exc:  # pyo3's PanicException is a BaseException
             raise _failure(exc, data, spec) from exc
@@ -300,8 +240,8 @@ class PylibjpegRLEEncoder(_PylibjpegRLE):
         """Encode one frame (options are accepted and ignored: pylibjpeg-rle has none)."""
         from rle.utils import encode_pixel_data
 
-        _segments(spec)
-        frame = _frame_array(src, spec)
+        rle_segment_count(spec)
+        frame = frame_array(src, spec)
         order = frame.dtype.byteorder
         byteorder = {"<": "<", ">": ">"}.get(order, "<" if sys.byteorder == "little" else ">")
         return bytes(

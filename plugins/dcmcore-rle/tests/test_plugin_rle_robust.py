@@ -13,7 +13,6 @@ of mutated frames.
 from __future__ import annotations
 
 import struct
-import warnings
 
 import numpy as np
 import pytest
@@ -24,26 +23,13 @@ rle_lib = pytest.importorskip("rle")
 import rle.utils  # noqa: E402
 
 import dcmcore  # noqa: E402
-from dcmcore import rle as builtin  # noqa: E402
-from dcmcore._testdata import testdata_file as data_file  # noqa: E402
+from dcmcore import PixelSpec  # noqa: E402
 from dcmcore.errors import CorruptPixelDataError, PluginError, UnsupportedPixelDataError  # noqa: E402
-from dcmcore.spec import PixelSpec  # noqa: E402
+from dcmcore.plugins import encoder_dispatcher, parse_rle_header, testing  # noqa: E402
 from dcmcore_rle import DECODER, RLE_LOSSLESS  # noqa: E402
-from pydicom.encaps import encapsulate, generate_frames  # noqa: E402
+from pydicom.encaps import encapsulate  # noqa: E402
 
 LABEL = "pylibjpeg-rle"
-
-
-def _read(name: str):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return pydicom.dcmread(data_file(name))
-
-
-def _first_frame(name: str):
-    ds = _read(name)
-    spec = PixelSpec.from_dataset(ds)
-    return bytes(next(generate_frames(ds.PixelData, number_of_frames=spec.number_of_frames))), spec
 
 
 def _header(words: list[int]) -> bytes:
@@ -52,7 +38,7 @@ def _header(words: list[int]) -> bytes:
 
 def _with_segment(frame: bytes, k: int, segment: bytes) -> bytes:
     """`frame` with its segment `k` replaced by `segment` (the header's offsets follow)."""
-    offsets = builtin.parse_header(frame)
+    offsets = parse_rle_header(frame)
     ends = [*offsets[1:], len(frame)]
     segments = [frame[start:end] for start, end in zip(offsets, ends)]
     segments[k] = segment
@@ -64,7 +50,7 @@ def _with_segment(frame: bytes, k: int, segment: bytes) -> bytes:
 
 
 def _segment(frame: bytes, k: int) -> bytes:
-    offsets = builtin.parse_header(frame)
+    offsets = parse_rle_header(frame)
     ends = [*offsets[1:], len(frame)]
     return frame[offsets[k] : ends[k]]
 
@@ -75,7 +61,7 @@ def _is_panic(exc: BaseException | None) -> bool:
 
 def _extra_runs_frame():
     """MR_small_RLE with segment 1 followed by three more replicate runs after it is complete."""
-    frame, spec = _first_frame("MR_small_RLE.dcm")
+    frame, spec = testing.first_frame("MR_small_RLE.dcm")
     return _with_segment(frame, 0, bytes([0x81, 5]) * 35), spec  # 35 x 128 bytes, 4096 are needed
 
 
@@ -91,7 +77,7 @@ def test_runs_after_a_complete_segment_raise_a_value_error_not_a_panic():
 
 def test_a_panic_on_runs_after_a_complete_segment_falls_back_to_dcmcore():
     data, _ = _extra_runs_frame()
-    ds = _read("MR_small_RLE.dcm")
+    ds = testing.read_dataset("MR_small_RLE.dcm")
     ds.PixelData = encapsulate([data])
     expected = dcmcore.pixel_array(ds, decoding_plugin="dcmcore")
     np.testing.assert_array_equal(dcmcore.pixel_array(ds, decoding_plugin=[LABEL, "dcmcore"]), expected)
@@ -103,7 +89,7 @@ def test_a_panic_on_runs_after_a_complete_segment_falls_back_to_dcmcore():
 def test_a_panic_on_corrupt_data_is_corrupt_pixel_data():
     # 16-bit: the most significant byte segment, decoded last, has a run that crosses its end
     # (31 x 128 + 100 = 4068 bytes, then 128 for the 28 left); pylibjpeg-rle writes past the frame
-    frame, spec = _first_frame("MR_small_RLE.dcm")
+    frame, spec = testing.first_frame("MR_small_RLE.dcm")
     data = _with_segment(frame, 0, bytes([0x81, 5]) * 31 + bytes([257 - 100, 7, 0x81, 3]))
     with pytest.raises(CorruptPixelDataError, match=r"RLE segment 1 of 2 .* overruns the segment") as info:
         DECODER.decode(data, spec)
@@ -113,11 +99,11 @@ def test_a_panic_on_corrupt_data_is_corrupt_pixel_data():
 
 def test_a_run_crossing_the_segment_end_is_corrupt_pixel_data():
     # /tmp/audit3/rle_overlong.py: 100 + 31 x 128 = 4068 bytes, then a 128-byte run for the 28 left
-    frame, spec = _first_frame("MR_small_RLE.dcm")
+    frame, spec = testing.first_frame("MR_small_RLE.dcm")
     data = _with_segment(frame, 0, bytes([257 - 100, 7]) + bytes([0x81, 9]) * 31 + bytes([0x81, 3]))
     with pytest.raises(CorruptPixelDataError, match="overruns the segment"):
         DECODER.decode(data, spec)
-    ds = _read("MR_small_RLE.dcm")
+    ds = testing.read_dataset("MR_small_RLE.dcm")
     ds.PixelData = encapsulate([data])
     with pytest.raises(CorruptPixelDataError, match="overruns the segment"):
         dcmcore.pixel_array(ds, decoding_plugin=LABEL)
@@ -126,9 +112,9 @@ def test_a_run_crossing_the_segment_end_is_corrupt_pixel_data():
 @pytest.mark.parametrize("cut", ["half", "last-3", "last-40"])
 def test_truncated_frames_are_corrupt_pixel_data_through_pixel_array(cut):
     # /tmp/audit3/rle_corrupt.py, "truncated-half": was a PluginError (RuntimeError)
-    frame, _ = _first_frame("MR_small_RLE.dcm")
+    frame, _ = testing.first_frame("MR_small_RLE.dcm")
     size = {"half": len(frame) // 2, "last-3": len(frame) - 3, "last-40": len(frame) - 40}[cut]
-    ds = _read("MR_small_RLE.dcm")
+    ds = testing.read_dataset("MR_small_RLE.dcm")
     ds.PixelData = encapsulate([frame[:size]])
     with pytest.raises(CorruptPixelDataError, match=r"RLE segment 2 of 2 .*pylibjpeg-rle failed with ValueError") as info:
         dcmcore.pixel_array(ds, decoding_plugin=LABEL)
@@ -137,11 +123,11 @@ def test_truncated_frames_are_corrupt_pixel_data_through_pixel_array(cut):
 
 def test_nonzero_unused_header_offsets_are_ignored_as_dcmcore_does():
     # pylibjpeg-rle counts non-zero offsets as segments: it would see 3 segments where the header says 2
-    frame, spec = _first_frame("MR_small_RLE.dcm")
+    frame, spec = testing.first_frame("MR_small_RLE.dcm")
     words = list(struct.unpack("<16L", frame[:64]))
     words[3] = len(frame) - 10
     data = _header(words) + frame[64:]
-    expected = builtin.decode_frame(data, spec)
+    expected = testing.decode_with("dcmcore", data, spec)
     arr, _ = DECODER.decode(data, spec)
     np.testing.assert_array_equal(arr, expected)
     arr, _ = DECODER.decode(memoryview(data), spec)
@@ -161,7 +147,7 @@ def _raising(exc: BaseException):
 
 
 def test_codec_errors_are_plugin_errors_when_the_data_is_fine(monkeypatch):
-    frame, spec = _first_frame("MR_small_RLE.dcm")
+    frame, spec = testing.first_frame("MR_small_RLE.dcm")
     monkeypatch.setattr(rle.utils, "decode_frame", _raising(TypeError("argument 'src': wrong type")))
     with pytest.raises(PluginError, match="TypeError: argument 'src': wrong type") as info:
         DECODER.decode(frame, spec)
@@ -175,12 +161,12 @@ def test_codec_errors_are_plugin_errors_when_the_data_is_fine(monkeypatch):
         DECODER.decode(frame, spec)
     assert type(info.value.__cause__) is PanicException
     # through the dispatcher, the next plugin decodes it
-    ds = _read("MR_small_RLE.dcm")
+    ds = testing.read_dataset("MR_small_RLE.dcm")
     np.testing.assert_array_equal(dcmcore.pixel_array(ds, decoding_plugin=[LABEL, "dcmcore"]), dcmcore.pixel_array(ds))
 
 
 def test_codec_errors_on_corrupt_data_are_corrupt(monkeypatch):
-    frame, spec = _first_frame("MR_small_RLE.dcm")
+    frame, spec = testing.first_frame("MR_small_RLE.dcm")
     monkeypatch.setattr(rle.utils, "decode_frame", _raising(PanicException("index out of bounds")))
     with pytest.raises(CorruptPixelDataError, match="RLE segment 2 of 2") as info:
         DECODER.decode(frame[:-100], spec)
@@ -189,7 +175,7 @@ def test_codec_errors_on_corrupt_data_are_corrupt(monkeypatch):
 
 @pytest.mark.parametrize("exc", [KeyboardInterrupt(), SystemExit(3), GeneratorExit()])
 def test_interrupts_are_not_converted(monkeypatch, exc):
-    frame, spec = _first_frame("MR_small_RLE.dcm")
+    frame, spec = testing.first_frame("MR_small_RLE.dcm")
     monkeypatch.setattr(rle.utils, "decode_frame", _raising(exc))
     with pytest.raises(type(exc)) as info:
         DECODER.decode(frame, spec)
@@ -197,7 +183,7 @@ def test_interrupts_are_not_converted(monkeypatch, exc):
 
 
 def test_a_result_of_the_wrong_length_is_a_plugin_error(monkeypatch):
-    frame, spec = _first_frame("MR_small_RLE.dcm")
+    frame, spec = testing.first_frame("MR_small_RLE.dcm")
     monkeypatch.setattr(rle.utils, "decode_frame", lambda *a: bytearray(100))
     with pytest.raises(PluginError, match="returned 100 bytes, 8192 bytes were expected"):
         DECODER.decode(frame, spec)
@@ -208,14 +194,14 @@ def test_a_result_of_the_wrong_length_is_a_plugin_error(monkeypatch):
 
 def test_frames_too_large_for_pylibjpeg_rle_are_refused_before_it_runs(monkeypatch):
     # pylibjpeg-rle computes the frame length in 32 bits: 65535 x 65535 x 2 bytes would wrap around
-    frame, spec = _first_frame("MR_small_RLE.dcm")
+    frame, spec = testing.first_frame("MR_small_RLE.dcm")
     monkeypatch.setattr(rle.utils, "decode_frame", _raising(AssertionError("pylibjpeg-rle must not be called")))
     with pytest.raises(UnsupportedPixelDataError, match="4 GiB or more"):
         DECODER.decode(frame, spec.replace(rows=65535, columns=65535))
 
 
 def test_header_errors_name_what_is_wrong(monkeypatch):
-    frame, spec = _first_frame("MR_small_RLE.dcm")
+    frame, spec = testing.first_frame("MR_small_RLE.dcm")
     words = list(struct.unpack("<16L", frame[:64]))
     monkeypatch.setattr(rle.utils, "decode_frame", _raising(AssertionError("pylibjpeg-rle must not be called")))
     cases = {
@@ -232,7 +218,6 @@ def test_header_errors_name_what_is_wrong(monkeypatch):
 
 
 # -- the fuzz -------------------------------------------------------------------------------------
-from test_plugin_rle import _spec  # noqa: E402  (the same PixelSpec builder; both files sit in this folder)
 
 
 def _values(spec: PixelSpec, rng: np.random.Generator) -> np.ndarray:
@@ -247,10 +232,10 @@ def _base_frames() -> list[tuple[bytes, PixelSpec]]:
     frames = []
     for bits, samples in [(8, 1), (8, 3), (16, 1), (16, 3), (32, 1), (32, 3), (64, 1)]:
         for rows, cols in [(1, 1), (3, 5), (7, 16), (12, 130)]:
-            spec = _spec(rows, cols, samples, bits)
-            frames.append((builtin.encode_frame(_values(spec, rng), spec), spec))
+            spec = testing.make_spec(rows, cols, samples, bits)
+            frames.append((encoder_dispatcher(RLE_LOSSLESS, "dcmcore").encode(_values(spec, rng), spec), spec))
     for name in ("MR_small_RLE.dcm", "SC_rgb_rle.dcm", "SC_rgb_rle_16bit.dcm", "rtdose_rle_1frame.dcm"):
-        frames.append(_first_frame(name))
+        frames.append(testing.first_frame(name))
     return frames
 
 
@@ -267,7 +252,7 @@ def _runs(segment: bytes) -> list[tuple[int, int]]:
 def _mutate(frame: bytes, spec: PixelSpec, rng: np.random.Generator) -> bytes:
     buf = bytearray(frame)
     kind = int(rng.integers(0, 10))
-    nseg = len(builtin.parse_header(frame))
+    nseg = len(parse_rle_header(frame))
     if kind == 0:  # bit flips anywhere, the header included
         for pos in rng.integers(0, len(buf), int(rng.integers(1, 9))):
             buf[pos] ^= 1 << int(rng.integers(0, 8))
@@ -318,7 +303,7 @@ def _mutate(frame: bytes, spec: PixelSpec, rng: np.random.Generator) -> bytes:
 def _cut_short(data: bytes, spec: PixelSpec) -> np.ndarray:
     """pydicom's reading: every segment decoded to its end, then cut to Rows x Columns bytes."""
     npix = spec.rows * spec.columns
-    offsets = builtin.parse_header(data, spec.samples_per_pixel * spec.itemsize)
+    offsets = parse_rle_header(data, spec.samples_per_pixel * spec.itemsize)
     planes = []
     for start, end in zip(offsets, [*offsets[1:], len(data)]):
         segment, out, pos = data[start:end], bytearray(), 0
@@ -358,7 +343,7 @@ def test_fuzz_mutated_frames_through_the_plugin():
         data = _mutate(frame, spec, rng)
         result = _outcome(data, spec)
         try:
-            expected = builtin.decode_frame(data, spec)
+            expected = testing.decode_with("dcmcore", data, spec)
         except CorruptPixelDataError as exc:
             expected = exc
         where = f"case {case}: {spec.rows}x{spec.columns}x{spec.samples_per_pixel} {spec.bits_allocated}-bit, {len(data)} bytes"
@@ -392,8 +377,8 @@ def test_fuzz_mutated_frames_through_the_plugin():
 def test_fuzz_mutated_frames_through_pixel_array():
     """The same through the dispatcher: with dcmcore as the fallback, and with pylibjpeg-rle alone."""
     rng = np.random.default_rng(7)
-    ds = _read("MR_small_RLE.dcm")
-    frame, spec = _first_frame("MR_small_RLE.dcm")
+    ds = testing.read_dataset("MR_small_RLE.dcm")
+    frame, spec = testing.first_frame("MR_small_RLE.dcm")
     counts = {"array": 0, "corrupt": 0, "refused": 0}
     for case in range(250):
         data = _mutate(frame, spec, rng)
