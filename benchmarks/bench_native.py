@@ -100,12 +100,7 @@ class FromFile:
     timeout = 120
 
     def setup_cache(self):
-        path = common.DATA / "ct12_200.dcm"
-        if not path.exists():
-            common.DATA.mkdir(parents=True, exist_ok=True)
-            ds = common.ct12(200)
-            ds.save_as(path, enforce_file_format=True)
-        return str(path)
+        return str(common.ct12_path(200))
 
     def time_one_frame(self, path):
         dcmcore.pixel_array(path, index=150)
