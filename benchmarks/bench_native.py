@@ -1,4 +1,8 @@
-"""asv: natively encoded pixel data to arrays (issue 2 cases), with NumPy baselines."""
+"""asv, native decoding: natively encoded pixel data to arrays, with NumPy baselines.
+
+Little and big endian 12-bit, Bits Allocated 1, 8-bit colour, ``view_only`` and
+frames read from a file. Inputs: ``benchmarks/common.py``.
+"""
 
 from __future__ import annotations
 

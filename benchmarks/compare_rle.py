@@ -1,4 +1,4 @@
-"""RLE Lossless codec, frame by frame: dcmcore.rle vs pylibjpeg-rle, GDCM and pydicom (issue 3).
+"""RLE: the RLE Lossless codec, frame by frame: dcmcore.rle vs pylibjpeg-rle, GDCM and pydicom.
 
 Inputs: a seeded 16-bit CT-like 512 x 512 x 100 data set (encoded by
 pylibjpeg-rle, cached outside the source tree: see benchmarks/common.py) and pydicom-data's
