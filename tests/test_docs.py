@@ -306,7 +306,7 @@ def test_transforms_md_highdicom_window_with_rescale_slope(name, figure):
     ours = dcmcore.TransformChain.from_dataset(ds, apply_voi_transform=True)(dcmcore.pixel_array(ds))
     assert float(ds.RescaleSlope) != 1
     assert _figure(float(np.abs(ours - theirs).max())) == figure
-    assert f"up to 7.7e-5 from the standard's on `6154` and 1.4e-3 on `MR2_UNCI.dcm`" in _doc("docs/transforms.md")
+    assert "up to 7.7e-5 from the standard's on `6154` and 1.4e-3 on `MR2_UNCI.dcm`" in _doc("docs/transforms.md")
 
 
 def test_transforms_md_windows_equal_pydicom_up_to_rounding():
