@@ -1,4 +1,7 @@
-"""asv: 1-bit packing and unpacking (dcmcore.pack_bits / unpack_bits)."""
+"""asv, overlays: 1-bit packing and unpacking (dcmcore.pack_bits / unpack_bits).
+
+Inputs: ``benchmarks/common_overlays.py``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""asv: color conversion (exact T.871) and ICC color management."""
+"""asv, transforms: color conversion (exact T.871) and ICC color management."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""asv: import time, in a fresh process (catches eager plugin loads)."""
+"""asv, plugins and dispatch: import time, in a fresh process (catches eager plugin loads)."""
 
 
 def timeraw_import_dcmcore():

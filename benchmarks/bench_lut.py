@@ -1,4 +1,7 @@
-"""asv: the pixel transform chain (issue 5): composed tables, gathers, the fused pass."""
+"""asv, transforms: the pixel transform chain (composed tables, gathers, the fused pass) and palettes.
+
+Inputs: ``benchmarks/common_transforms.py``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""asv: natively encoded pixel data to arrays (issue 2 cases), with NumPy baselines."""
+"""asv, native decoding: natively encoded pixel data to arrays, with NumPy baselines.
+
+Little and big endian 12-bit, Bits Allocated 1, 8-bit colour, ``view_only`` and
+frames read from a file. Inputs: ``benchmarks/common.py``.
+"""
 
 from __future__ import annotations
 
@@ -100,12 +104,7 @@ class FromFile:
     timeout = 120
 
     def setup_cache(self):
-        path = common.DATA / "ct12_200.dcm"
-        if not path.exists():
-            common.DATA.mkdir(parents=True, exist_ok=True)
-            ds = common.ct12(200)
-            ds.save_as(path, enforce_file_format=True)
-        return str(path)
+        return str(common.ct12_path(200))
 
     def time_one_frame(self, path):
         dcmcore.pixel_array(path, index=150)

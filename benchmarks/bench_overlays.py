@@ -1,4 +1,7 @@
-"""asv: overlays (dcmcore.overlay_array, overlays.burn_in, embedded overlays)."""
+"""asv, overlays: dcmcore.overlay_array, list_overlays and overlays.burn_in.
+
+Inputs: ``benchmarks/common_overlays.py``.
+"""
 
 from __future__ import annotations
 

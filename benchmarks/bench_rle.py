@@ -1,4 +1,7 @@
-"""asv benchmarks of the RLE Lossless codec (dcmcore.rle), frame by frame."""
+"""asv, RLE: the RLE Lossless codec (dcmcore.rle), frame by frame.
+
+Inputs: ``benchmarks/common_rle.py``.
+"""
 
 from __future__ import annotations
 

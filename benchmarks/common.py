@@ -2,19 +2,76 @@
 
 Nothing heavy runs at import time; data sets are built on first use and cached
 per process.
+
+Generated files (the natively encoded CT written to disk, the RLE-encoded CT
+of :mod:`benchmarks.common_rle`: a few hundred MB in all) are cached outside
+the source tree, in :func:`data_dir`:
+
+1. ``$DCMCORE_BENCH_DATA`` when it is set;
+2. else ``dcmcore-bench`` in the user's cache directory (``$XDG_CACHE_HOME``
+   or ``~/.cache`` on Linux, ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%``
+   on Windows);
+3. else, when that cannot be created, ``dcmcore-bench`` in
+   ``tempfile.gettempdir()``.
+
+A file is made once, under a temporary name, then renamed, so concurrent runs
+never see half a file. Delete the directory to regenerate everything.
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID
 
-#: Cached generated files (git-ignored).
-DATA = Path(__file__).resolve().parent / "_data"
+#: The environment variable that overrides where generated files are cached.
+DATA_ENV = "DCMCORE_BENCH_DATA"
+
+
+def _user_cache_dir() -> Path:
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local"
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "dcmcore-bench"
+
+
+def data_dir() -> Path:
+    """The directory of generated benchmark inputs (created when missing); see the module docstring."""
+    configured = os.environ.get(DATA_ENV)
+    if configured:
+        path = Path(configured).expanduser()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    for path in (_user_cache_dir(), Path(tempfile.gettempdir()) / "dcmcore-bench"):
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(path, os.W_OK):
+            return path
+    raise OSError(f"no writable cache directory for benchmark inputs; set ${DATA_ENV}")
+
+
+def cached_file(name: str, write) -> Path:
+    """``data_dir() / name``, made by ``write(temporary_path)`` when it does not exist yet."""
+    path = data_dir() / name
+    if not path.exists():
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:
+            write(tmp)
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path
 
 EXPLICIT_LE = UID("1.2.840.10008.1.2.1")
 EXPLICIT_BE = UID("1.2.840.10008.1.2.2")
@@ -78,14 +135,12 @@ def ct12(frames: int = 200, size: int = 512, big_endian: bool = False) -> Datase
 
 
 def ct12_path(frames: int = 200, size: int = 512, big_endian: bool = False) -> Path:
-    """:func:`ct12` written to a file under ``benchmarks/_data`` (once)."""
-    path = DATA / f"ct12_{'be' if big_endian else 'le'}_{frames}x{size}x{size}.dcm"
-    if not path.exists():
-        DATA.mkdir(exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+    """:func:`ct12` written to a file in :func:`data_dir` (once)."""
+
+    def write(tmp: Path) -> None:
         ct12(frames, size, big_endian).save_as(tmp, implicit_vr=False, little_endian=not big_endian)
-        tmp.replace(path)
-    return path
+
+    return cached_file(f"ct12_{'be' if big_endian else 'le'}_{frames}x{size}x{size}.dcm", write)
 
 
 @functools.cache

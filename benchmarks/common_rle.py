@@ -2,7 +2,8 @@
 
 Nothing heavy runs at import time. The 16-bit CT-like volume is generated with
 a fixed seed, RLE-encoded by pylibjpeg-rle (a neutral encoder: dcmcore decodes
-someone else's output) and cached under ``benchmarks/_data/``.
+someone else's output) and cached in ``benchmarks.common.data_dir()``, outside
+the source tree (``$DCMCORE_BENCH_DATA``, else the user's cache directory).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from pathlib import Path
 import numpy as np
 
 RLE_UID = "1.2.840.10008.1.2.5"
-DATA = Path(__file__).resolve().parent / "_data"
 CT_VERSION = 1  # bump when ct_volume changes, to invalidate the cache
 
 
@@ -78,17 +78,16 @@ def _dataset(frames: list[bytes], rows: int, cols: int, nframes: int):
 
 def ct_rle_path(frames: int = 100) -> Path:
     """The cached RLE data set of `frames` CT-like 512 x 512 frames (made on first use)."""
-    path = DATA / f"ct_rle_v{CT_VERSION}_512x512x{frames}.dcm"
-    if not path.exists():
+    from benchmarks.common import cached_file
+
+    def write(tmp: Path) -> None:
         from rle.rle import encode_frame
 
         vol = ct_volume(frames)
         encoded = [encode_frame(f.tobytes(), 512, 512, 1, 16, "<") for f in vol]
-        DATA.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
         _dataset(encoded, 512, 512, frames).save_as(tmp, enforce_file_format=True)
-        tmp.replace(path)
-    return path
+
+    return cached_file(f"ct_rle_v{CT_VERSION}_512x512x{frames}.dcm", write)
 
 
 @functools.cache

@@ -1,4 +1,4 @@
-"""Compressed pixel data end to end through the dispatcher (issue 3).
+"""Plugins and dispatch: compressed pixel data end to end through the dispatcher.
 
 RLE Lossless files decoded to an array by ``dcmcore.pixel_array`` vs pydicom 3
 with pylibjpeg-rle and with its pure-Python decoder; frames on two threads vs

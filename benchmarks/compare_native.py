@@ -1,4 +1,4 @@
-"""Natively encoded pixel data: dcmcore vs pydicom 3 and plain NumPy baselines (issue 2)."""
+"""Native decoding: natively encoded pixel data, dcmcore vs pydicom 3 and plain NumPy baselines."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Overlays and 1-bit packing: dcmcore vs pydicom 3 and bare NumPy (issue 4).
+"""Overlays and 1-bit packing: dcmcore vs pydicom 3 and bare NumPy.
 
 Targets (speedup = reference time / dcmcore time):
 

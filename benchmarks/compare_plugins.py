@@ -1,4 +1,4 @@
-"""Codec plugins end to end: dcmcore with a plugin vs pydicom with the same codec (issue 3).
+"""Plugins and dispatch: codec plugins end to end, dcmcore with a plugin vs pydicom with the same codec.
 
 Each case decodes a whole real file (pydicom's test files and pydicom-data)
 to an array: ``dcmcore.pixel_array(ds, decoding_plugin=...)`` through the

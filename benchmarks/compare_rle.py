@@ -1,7 +1,7 @@
-"""RLE Lossless codec, frame by frame: dcmcore.rle vs pylibjpeg-rle, GDCM and pydicom (issue 3).
+"""RLE: the RLE Lossless codec, frame by frame: dcmcore.rle vs pylibjpeg-rle, GDCM and pydicom.
 
 Inputs: a seeded 16-bit CT-like 512 x 512 x 100 data set (encoded by
-pylibjpeg-rle, cached under benchmarks/_data/) and pydicom-data's
+pylibjpeg-rle, cached outside the source tree: see benchmarks/common.py) and pydicom-data's
 OBXXXX1A_rle.dcm (8-bit palette colour, 600 x 800, one segment).
 
 Fairness: every side gets the frame's RLE bytes and returns a new array of

@@ -1,4 +1,4 @@
-"""Pixel transforms (issue 5): dcmcore's TransformChain / apply_* vs highdicom and pydicom.
+"""Transforms: dcmcore's TransformChain / apply_* vs highdicom and pydicom.
 
 The CT input: signed 12-bit stored values in 16-bit samples, 512 x 512, with
 Rescale Slope 1 / Intercept -1024 and a LINEAR window 40 / 400, in memory.

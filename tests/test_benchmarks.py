@@ -1,18 +1,64 @@
 """Smoke test of the benchmark suites: every asv benchmark and comparison case runs once.
 
 Benchmarks that stop working are found here, not months later; nothing is timed.
+Generated inputs go to the benchmarks' cache directory, outside the checkout
+(``$DCMCORE_BENCH_DATA``, else the user's cache directory: see
+``benchmarks/common.py``), and the module checks that running the benchmarks
+left no file in the checkout.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import os
 from pathlib import Path
 
 import pytest
 
-BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "benchmarks"
 PREFIXES = ("time_", "peakmem_", "mem_", "track_")
+_NOT_OURS = {".git", "__pycache__", "build", ".asv", ".venv", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+
+
+def _checkout_files() -> set[str]:
+    found = set()
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in _NOT_OURS and not d.endswith(".egg-info")]
+        found.update(os.path.relpath(os.path.join(folder, name), ROOT) for name in files)
+    return found
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_files_left_in_the_checkout():
+    before = _checkout_files()
+    yield
+    new = sorted(_checkout_files() - before)
+    assert not new, f"running the benchmarks left files in the checkout: {new[:10]}"
+
+
+def test_generated_inputs_are_cached_outside_the_checkout(monkeypatch, tmp_path):
+    from benchmarks import common
+
+    monkeypatch.setenv(common.DATA_ENV, str(tmp_path / "bench"))
+    assert common.data_dir() == tmp_path / "bench"
+    calls = []
+
+    def write(path):
+        calls.append(path)
+        path.write_bytes(b"x")
+
+    made = common.cached_file("input.dcm", write)
+    assert made == tmp_path / "bench" / "input.dcm" and made.read_bytes() == b"x"
+    assert common.cached_file("input.dcm", write) == made and len(calls) == 1  # made once
+    assert sorted(p.name for p in made.parent.iterdir()) == ["input.dcm"]  # no temporary left
+
+    monkeypatch.delenv(common.DATA_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    default = common.data_dir()
+    assert default.name == "dcmcore-bench" and default.is_dir()
+    assert ROOT not in default.resolve().parents
 
 
 def _benchmarks():
