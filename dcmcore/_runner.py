@@ -122,9 +122,9 @@ class Session:
         return self.spec.dtype
 
     @property
-    def plugin_label(self) -> str:
-        """The label of the plugin that decoded the last frames (or will decode the next ones)."""
-        return self.dispatcher.first.label
+    def plugin_label(self) -> str | None:
+        """The label of the plugin that decoded the last frames (None before the first)."""
+        return self.dispatcher.last_label
 
     def view(self, first: int, count: int, *, squeeze: bool) -> tuple[np.ndarray | None, str]:
         """A read-only view of frames ``first .. first+count-1`` of the value, or None and why not."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sys
 
@@ -11,6 +12,7 @@ from pydicom.encaps import encapsulate
 from pydicom.uid import ExplicitVRBigEndian, RLELossless
 
 import dcmcore
+import dcmcore.plugins
 from dcmcore import _runner, rle
 from dcmcore._kernels import pages
 from tests._helpers import make_dataset, pydicom_array, roundtrip_bytes
@@ -130,19 +132,33 @@ def test_new_native_output_is_prefaulted_and_right(spy, big_endian, workers):
     assert len(spy) == (1 if workers == 1 else min(24, 2 * _runner.RUNS_PER_WORKER))
 
 
+@contextlib.contextmanager
+def per_frame_plugin():
+    """dcmcore's RLE decoder registered without its decode_frames capability, under a label of its own."""
+    from tests.test_rle_batch import RLE_UID, PerFrame
+
+    dcmcore.plugins.register_decoder(RLE_UID, PerFrame())
+    try:
+        yield PerFrame.label
+    finally:
+        dcmcore.plugins.unregister_decoder(RLE_UID, PerFrame.label)
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_new_rle_output_is_prefaulted_and_right(spy, workers, monkeypatch):
     # dcmcore's RLE kernel maps the pages itself as it decodes a run of frames
+    import dcmcore.codecs.rle as builtin_rle
+
     asked = []
-    real = _runner.rle_kernels.decode_frames
-    monkeypatch.setattr(_runner.rle_kernels, "decode_frames", lambda *a: asked.append(a[-1]) or real(*a))
+    real = builtin_rle.rle_kernels.decode_frames
+    monkeypatch.setattr(builtin_rle.rle_kernels, "decode_frames", lambda *a: asked.append(a[-1]) or real(*a))
     ds = _rle16(16)
     expected = pydicom_array(ds)
     np.testing.assert_array_equal(dcmcore.pixel_array(ds, workers=workers), expected)
     assert asked and all(asked) and spy == []
     # every frame through the dispatcher: the run's pages are mapped first
-    monkeypatch.setattr(_runner.Session, "batch_rle", False)
-    np.testing.assert_array_equal(dcmcore.pixel_array(ds, workers=workers), expected)
+    with per_frame_plugin() as label:
+        np.testing.assert_array_equal(dcmcore.pixel_array(ds, workers=workers, decoding_plugin=label), expected)
     assert sum(spy) == expected.nbytes
 
 
@@ -207,7 +223,6 @@ def test_a_corrupt_frame_stops_before_the_rest_is_mapped(monkeypatch, batch):
     # corrupt one (here 30 MB of them) are never touched
     from dcmcore._source import open_source
 
-    monkeypatch.setattr(_runner.Session, "batch_rle", batch)
     ds = _rle16(2)
     good = bytes(next(iter(__import__("pydicom").encaps.generate_frames(ds.PixelData, number_of_frames=2))))
     frames = [good] * 520
@@ -215,8 +230,8 @@ def test_a_corrupt_frame_stops_before_the_rest_is_mapped(monkeypatch, batch):
     ds.NumberOfFrames = len(frames)
     ds.PixelData = encapsulate(frames)
     ds = roundtrip_bytes(ds)
-    with open_source(ds) as source:
-        session = _runner.Session(source)
+    with per_frame_plugin() as label, open_source(ds) as source:
+        session = _runner.Session(source, decoding_plugin=None if batch else label)
         out = np.empty((520, 256, 256), np.uint16)  # 68 MB, a new mapping
         flat = out.reshape(-1).view(np.uint8)
         assert not pages.is_mapped(flat)

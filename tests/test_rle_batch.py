@@ -17,8 +17,8 @@ from pydicom.encaps import encapsulate
 import dcmcore
 from dcmcore import rle
 from dcmcore._kernels import rle_decode as K
-from dcmcore._runner import Session
-from dcmcore.codecs.rle import DECODER as RLE_DECODER
+import dcmcore.plugins
+from dcmcore.plugins import FrameRun
 from dcmcore.errors import CorruptPixelDataError
 from tests._helpers import pydicom_array, roundtrip_bytes
 from tests.test_rle import read_rle, rle_files
@@ -151,12 +151,55 @@ def _multi(name="emri_small_RLE.dcm", copies=3):
     return roundtrip_bytes(ds), frames
 
 
-@pytest.fixture
-def batch_off(monkeypatch):
-    def off():
-        monkeypatch.setattr(Session, "batch_rle", False)
+RLE_UID = "1.2.840.10008.1.2.5"
 
-    return off
+
+def _builtin():
+    """dcmcore's RLE decoder, as the public registry lists it (first for RLE Lossless)."""
+    info = dcmcore.plugins.decoders(RLE_UID)[0]
+    assert info.label == "dcmcore" and hasattr(info.plugin, "decode_frames")
+    return info.plugin
+
+
+class PerFrame:
+    """dcmcore's RLE decoder without the decode_frames capability: every frame through the dispatcher."""
+
+    label, priority, api_version = "dcmcore-per-frame", 99, 1
+    corrects_unused_bits = True
+
+    def __init__(self):
+        self.decode = _builtin().decode
+
+    def is_available(self, uid):
+        return True
+
+
+@pytest.fixture
+def batch_off():
+    """A label whose plugin decodes only frame by frame (the batch capability is found by attribute)."""
+    dcmcore.plugins.register_decoder(RLE_UID, PerFrame())
+    yield "dcmcore-per-frame"
+    dcmcore.plugins.unregister_decoder(RLE_UID, "dcmcore-per-frame")
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """Record the runs given to the built-in decoder's decode_frames; `spy.limit` decodes only that many per run."""
+    plugin = _builtin()
+    real = plugin.decode_frames
+    calls = []
+
+    def decode_frames(run, spec, out, **kwargs):
+        calls.append(len(run))
+        k = len(run) if spy_state["limit"] is None else min(spy_state["limit"], len(run))
+        if k == 0:
+            return 0, spec
+        sub = FrameRun(run.buffer, run.starts[:k], run.stops[:k], run.first)
+        return real(sub, spec, out[:k], **kwargs)
+
+    spy_state = {"limit": None, "calls": calls}
+    monkeypatch.setattr(plugin, "decode_frames", decode_frames)
+    return spy_state
 
 
 def test_pixel_array_same_with_and_without_the_batch(batch_off):
@@ -166,8 +209,7 @@ def test_pixel_array_same_with_and_without_the_batch(batch_off):
         for workers in (1, 2):
             np.testing.assert_array_equal(dcmcore.pixel_array(ds, workers=workers), expected)
             np.testing.assert_array_equal(dcmcore.pixel_array(ds, index=1), expected[1])
-    batch_off()
-    np.testing.assert_array_equal(dcmcore.pixel_array(ds), expected)
+        np.testing.assert_array_equal(dcmcore.pixel_array(ds, decoding_plugin=batch_off), expected)
 
 
 def test_a_corrupt_frame_gives_the_same_error(batch_off):
@@ -177,84 +219,70 @@ def test_a_corrupt_frame_gives_the_same_error(batch_off):
     ds = roundtrip_bytes(ds)
     with pytest.raises(CorruptPixelDataError) as batched:
         dcmcore.pixel_array(ds)
-    batch_off()
     with pytest.raises(CorruptPixelDataError) as dispatched:
-        dcmcore.pixel_array(ds)
+        dcmcore.pixel_array(ds, decoding_plugin=batch_off)
     assert str(batched.value) == str(dispatched.value)
 
 
-def test_batch_is_taken_and_recorded(monkeypatch):
+def test_batch_is_taken_and_recorded(spy, caplog):
     ds, _ = _multi()
-    calls = []
-    real = K.decode_frames
-    monkeypatch.setattr("dcmcore._runner.rle_kernels.decode_frames", lambda *a: calls.append(a[-1]) or real(*a))
     dcmcore.pixel_array(ds)
-    assert len(calls) == 1
-    from dcmcore._source import open_source
+    assert spy["calls"] == [len(_multi()[1])]
+    # the same from a file: the run is read in chunks and handed over the same way
+    import io
 
-    with open_source(ds) as source:
-        session = Session(source)
-        assert session._batch is not None
-        session.decode(0, 3, np.empty((3, *session.spec.frame_shape), session.dtype))
-        assert session.dispatcher.first is RLE_DECODER
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    spy["calls"].clear()
+    np.testing.assert_array_equal(dcmcore.pixel_array(buf), pydicom_array(ds))
+    assert sum(spy["calls"]) == ds.NumberOfFrames
 
 
-def test_other_plugins_are_not_bypassed(monkeypatch):
+def test_other_plugins_are_not_bypassed(spy):
     ds, _ = _multi()
-    calls = []
-    monkeypatch.setattr("dcmcore._runner.rle_kernels.decode_frames", lambda *a: calls.append(a) or 0)
     expected = pydicom_array(ds)
-    # a label asked for: every frame through that plugin, never the batch kernel
+    # a label asked for: every frame through that plugin, never the batch of another
     np.testing.assert_array_equal(dcmcore.pixel_array(ds, decoding_plugin="pylibjpeg-rle"), expected)
-    # plugin options: every frame through the dispatcher
+    assert spy["calls"] == []
+    # plugin options reach decode_frames, which refuses what it does not know: every frame through decode
     np.testing.assert_array_equal(dcmcore.pixel_array(ds, some_option=1), expected)
-    assert calls == []
     # the batch refusing a run: the frames go through the dispatcher
+    spy["limit"] = 0
     np.testing.assert_array_equal(dcmcore.pixel_array(ds), expected)
-    assert len(calls) == 1
 
 
-def test_frames_in_several_fragments_are_not_batched():
-    from dcmcore._source import open_source
-
+def test_frames_in_several_fragments_are_not_batched(spy):
     ds, frames = _multi(copies=1)
     ds.PixelData = encapsulate(frames, fragments_per_frame=2, has_bot=True)
     ds = roundtrip_bytes(ds)
-    with open_source(ds) as source:
-        assert Session(source)._batch is None
     np.testing.assert_array_equal(dcmcore.pixel_array(ds), pydicom_array(ds))
+    assert spy["calls"] == []
 
 
 def test_long_runs_are_split_into_several_calls(monkeypatch):
     # the GIL (and with it Ctrl-C) is taken back every BATCH_BYTES of output
-    from dcmcore import _runner
+    import dcmcore.codecs.rle as builtin_rle
 
     ds, _ = _multi(copies=4)  # 40 frames of 64 x 64 x 2 bytes
     calls = []
     real = K.decode_frames
-    monkeypatch.setattr(_runner.rle_kernels, "decode_frames", lambda *a: calls.append(len(a[1])) or real(*a))
-    monkeypatch.setattr(_runner, "BATCH_BYTES", 64 * 64 * 2 * 7)
+    monkeypatch.setattr(builtin_rle.rle_kernels, "decode_frames", lambda *a: calls.append(len(a[1])) or real(*a))
+    monkeypatch.setattr(builtin_rle, "BATCH_BYTES", 64 * 64 * 2 * 7)
     np.testing.assert_array_equal(dcmcore.pixel_array(ds), pydicom_array(ds))
     assert calls == [7] * 5 + [5]
 
 
 @pytest.mark.parametrize("stop_at", [0, 1, 5])
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_run_stopped_part_way_is_finished_by_the_dispatcher(monkeypatch, stop_at, workers):
-    # the kernel decodes only the first `stop_at` frames of each call; the rest go frame by
+def test_a_run_stopped_part_way_is_finished_by_the_dispatcher(monkeypatch, spy, stop_at, workers):
+    # the plugin decodes only the first `stop_at` frames of each run; the rest go frame by
     # frame, with the new output's pages mapped ahead of them: no decoded frame is touched again
     from dcmcore import _runner
 
     ds, _ = _multi("SC_rgb_rle_2frame.dcm", copies=12)  # 24 frames of 100 x 100 x 3, not a multiple of 4 KiB
     expected = pydicom_array(ds)
     assert (expected.reshape(len(expected), -1) != 0).any(axis=1).all()
-    real = K.decode_frames
-
-    def partial(buf, starts, stops, *rest):
-        k = min(stop_at, len(starts))
-        return real(buf, starts[:k], stops[:k], *rest[:3], rest[3][: k * (rest[3].size // len(starts))], *rest[4:]) if k else 0
-
-    monkeypatch.setattr(_runner.rle_kernels, "decode_frames", partial)
+    spy["limit"] = stop_at
     monkeypatch.setattr(_runner, "PREFAULT_BYTES", 1)
     monkeypatch.setattr(_runner.pages, "is_mapped", lambda buf: False)
     np.testing.assert_array_equal(dcmcore.pixel_array(ds, workers=workers), expected)

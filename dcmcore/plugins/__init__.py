@@ -24,6 +24,7 @@ from typing import Any
 from dcmcore.plugins import helpers, testing
 from dcmcore.plugins.base import DECODER_MEMBERS, ENCODER_MEMBERS, PLUGIN_API, DecoderPlugin, EncoderPlugin, PluginBase
 from dcmcore.plugins.dispatch import Dispatcher, encoder_dispatcher, install_hint, known_hint_uids
+from dcmcore.plugins.frames import FrameRun
 from dcmcore.plugins.helpers import (
     PASS_THROUGH_EXCEPTIONS,
     check_rle_frame,
@@ -52,6 +53,7 @@ __all__ = [
     "DECODER_MEMBERS",
     "ENCODER_MEMBERS",
     "DecoderPlugin",
+    "FrameRun",
     "EncoderPlugin",
     "PluginBase",
     "PluginInfo",
