@@ -99,16 +99,10 @@ def pixel_array(
     RuntimeError
         Every plugin failed (:class:`~dcmcore.errors.PluginError`).
     """
+    settings = dict(raw=raw, as_rgb=as_rgb, correct_unused_bits=correct_unused_bits, options=options)
+    settings.update(decoding_plugin=decoding_plugin, allow_excess_frames=allow_excess_frames)
     with open_source(src) as source:
-        session = Session(
-            source,
-            raw=raw,
-            as_rgb=as_rgb,
-            correct_unused_bits=correct_unused_bits,
-            decoding_plugin=decoding_plugin,
-            allow_excess_frames=allow_excess_frames,
-            options=options,
-        )
+        session = Session(source, **settings)  # type: ignore[arg-type]
         spec = session.spec
         if index is not None:
             first, count = check_frame_index(index, spec.number_of_frames), 1
@@ -167,16 +161,10 @@ def iter_pixels(
     numpy.ndarray
         ``(rows, columns)`` or ``(rows, columns, samples)``.
     """
+    settings = dict(raw=raw, as_rgb=as_rgb, correct_unused_bits=correct_unused_bits, options=options)
+    settings.update(decoding_plugin=decoding_plugin, allow_excess_frames=allow_excess_frames)
     with open_source(src) as source:
-        session = Session(
-            source,
-            raw=raw,
-            as_rgb=as_rgb,
-            correct_unused_bits=correct_unused_bits,
-            decoding_plugin=decoding_plugin,
-            allow_excess_frames=allow_excess_frames,
-            options=options,
-        )
+        session = Session(source, **settings)  # type: ignore[arg-type]
         spec = session.spec
         frame_shape = spec.frame_shape
         if out is not None and not isinstance(out, np.ndarray):

@@ -19,8 +19,8 @@ writes past the end of a buffer.
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 
-from dcmcore._kernels._util cimport bswap16, bswap32, bswap64, need_aligned, need_bytes, product
-from dcmcore._kernels.fused cimport storage_t
+from dcmcore._kernels._util cimport need_aligned, need_bytes, product
+from dcmcore._kernels.fused cimport bswap_storage, storage_t
 
 cdef extern from "simd8.h" nogil:
     void dcm_interleave3_u8(const uint8_t* a, const uint8_t* b, const uint8_t* c,
@@ -36,24 +36,13 @@ cdef Py_ssize_t _STREAM_BYTES = 1 << 24
 STREAM_BYTES = _STREAM_BYTES
 
 
-cdef inline storage_t _swap(storage_t v) noexcept nogil:
-    if storage_t is uint16_t:
-        return bswap16(v)
-    elif storage_t is uint32_t:
-        return bswap32(v)
-    elif storage_t is uint64_t:
-        return bswap64(v)
-    else:
-        return v
-
-
 cdef void _convert(
     const storage_t* s, storage_t* d, Py_ssize_t n, bint swap, storage_t mask, storage_t sign
 ) noexcept nogil:
     cdef Py_ssize_t i
     if swap:
         for i in range(n):
-            d[i] = ((_swap(s[i]) & mask) ^ sign) - sign
+            d[i] = ((bswap_storage(s[i]) & mask) ^ sign) - sign
     else:
         for i in range(n):
             d[i] = ((s[i] & mask) ^ sign) - sign
@@ -80,9 +69,9 @@ cdef void _planar3(
                 continue
         if swap:
             for p in range(npix):
-                o[3 * p] = ((_swap(a[p]) & mask) ^ sign) - sign
-                o[3 * p + 1] = ((_swap(b[p]) & mask) ^ sign) - sign
-                o[3 * p + 2] = ((_swap(c[p]) & mask) ^ sign) - sign
+                o[3 * p] = ((bswap_storage(a[p]) & mask) ^ sign) - sign
+                o[3 * p + 1] = ((bswap_storage(b[p]) & mask) ^ sign) - sign
+                o[3 * p + 2] = ((bswap_storage(c[p]) & mask) ^ sign) - sign
         else:
             for p in range(npix):
                 o[3 * p] = ((a[p] & mask) ^ sign) - sign

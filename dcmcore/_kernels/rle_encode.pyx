@@ -15,8 +15,8 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 
-from dcmcore._kernels._util cimport bswap16, bswap32, bswap64, product
-from dcmcore._kernels.fused cimport storage_t
+from dcmcore._kernels._util cimport product
+from dcmcore._kernels.fused cimport bswap_storage, storage_t
 from dcmcore._kernels.status cimport DCM_BAD_GEOMETRY, DCM_NO_MEMORY, DCM_OK
 
 from dcmcore._kernels.status import check_status
@@ -114,17 +114,6 @@ cdef Py_ssize_t _pack_row(const uint8_t* s, Py_ssize_t n, uint8_t* d) noexcept n
     return o - d
 
 
-cdef inline storage_t _swapped(storage_t v) noexcept nogil:
-    if storage_t is uint16_t:
-        return bswap16(v)
-    elif storage_t is uint32_t:
-        return bswap32(v)
-    elif storage_t is uint64_t:
-        return bswap64(v)
-    else:
-        return v
-
-
 cdef void _split_row(
     const uint8_t* src,
     Py_ssize_t row_offset,
@@ -160,7 +149,7 @@ cdef void _split_row(
         for x in range(cols):
             memcpy(&v, p + x * pixel_stride * nb, sizeof(storage_t))
             if swap:
-                v = _swapped(v)
+                v = bswap_storage(v)
             for j in range(nb):
                 q[j * cols + x] = <uint8_t>(v >> (8 * (nb - 1 - j)))
 
