@@ -2,55 +2,40 @@
 
 pydicom parses and writes the data set; dcmcore turns its pixel data into
 NumPy arrays (and back) in typed Cython kernels that release the GIL.
+
+The public API, by subject:
+
+- pixel data: :func:`pixel_array`, :func:`iter_pixels`, :class:`PixelSpec`;
+- bits and overlays: :func:`pack_bits`, :func:`unpack_bits`, :func:`overlay_array`
+  (and :mod:`dcmcore.overlays`);
+- colour: :func:`convert_color_space` (:mod:`dcmcore.color`);
+- the pixel transform chain: :class:`TransformChain`, the LUT classes and the
+  ``apply_*`` functions (:mod:`dcmcore.transforms`);
+- codecs: :mod:`dcmcore.plugins` (the plugin contract and registry), :mod:`dcmcore.rle`;
+- errors: :class:`DcmcoreError` and its subclasses (:mod:`dcmcore.errors`).
 """
 
-from dcmcore import plugins, rle
+from dcmcore import color, overlays, plugins, rle, transforms
+from dcmcore.bits import pack_bits, unpack_bits
+from dcmcore.color import convert_color_space
 from dcmcore.errors import (
     CorruptPixelDataError,
     DcmcoreError,
+    FrameIndexError,
+    InvalidElementError,
     InvalidPixelSpecError,
     MissingElementError,
     NoPluginAvailableError,
+    NotDicomFileError,
     PixelDataLengthError,
     PluginError,
     UnsupportedPixelDataError,
 )
+from dcmcore.overlays import overlay_array
 from dcmcore.pixels import iter_pixels, pixel_array
 from dcmcore.spec import PixelSpec
-
-__version__ = "0.1.0"
-
-__all__ = [
-    "__version__",
-    "PixelSpec",
-    "pixel_array",
-    "iter_pixels",
-    "plugins",
-    "rle",
-    "DcmcoreError",
-    "MissingElementError",
-    "InvalidPixelSpecError",
-    "PixelDataLengthError",
-    "CorruptPixelDataError",
-    "UnsupportedPixelDataError",
-    "PluginError",
-    "NoPluginAvailableError",
-]
-
-# -- overlays (issue 4) --
-from dcmcore import overlays
-from dcmcore.bits import pack_bits, unpack_bits
-from dcmcore.overlays import overlay_array
-
-__all__ += ["overlays", "overlay_array", "pack_bits", "unpack_bits"]
-# -- end overlays --
-
-# -- transforms (issue 5) --
-from dcmcore import color, transforms
-from dcmcore.color import convert_color_space
 from dcmcore.transforms import (
     LUT,
-    VOILUT,
     ModalityLUT,
     ModalityLUTTransformation,
     PaletteColorLUT,
@@ -59,6 +44,7 @@ from dcmcore.transforms import (
     PresentationLUTTransformation,
     SegmentedPaletteColorLUT,
     TransformChain,
+    VOILUT,
     VOILUTTransformation,
     apply_color_lut,
     apply_modality_lut,
@@ -67,9 +53,24 @@ from dcmcore.transforms import (
     apply_windowing,
 )
 
-__all__ += [
-    "transforms",
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    # pixel data
+    "PixelSpec",
+    "pixel_array",
+    "iter_pixels",
+    # bits and overlays
+    "overlays",
+    "overlay_array",
+    "pack_bits",
+    "unpack_bits",
+    # colour
     "color",
+    "convert_color_space",
+    # transforms
+    "transforms",
     "TransformChain",
     "LUT",
     "ModalityLUT",
@@ -86,6 +87,19 @@ __all__ += [
     "apply_windowing",
     "apply_presentation_lut",
     "apply_color_lut",
-    "convert_color_space",
+    # codecs
+    "plugins",
+    "rle",
+    # errors
+    "DcmcoreError",
+    "NotDicomFileError",
+    "MissingElementError",
+    "InvalidElementError",
+    "InvalidPixelSpecError",
+    "FrameIndexError",
+    "PixelDataLengthError",
+    "CorruptPixelDataError",
+    "UnsupportedPixelDataError",
+    "PluginError",
+    "NoPluginAvailableError",
 ]
-# -- end transforms --

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import struct
 import threading
 import zlib
@@ -15,7 +16,7 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 
-from dcmcore.errors import CorruptPixelDataError, MissingElementError, PixelDataLengthError
+from dcmcore.errors import CorruptPixelDataError, MissingElementError, NotDicomFileError, PixelDataLengthError
 from dcmcore.spec import PIXEL_KEYWORDS, PixelSpec, transfer_syntax_of
 from dcmcore.uids import DeflatedExplicitVRLittleEndian
 
@@ -196,9 +197,25 @@ def _ends_in_pixel_tag(fp: BinaryIO, end: str) -> bool:
     return False
 
 
+def _looks_like_dicom(head: bytes, ds: Dataset) -> bool:
+    """True for a file with the 'DICM' prefix, or whose data set has File Meta or DICOM's common groups."""
+    if head[128:132] == b"DICM":
+        return True
+    if getattr(ds, "file_meta", None) and "TransferSyntaxUID" in ds.file_meta:
+        return True
+    return any((tag >> 16) in (0x0008, 0x0010, 0x0020, 0x0028) for tag in ds._dict)
+
+
 def _from_file(fp: BinaryIO, name: str) -> PixelSource:
     start = fp.tell()
+    head = fp.read(132)
+    fp.seek(start)
     ds = _read_dataset(fp, name, stop_before_pixels=True)
+    if not _looks_like_dicom(head, ds):
+        raise NotDicomFileError(
+            f"{name} is not a DICOM file: it has no 'DICM' prefix at byte 128 and no data set "
+            "elements could be read from its start"
+        )
     tsyntax = transfer_syntax_of(ds)
     if tsyntax == DeflatedExplicitVRLittleEndian:
         # The whole data set is deflated: there is no seeking in it.
@@ -252,10 +269,17 @@ def open_source(src: Dataset | str | os.PathLike[str] | BinaryIO) -> Iterator[Pi
     if isinstance(src, Dataset):
         yield _from_dataset(src)
         return
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        src = io.BytesIO(src)  # the bytes of a whole file
     if hasattr(src, "read"):
         fp: BinaryIO = src  # type: ignore[assignment]
         if not isinstance(fp.read(0), (bytes, bytearray)):
             raise TypeError(f"'src' is a text file object ({fp!r}): open the file in binary mode ('rb')")
+        if not _seekable(fp):
+            raise TypeError(
+                f"'src' is a file object that cannot seek ({fp!r}): dcmcore reads frames where they lie; "
+                "read it into bytes first (pixel_array(fp.read()))"
+            )
         position = fp.tell()
         fp.seek(0)
         try:
@@ -265,9 +289,23 @@ def open_source(src: Dataset | str | os.PathLike[str] | BinaryIO) -> Iterator[Pi
         return
     if isinstance(src, (str, os.PathLike)):
         path = Path(src)
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            raise NotDicomFileError(
+                f"{path} is not a regular file ({'a directory' if stat.S_ISDIR(mode) else 'a device, FIFO or socket'}): "
+                "dcmcore reads DICOM files, whose length is known"
+            )
         with path.open("rb") as fp:
             yield _from_file(fp, str(path))
         return
     raise TypeError(
-        f"'src' must be a pydicom Dataset, a path or a readable binary file, not {type(src).__name__}"
+        f"'src' must be a pydicom Dataset, a path, a readable binary file or the bytes of a file, "
+        f"not {type(src).__name__}"
     )
+
+
+def _seekable(fp: Any) -> bool:
+    try:
+        return bool(fp.seekable()) if hasattr(fp, "seekable") else True
+    except (OSError, ValueError):
+        return False

@@ -7,8 +7,11 @@ situation, so code written against pydicom keeps working, and also
 
 from __future__ import annotations
 
+from pydicom.errors import InvalidDicomError
+
 __all__ = [
     "DcmcoreError",
+    "NotDicomFileError",
     "MissingElementError",
     "InvalidElementError",
     "InvalidPixelSpecError",
@@ -23,6 +26,13 @@ __all__ = [
 
 class DcmcoreError(Exception):
     """Base class of every exception raised by dcmcore."""
+
+
+class NotDicomFileError(DcmcoreError, InvalidDicomError):
+    """The file (or bytes) is not a DICOM file: no 'DICM' prefix, and no data set could be read from it.
+
+    A ``pydicom.errors.InvalidDicomError``, as pydicom raises for such files.
+    """
 
 
 class MissingElementError(DcmcoreError, AttributeError):

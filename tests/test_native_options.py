@@ -504,7 +504,12 @@ def test_file_position_is_restored(name, tmp_path):
 
 def test_unsupported_source_types():
     case = case_of("u16-le")
-    for src in (case.raw_file, bytearray(case.raw_file), 3, None, [case.raw_file]):
+    # the bytes of a whole file are read as the file would be
+    expected = dcmcore.pixel_array(io.BytesIO(case.raw_file))
+    for src in (case.raw_file, bytearray(case.raw_file), memoryview(case.raw_file)):
+        np.testing.assert_array_equal(dcmcore.pixel_array(src), expected)
+        np.testing.assert_array_equal(next(dcmcore.iter_pixels(src)), expected[0] if expected.ndim > 2 else expected)
+    for src in (3, None, [case.raw_file]):
         with pytest.raises(TypeError):
             dcmcore.pixel_array(src)
         with pytest.raises(TypeError):
