@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 import dcmcore
-from dcmcore import _runner
+from dcmcore import _session
 from benchmarks import common
 from benchmarks.compare import Case
 
@@ -22,12 +22,12 @@ def _pydicom(ds, **kw):
 
 def _without_prefault(ds):
     """dcmcore.pixel_array with the new array's pages left to the first writes (as before the prefault)."""
-    saved = _runner.PREFAULT_BYTES
-    _runner.PREFAULT_BYTES = 1 << 62
+    saved = _session.PREFAULT_BYTES
+    _session.PREFAULT_BYTES = 1 << 62
     try:
         return dcmcore.pixel_array(ds)
     finally:
-        _runner.PREFAULT_BYTES = saved
+        _session.PREFAULT_BYTES = saved
 
 
 def cases(quick: bool = False) -> list[Case]:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from dcmcore._kernels import bitpack
-from dcmcore._validate import output_array, readable_bytes
+from dcmcore._arrays import output_array, readable_bytes
 from dcmcore._kernels.status import check_status
 
 __all__ = ["pack_bits", "unpack_bits", "packed_length"]

@@ -11,9 +11,9 @@ from typing import Any, BinaryIO, Iterable, Iterator, Sequence
 import numpy as np
 from pydicom.dataset import Dataset
 
-from dcmcore._runner import Session, resolve_workers
+from dcmcore._session import Session, resolve_workers
 from dcmcore._source import open_source
-from dcmcore._validate import new_array, output_array
+from dcmcore._arrays import new_array, output_array
 from dcmcore.dataset_elements import check_frame_index
 
 __all__ = ["pixel_array", "iter_pixels"]

@@ -51,7 +51,7 @@ import numpy as np
 from dcmcore._kernels import rle_decode as _rle_decode
 from dcmcore._kernels import rle_encode as _rle_encode
 from dcmcore._kernels import status as _status
-from dcmcore._validate import byte_view, output_array, readable_bytes
+from dcmcore._arrays import byte_view, output_array, readable_bytes
 from dcmcore.errors import CorruptPixelDataError, InvalidPixelSpecError, UnsupportedPixelDataError
 from dcmcore.spec import PixelSpec
 

@@ -268,7 +268,7 @@ def test_overlays_take_the_shared_byte_order():
     ],
 )
 def test_one_output_check(out, exc, match):
-    """unpack_bits and overlay_array check `out` with the same function (_validate.output_array)."""
+    """unpack_bits and overlay_array check `out` with the same function (_arrays.output_array)."""
     with pytest.raises(exc, match=match):
         unpack_bits(b"\0", out=out)
     ds = overlay_dataset(np.zeros((2, 4), np.uint8))

@@ -654,7 +654,7 @@ def _patch_chunk_size(monkeypatch, nbytes: int) -> None:
     """Set the private bytes-per-read constant of the native file path, wherever it lives."""
     import importlib
 
-    for module_name, attr in (("dcmcore._runner", "CHUNK_BYTES"), ("dcmcore.pixels", "_CHUNK_BYTES")):
+    for module_name, attr in (("dcmcore._session", "CHUNK_BYTES"), ("dcmcore.pixels", "_CHUNK_BYTES")):
         try:
             module = importlib.import_module(module_name)
         except ImportError:

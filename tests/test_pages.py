@@ -13,7 +13,7 @@ from pydicom.uid import ExplicitVRBigEndian, RLELossless
 
 import dcmcore
 import dcmcore.plugins
-from dcmcore import _runner, rle
+from dcmcore import _session, rle
 from dcmcore._kernels import pages
 from tests._helpers import make_dataset, pydicom_array, roundtrip_bytes
 
@@ -68,7 +68,7 @@ def test_prefault_maps_the_pages():
 
 
 def _record_prefaults(monkeypatch) -> list[int]:
-    """Make ``_runner.pages.prefault`` record the byte counts it maps (and still map them)."""
+    """Make ``_session.pages.prefault`` record the byte counts it maps (and still map them)."""
     calls: list[int] = []
     real = pages.prefault
 
@@ -76,15 +76,15 @@ def _record_prefaults(monkeypatch) -> list[int]:
         calls.append(dst.nbytes)
         real(dst)
 
-    monkeypatch.setattr(_runner.pages, "prefault", prefault)
+    monkeypatch.setattr(_session.pages, "prefault", prefault)
     return calls
 
 
 @pytest.fixture
 def spy(monkeypatch):
     """Records the prefaulted byte counts; small arrays count, recycled heap memory too (as if new)."""
-    monkeypatch.setattr(_runner.pages, "is_mapped", lambda buf: False)
-    monkeypatch.setattr(_runner, "PREFAULT_BYTES", 4096)
+    monkeypatch.setattr(_session.pages, "is_mapped", lambda buf: False)
+    monkeypatch.setattr(_session, "PREFAULT_BYTES", 4096)
     return _record_prefaults(monkeypatch)
 
 
@@ -129,7 +129,7 @@ def test_new_native_output_is_prefaulted_and_right(spy, big_endian, workers):
     arr = dcmcore.pixel_array(ds, workers=workers)
     np.testing.assert_array_equal(arr, pydicom_array(ds))
     assert sum(spy) == arr.nbytes  # every run of frames, once
-    assert len(spy) == (1 if workers == 1 else min(24, 2 * _runner.RUNS_PER_WORKER))
+    assert len(spy) == (1 if workers == 1 else min(24, 2 * _session.RUNS_PER_WORKER))
 
 
 @contextlib.contextmanager
@@ -147,7 +147,7 @@ def per_frame_plugin():
 @pytest.mark.parametrize("workers", [1, 2])
 def test_new_rle_output_is_prefaulted_and_right(spy, workers, monkeypatch):
     # dcmcore's RLE kernel maps the pages itself as it decodes a run of frames
-    import dcmcore.codecs.rle as builtin_rle
+    import dcmcore.codecs.rle_codec as builtin_rle
 
     asked = []
     real = builtin_rle.rle_kernels.decode_frames
@@ -178,7 +178,7 @@ def test_out_and_small_outputs_are_not_prefaulted(spy, monkeypatch):
     dcmcore.pixel_array(ds, out=out)
     np.testing.assert_array_equal(out, pydicom_array(ds))
     assert spy == []
-    monkeypatch.setattr(_runner, "PREFAULT_BYTES", 1 << 40)
+    monkeypatch.setattr(_session, "PREFAULT_BYTES", 1 << 40)
     dcmcore.pixel_array(ds)
     assert spy == []
 
@@ -231,7 +231,7 @@ def test_a_corrupt_frame_stops_before_the_rest_is_mapped(monkeypatch, batch):
     ds.PixelData = encapsulate(frames)
     ds = roundtrip_bytes(ds)
     with per_frame_plugin() as label, open_source(ds) as source:
-        session = _runner.Session(source, decoding_plugin=None if batch else label)
+        session = _session.Session(source, decoding_plugin=None if batch else label)
         out = np.empty((520, 256, 256), np.uint16)  # 68 MB, a new mapping
         flat = out.reshape(-1).view(np.uint8)
         assert not pages.is_mapped(flat)
@@ -243,7 +243,7 @@ def test_a_corrupt_frame_stops_before_the_rest_is_mapped(monkeypatch, batch):
 
 @pytest.mark.parametrize("shape, dtype", [((200, 512, 512), np.int16), ((9, 1024, 1024, 3), np.uint8), ((3, 4), np.float64)])
 def test_new_arrays(shape, dtype):
-    from dcmcore._validate import ALIGN_BYTES, HUGE_PAGE, new_array
+    from dcmcore._arrays import ALIGN_BYTES, HUGE_PAGE, new_array
 
     arr = new_array(shape, dtype)
     assert arr.shape == shape and arr.dtype == dtype and arr.flags.c_contiguous and arr.flags.writeable
@@ -260,7 +260,7 @@ def test_new_arrays(shape, dtype):
 
 
 def test_pixel_array_of_a_large_output_is_aligned_and_right():
-    from dcmcore._validate import HUGE_PAGE
+    from dcmcore._arrays import HUGE_PAGE
 
     ds = _native16(300)  # 39 MB
     arr = dcmcore.pixel_array(ds)
@@ -269,7 +269,7 @@ def test_pixel_array_of_a_large_output_is_aligned_and_right():
 
 
 def test_new_array_leaves_odd_requests_to_numpy():
-    from dcmcore._validate import new_array
+    from dcmcore._arrays import new_array
 
     with pytest.raises(ValueError, match="negative"):
         new_array((-4096, -4096), np.uint16)

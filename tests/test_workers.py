@@ -10,7 +10,7 @@ import pytest
 from pydicom.encaps import encapsulate, generate_frames
 
 import dcmcore
-from dcmcore._runner import resolve_workers
+from dcmcore._session import resolve_workers
 from tests._helpers import pydicom_array, read, roundtrip_bytes
 
 

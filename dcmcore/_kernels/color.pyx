@@ -10,7 +10,7 @@ when its float32 matrix product fuses multiply-adds (see ``color.h``). An
 AVX2 + FMA loop is picked at run time; ``simd=False`` forces the portable
 loop, which gives identical values.
 
-``dcmcore.color``, ``dcmcore._native`` and ``dcmcore._runner`` validate the
+``dcmcore.color``, ``dcmcore._native_plan`` and ``dcmcore._session`` validate the
 data first; each entry point here checks again that its buffers hold what the
 sizes it is given say, and that source and destination do not partly overlap
 (``ValueError`` otherwise), so no call can read or write past an end.

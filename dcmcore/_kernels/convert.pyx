@@ -12,7 +12,7 @@ With ``mask = 2**bits_stored - 1`` and ``sign = 2**(bits_stored - 1)`` for signe
 data (``0`` for unsigned), this clears the unused high bits of unsigned values
 and sign-extends signed ones, in unsigned arithmetic (no undefined behaviour).
 
-``dcmcore._native`` checks lengths, alignment and sizes before calling them;
+``dcmcore._native_plan`` checks lengths, alignment and sizes before calling them;
 each entry point checks them again (``ValueError``), so no call reads or
 writes past the end of a buffer.
 """

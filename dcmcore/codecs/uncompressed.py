@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from dcmcore._native import NativePlan, frame_to_bytes
-from dcmcore._validate import output_array
+from dcmcore._native_plan import NativePlan, frame_to_bytes
+from dcmcore._arrays import output_array
 from dcmcore.errors import CorruptPixelDataError
 from dcmcore.plugins.base import PluginBase
 from dcmcore.spec import PixelSpec

@@ -9,7 +9,7 @@ from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 
 from dcmcore._kernels import bitpack
-from dcmcore._validate import output_array
+from dcmcore._arrays import output_array
 from dcmcore.dataset_elements import check_frame_index, is_little_endian
 from dcmcore._kernels.status import check_status
 from dcmcore.overlays._elements import (

@@ -15,7 +15,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from dcmcore._kernels import bitpack
-from dcmcore._native import check_native_length
+from dcmcore._native_plan import check_native_length
 from dcmcore.errors import InvalidPixelSpecError, UnsupportedPixelDataError
 from dcmcore.overlays._elements import (
     BIT_POSITION,

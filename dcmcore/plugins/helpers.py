@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from dcmcore import rle as _rle
-from dcmcore._validate import readable_bytes
+from dcmcore._arrays import readable_bytes
 from dcmcore.spec import PixelSpec
 
 __all__ = [

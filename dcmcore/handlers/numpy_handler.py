@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from pydicom.dataset import Dataset
 
-from dcmcore._native import NativePlan, check_native_length
+from dcmcore._native_plan import NativePlan, check_native_length
 from dcmcore._source import open_source
 from dcmcore.errors import UnsupportedPixelDataError
 from dcmcore.spec import transfer_syntax_of

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from dcmcore._kernels import pages
-from dcmcore._native import NativePlan, needs_rgb_conversion
-from dcmcore._validate import byte_view, output_array
+from dcmcore._native_plan import NativePlan, needs_rgb_conversion
+from dcmcore._arrays import byte_view, output_array
 from dcmcore.plugins.base import PluginBase
 from dcmcore.plugins.frames import FrameRun
 from dcmcore.spec import PixelSpec

@@ -19,7 +19,7 @@ import numpy as np
 
 from dcmcore._kernels import bitpack, color, convert
 from dcmcore._kernels.status import check_status
-from dcmcore._validate import byte_view
+from dcmcore._arrays import byte_view
 from dcmcore.dataset_elements import tag_name
 from dcmcore.errors import InvalidPixelSpecError, PixelDataLengthError, UnsupportedPixelDataError
 from dcmcore.spec import PIXEL_KEYWORDS, PixelSpec

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from dcmcore._kernels import rle_decode as rle_kernels
-from dcmcore._validate import byte_view
+from dcmcore._arrays import byte_view
 from dcmcore.plugins.base import PluginBase
 from dcmcore.plugins.frames import FrameRun
 from dcmcore.spec import PixelSpec

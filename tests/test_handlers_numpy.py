@@ -1,4 +1,4 @@
-"""dcmcore.handlers.native against pydicom's own numpy_handler (the reference of its API)."""
+"""dcmcore.handlers.numpy_handler against pydicom's own numpy_handler (the reference of its API)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pydicom
 import pytest
 
-from dcmcore.handlers import native
+from dcmcore.handlers import numpy_handler as handler
 from tests._helpers import read, testdata_files
 
 
@@ -45,26 +45,26 @@ def test_get_pixeldata_equals_reference(name):
         except Exception:
             # the reference rejects the file; dcmcore must too, with one of its documented errors
             with pytest.raises((ValueError, AttributeError, NotImplementedError)):
-                native.get_pixeldata(ds)
+                handler.get_pixeldata(ds)
             return
-        got = native.get_pixeldata(ds)
+        got = handler.get_pixeldata(ds)
     assert got.ndim == 1 and got.dtype.isnative and got.flags.writeable
     np.testing.assert_array_equal(got, expected)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        view = native.get_pixeldata(ds, read_only=True)
+        view = handler.get_pixeldata(ds, read_only=True)
     np.testing.assert_array_equal(view, expected)
 
 
 def test_read_only_is_a_view_when_possible():
     ds = read("CT_small.dcm")
-    view = native.get_pixeldata(ds, read_only=True)
+    view = handler.get_pixeldata(ds, read_only=True)
     assert not view.flags.writeable
     assert np.shares_memory(view, np.frombuffer(ds.PixelData, np.uint8))
-    copy = native.get_pixeldata(ds)
+    copy = handler.get_pixeldata(ds)
     assert copy.flags.writeable and not np.shares_memory(copy, np.frombuffer(ds.PixelData, np.uint8))
     be = read("MR_small_bigendian.dcm")
-    arr = native.get_pixeldata(be, read_only=True)  # not possible: byte swap needed
+    arr = handler.get_pixeldata(be, read_only=True)  # not possible: byte swap needed
     assert arr.dtype.isnative and arr.flags.writeable
 
 
@@ -81,7 +81,7 @@ def test_read_only_view_of_colour_samples_in_stored_order(planar, bits):
         photometric_interpretation="RGB", planar_configuration=planar, number_of_frames=2,
     )
     expected = _reference().get_pixeldata(ds, read_only=True)
-    got = native.get_pixeldata(ds, read_only=True)
+    got = handler.get_pixeldata(ds, read_only=True)
     buf = np.frombuffer(ds.PixelData, np.uint8)
     assert np.shares_memory(expected, buf) and not expected.flags.writeable
     assert np.shares_memory(got, buf) and not got.flags.writeable
@@ -92,11 +92,11 @@ def test_read_only_view_of_colour_samples_in_stored_order(planar, bits):
 def test_module_functions():
     ref = _reference()
     ds = read("CT_small.dcm")
-    assert native.is_available() is True
+    assert handler.is_available() is True
     for uid in ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.5"):
-        assert native.supports_transfer_syntax(uid) == ref.supports_transfer_syntax(pydicom.uid.UID(uid))
-    assert native.needs_to_convert_to_RGB(ds) is ref.needs_to_convert_to_RGB(ds) is False
-    assert native.should_change_PhotometricInterpretation_to_RGB(ds) is False
+        assert handler.supports_transfer_syntax(uid) == ref.supports_transfer_syntax(pydicom.uid.UID(uid))
+    assert handler.needs_to_convert_to_RGB(ds) is ref.needs_to_convert_to_RGB(ds) is False
+    assert handler.should_change_PhotometricInterpretation_to_RGB(ds) is False
     rle = read("MR_small_RLE.dcm")
     with pytest.raises(NotImplementedError, match="not natively encoded"):
-        native.get_pixeldata(rle)
+        handler.get_pixeldata(rle)

@@ -22,10 +22,10 @@ import numpy as np
 
 from dcmcore import encaps
 from dcmcore._kernels import color, convert, pages
-from dcmcore._native import NativePlan, check_native_length, needs_rgb_conversion
+from dcmcore._native_plan import NativePlan, check_native_length, needs_rgb_conversion
 from dcmcore._source import PixelSource
 from dcmcore._threads import run_jobs
-from dcmcore._validate import byte_view
+from dcmcore._arrays import byte_view
 from dcmcore.errors import PluginError
 from dcmcore.plugins.dispatch import Dispatcher
 from dcmcore.plugins.frames import FrameRun
