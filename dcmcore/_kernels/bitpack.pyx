@@ -260,31 +260,29 @@ cdef int _pack(
     return DCM_OK
 
 
+cdef int _pack_checked(str kernel, const uint8_t[::1] src, uint8_t[::1] dst, bint little_endian_host,
+                       bint simd) except? -100:
+    cdef int rc
+    need_bytes(kernel, "dst", dst.shape[0], (src.shape[0] + 7) >> 3)
+    if src.shape[0] == 0:
+        return DCM_OK
+    with nogil:
+        rc = _pack(&src[0], src.shape[0], &dst[0], little_endian_host, simd)
+    return rc
+
+
 def pack_lsb(const uint8_t[::1] src, uint8_t[::1] dst, bint little_endian_host):
     """Kernel: pack len(src) values of 0/1 into ceil(len(src) / 8) bytes, LSB first.
 
     Returns ``ST_OK`` (0), or ``ST_VALUE_RANGE`` when a value other than 0 or 1
-    was seen. Needs
-    ``len(dst) >= ceil(len(src) / 8)``; an empty `src` does nothing.
+    was seen. Needs ``len(dst) >= ceil(len(src) / 8)``; an empty `src` does nothing.
     """
-    cdef int rc
-    need_bytes("pack_lsb", "dst", dst.shape[0], (src.shape[0] + 7) >> 3)
-    if src.shape[0] == 0:
-        return DCM_OK
-    with nogil:
-        rc = _pack(&src[0], src.shape[0], &dst[0], little_endian_host, True)
-    return rc
+    return _pack_checked("pack_lsb", src, dst, little_endian_host, True)
 
 
 def pack_lsb_scalar(const uint8_t[::1] src, uint8_t[::1] dst, bint little_endian_host):
     """Kernel: as :func:`pack_lsb` without the vector loops (for tests)."""
-    cdef int rc
-    need_bytes("pack_lsb_scalar", "dst", dst.shape[0], (src.shape[0] + 7) >> 3)
-    if src.shape[0] == 0:
-        return DCM_OK
-    with nogil:
-        rc = _pack(&src[0], src.shape[0], &dst[0], little_endian_host, False)
-    return rc
+    return _pack_checked("pack_lsb_scalar", src, dst, little_endian_host, False)
 
 
 cdef int _pack_wide(const storage_t* src, Py_ssize_t count, uint8_t* dst) noexcept nogil:

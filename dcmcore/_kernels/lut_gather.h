@@ -10,13 +10,7 @@
 
 #include <stdint.h>
 #include <string.h>
-#ifndef DCM_RESTRICT
-#if defined(_MSC_VER)
-#define DCM_RESTRICT __restrict
-#else
-#define DCM_RESTRICT __restrict__
-#endif
-#endif
+#include "dcm_restrict.h"
 
 /* ---- gathers ---------------------------------------------------------- */
 
