@@ -114,7 +114,7 @@ class Session:
         self._fix_bits = correct_unused_bits and not spec.is_float and 1 < spec.bits_allocated and spec.bits_stored < spec.bits_allocated
         self._bit_offsets = spec.is_native and spec.bits_allocated == 1
         self._ybr_to_rgb = not raw and as_rgb and spec.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422")
-        if self._ybr_to_rgb:
+        if self._ybr_to_rgb and spec.is_native:
             needs_rgb_conversion(spec, raw=False, as_rgb=True)  # refuses what cannot be converted, before decoding
 
     @property

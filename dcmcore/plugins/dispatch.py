@@ -13,6 +13,7 @@ import logging
 from typing import Any, Sequence
 
 import numpy as np
+from pydicom import uid
 
 from dcmcore.errors import CorruptPixelDataError, NoPluginAvailableError, PluginError, UnsupportedPixelDataError
 from dcmcore.plugins.helpers import PASS_THROUGH_EXCEPTIONS
@@ -27,15 +28,23 @@ LOGGER = logging.getLogger("dcmcore")
 _GDCM = "the dcmcore-gdcm plugin (pip install ./plugins/dcmcore-gdcm from the dcmcore sources; needs python-gdcm)"
 #: What to install for syntaxes no installed plugin serves.
 _HINTS = {
-    "1.2.840.10008.1.2.4.50": _GDCM,
-    "1.2.840.10008.1.2.4.51": _GDCM,
-    "1.2.840.10008.1.2.4.57": _GDCM,
-    "1.2.840.10008.1.2.4.70": _GDCM,
-    "1.2.840.10008.1.2.4.80": _GDCM,
-    "1.2.840.10008.1.2.4.81": _GDCM,
-    "1.2.840.10008.1.2.4.90": _GDCM,
-    "1.2.840.10008.1.2.4.91": _GDCM,
-    "1.2.840.10008.1.2.5": "dcmcore (built in), or the dcmcore-rle / dcmcore-gdcm plugins",
+    **dict.fromkeys(
+        map(
+            str,
+            (
+                uid.JPEGBaseline8Bit,
+                uid.JPEGExtended12Bit,
+                uid.JPEGLossless,
+                uid.JPEGLosslessSV1,
+                uid.JPEGLSLossless,
+                uid.JPEGLSNearLossless,
+                uid.JPEG2000Lossless,
+                uid.JPEG2000,
+            ),
+        ),
+        _GDCM,
+    ),
+    str(uid.RLELossless): "dcmcore (built in), or the dcmcore-rle / dcmcore-gdcm plugins",
 }
 
 

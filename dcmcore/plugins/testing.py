@@ -27,6 +27,7 @@ import numpy as np
 
 from dcmcore._testdata import testdata_file, testdata_files
 from dcmcore.spec import PixelSpec
+from dcmcore.uids import RLELossless
 
 __all__ = [
     "testdata_file",
@@ -45,7 +46,7 @@ __all__ = [
 testdata_file.__test__ = False  # type: ignore[attr-defined]
 testdata_files.__test__ = False  # type: ignore[attr-defined]
 
-RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+RLE_LOSSLESS = RLELossless
 
 
 def read_dataset(file: str | Path, **kwargs: Any) -> Any:
