@@ -154,11 +154,8 @@ class Session:
 
     def _byte_range(self, first: int, count: int) -> tuple[int, int]:
         """``[start, stop)`` of natively encoded frames ``first .. first+count-1`` in the value."""
-        bit0, bit1 = self.spec.frame_bit_range(first, count)
-        start, stop = bit0 >> 3, -(-bit1 // 8)
-        if self.spec.bits_allocated == 8 and self.spec.is_big_endian and self.spec.pixel_vr == "OW":
-            start, stop = start & ~1, (stop + 1) & ~1  # 8-bit samples in swapped 16-bit words
-        return start, min(stop, self.source.size)
+        starts, stops = self._native_offsets(first, count, 0)
+        return int(starts[0]), int(stops[-1])
 
     def frame_bytes(self, index: int) -> bytes | memoryview:
         """The encoded bytes of frame `index` (fragments joined when there are several)."""
@@ -212,8 +209,8 @@ class Session:
             and plugin.decodes_in_place(self.spec, as_rgb=self._ybr_to_rgb, correct_unused_bits=self._fix_bits)
         )
         done = 0
-        for run, lo, hi in self._runs(first, count, frames, in_place, prefault):
-            got, produced = batch(run, self.spec, frames[lo:hi], prefault=prefault and not run.in_place, **kwargs)
+        for run, lo, hi, mapped in self._runs(first, count, frames, in_place, prefault):
+            got, produced = batch(run, self.spec, frames[lo:hi], prefault=prefault and not mapped, **kwargs)
             got = max(0, min(int(got), hi - lo))
             if got:
                 self.dispatcher.succeeded(plugin)
@@ -226,7 +223,10 @@ class Session:
         return done
 
     def _runs(self, first: int, count: int, frames: np.ndarray, in_place: bool, prefault: bool):
-        """``(FrameRun, lo, hi)`` covering frames ``first + lo .. first + hi - 1``, in order."""
+        """``(FrameRun, lo, hi, mapped)`` covering frames ``first + lo .. first + hi - 1``, in order.
+
+        `mapped`: the pages of that part of the output were mapped here already.
+        """
         spec, source = self.spec, self.source
         ranges = self._ranges
         if ranges is not None:  # encapsulated: runs of single-fragment frames
@@ -235,7 +235,7 @@ class Session:
             starts = np.fromiter((ranges[first + k][0][0] for k in range(count)), np.intp, count)
             stops = starts + np.fromiter((ranges[first + k][0][1] for k in range(count)), np.intp, count)
             if source.buffer is not None:
-                yield FrameRun(source.buffer, starts, stops, first), 0, count
+                yield FrameRun(source.buffer, starts, stops, first), 0, count, False
                 return
             lo = 0
             while lo < count:
@@ -244,11 +244,11 @@ class Session:
                     hi += 1
                 base = int(starts[lo])
                 chunk = source.read_at(base, int(stops[hi - 1]) - base)
-                yield FrameRun(memoryview(chunk), starts[lo:hi] - base, stops[lo:hi] - base, first + lo), lo, hi
+                yield FrameRun(memoryview(chunk), starts[lo:hi] - base, stops[lo:hi] - base, first + lo), lo, hi, False
                 lo = hi
             return
         if source.buffer is not None:
-            yield FrameRun(source.buffer, *self._native_offsets(first, count, 0), first), 0, count
+            yield FrameRun(source.buffer, *self._native_offsets(first, count, 0), first), 0, count, False
             return
         per_chunk = max(1, CHUNK_BYTES // max(1, spec.frame_nbytes))
         for lo in range(0, count, per_chunk):
@@ -263,7 +263,7 @@ class Session:
             else:
                 buf = memoryview(source.read(start, stop)).cast("B")
             starts, stops = self._native_offsets(first + lo, hi - lo, start)
-            yield FrameRun(buf, starts, stops, first + lo, in_place=in_place), lo, hi
+            yield FrameRun(buf, starts, stops, first + lo, in_place=in_place), lo, hi, prefault
 
     def _native_offsets(self, first: int, count: int, base: int) -> tuple[np.ndarray, np.ndarray]:
         """Each natively encoded frame's byte range, relative to value offset `base`."""
