@@ -235,7 +235,7 @@ class Session:
             starts = np.fromiter((ranges[first + k][0][0] for k in range(count)), np.intp, count)
             stops = starts + np.fromiter((ranges[first + k][0][1] for k in range(count)), np.intp, count)
             if source.buffer is not None:
-                yield FrameRun(source.buffer, starts, stops, first), 0, count, False
+                yield FrameRun(source.buffer, starts, stops, first, check=False), 0, count, False
                 return
             lo = 0
             while lo < count:
@@ -244,11 +244,11 @@ class Session:
                     hi += 1
                 base = int(starts[lo])
                 chunk = source.read_at(base, int(stops[hi - 1]) - base)
-                yield FrameRun(memoryview(chunk), starts[lo:hi] - base, stops[lo:hi] - base, first + lo), lo, hi, False
+                yield FrameRun(memoryview(chunk), starts[lo:hi] - base, stops[lo:hi] - base, first + lo, check=False), lo, hi, False
                 lo = hi
             return
         if source.buffer is not None:
-            yield FrameRun(source.buffer, *self._native_offsets(first, count, 0), first), 0, count, False
+            yield FrameRun(source.buffer, *self._native_offsets(first, count, 0), first, check=False), 0, count, False
             return
         per_chunk = max(1, CHUNK_BYTES // max(1, spec.frame_nbytes))
         for lo in range(0, count, per_chunk):
@@ -263,7 +263,7 @@ class Session:
             else:
                 buf = memoryview(source.read(start, stop)).cast("B")
             starts, stops = self._native_offsets(first + lo, hi - lo, start)
-            yield FrameRun(buf, starts, stops, first + lo, in_place=in_place), lo, hi, prefault
+            yield FrameRun(buf, starts, stops, first + lo, in_place=in_place, check=False), lo, hi, prefault
 
     def _native_offsets(self, first: int, count: int, base: int) -> tuple[np.ndarray, np.ndarray]:
         """Each natively encoded frame's byte range, relative to value offset `base`."""

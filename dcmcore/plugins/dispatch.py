@@ -93,9 +93,9 @@ def _describe(infos: Sequence[PluginInfo]) -> str:
     return "; ".join(f"'{i.label}' ({i.source}): {i.reason or 'available'}" for i in infos)
 
 
-def _announce_overrides(uid: str) -> None:
+def _announce_overrides(uid: str, infos: list[PluginInfo]) -> None:
     """Log, once per plugin, that a plugin runs before dcmcore's own decoder for `uid`."""
-    for info in unannounced_overrides(DECODER_GROUP, uid):
+    for info in unannounced_overrides(DECODER_GROUP, uid, infos):
         LOGGER.warning(
             "The plugin '%s' (%s, priority %d) decodes %s before dcmcore's built-in decoder; "
             "pass decoding_plugin='dcmcore' to use dcmcore's own, and see `dcmcore plugins`",
@@ -182,7 +182,7 @@ class Dispatcher:
         #: The label of the plugin that last decoded (or encoded) a frame; None before the first.
         self.last_label: str | None = None
         if group == DECODER_GROUP and preference in (None, ""):
-            _announce_overrides(self.uid)
+            _announce_overrides(self.uid, infos)
 
     @property
     def labels(self) -> list[str]:

@@ -9,7 +9,7 @@ dispatch order, for built-in and third-party plugins alike (see
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 
 import numpy as np
 
@@ -37,6 +37,12 @@ class FrameRun:
         True when `buffer` is the output itself: the stored bytes of natively
         encoded frames were read straight into ``out`` (only for plugins that
         say they can, with ``decodes_in_place``).
+
+    Parameters
+    ----------
+    check : bool, optional
+        Check that every range lies in `buffer` (``ValueError`` otherwise);
+        dcmcore's sessions, which computed the ranges from the buffer, skip it.
     """
 
     buffer: memoryview
@@ -44,8 +50,11 @@ class FrameRun:
     stops: np.ndarray
     first: int
     in_place: bool = False
+    check: InitVar[bool] = True
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, check: bool) -> None:
+        if not check:  # the maker already knows the ranges lie in the buffer
+            return
         if self.starts.shape != self.stops.shape or self.starts.ndim != 1:
             raise ValueError(f"'starts' {self.starts.shape} and 'stops' {self.stops.shape} must be equal 1-D shapes")
         n = len(self.buffer)

@@ -312,7 +312,7 @@ def unregister(group: str, uid: str, label: str) -> bool:
         return len(kept) != len(plugins)
 
 
-def unannounced_overrides(group: str, uid: str) -> list[PluginInfo]:
+def unannounced_overrides(group: str, uid: str, infos: list[PluginInfo] | None = None) -> list[PluginInfo]:
     """The plugins that run before dcmcore's own codec for `uid` and were not returned here before.
 
     Each (group, UID, label, source) is returned once until :func:`refresh`,
@@ -320,7 +320,7 @@ def unannounced_overrides(group: str, uid: str) -> list[PluginInfo]:
     """
     with _lock:
         fresh = []
-        for info in overriding(plugin_infos(group, uid)):
+        for info in overriding(plugin_infos(group, uid) if infos is None else infos):
             key = (group, uid, info.label, info.source)
             if key not in _announced:
                 _announced.add(key)
