@@ -26,8 +26,9 @@ from dcmcore._native_plan import NativePlan, check_native_length, needs_rgb_conv
 from dcmcore._source import PixelSource
 from dcmcore._threads import run_jobs
 from dcmcore._arrays import byte_view
+from dcmcore.dataset_elements import element_value
 from dcmcore.errors import PluginError
-from dcmcore.plugins.dispatch import Dispatcher
+from dcmcore.plugins.dispatch import Dispatcher, preference_labels
 from dcmcore.plugins.frames import FrameRun
 from dcmcore.plugins.registry import DECODER_GROUP, plugin_infos
 from dcmcore.spec import PixelSpec
@@ -62,7 +63,7 @@ def _native_preference(uid: str, preference: str | Sequence[str] | None) -> str 
     if preference in (None, ""):
         return preference
     labels = {info.label for info in plugin_infos(DECODER_GROUP, uid)}
-    wanted = [preference] if isinstance(preference, str) else list(preference)  # type: ignore[list-item]
+    wanted = preference_labels(preference)
     kept = [label for label in wanted if label in labels]
     return kept or None
 
@@ -148,7 +149,7 @@ class Session:
         source, ext = self.source, None
         ds = source.ds
         if 0x7FE00001 in ds._dict and 0x7FE00002 in ds._dict:
-            ext = (ds[0x7FE00001].value, ds[0x7FE00002].value)
+            ext = (element_value(ds, 0x7FE00001), element_value(ds, 0x7FE00002))
         index = encaps.FragmentIndex.parse(source.read_at, source.size)
         return encaps.frame_ranges(index, self.spec.number_of_frames, extended_offsets=ext, tail=source.read_at)
 

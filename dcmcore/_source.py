@@ -16,7 +16,8 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 
-from dcmcore.errors import CorruptPixelDataError, MissingElementError, NotDicomFileError, PixelDataLengthError
+from dcmcore.dataset_elements import tag_name
+from dcmcore.errors import CorruptPixelDataError, InvalidElementError, MissingElementError, NotDicomFileError, PixelDataLengthError
 from dcmcore.spec import PIXEL_KEYWORDS, PixelSpec, transfer_syntax_of
 from dcmcore.uids import DeflatedExplicitVRLittleEndian
 
@@ -256,7 +257,14 @@ def _from_dataset(ds: Dataset) -> PixelSource:
     if hasattr(value, "read"):  # pydicom 3 buffered pixel data
         value.seek(0)
         value = value.read()
-    return PixelSource(ds, spec, buffer=memoryview(value).cast("B"))
+    try:
+        buffer = memoryview(value).cast("B")
+    except TypeError:
+        raise InvalidElementError(
+            f"{tag_name(PIXEL_KEYWORDS[spec.pixel_keyword])} holds {type(value).__name__} (VR {elem.VR}), "
+            "not bytes: pixel data must have a binary VR (OB, OW, OF or OD)"
+        ) from None
+    return PixelSource(ds, spec, buffer=buffer)
 
 
 @contextmanager

@@ -7,12 +7,13 @@ data. Every length read from the data is checked against the real size.
 
 from __future__ import annotations
 
+import operator
 import struct
 import warnings
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from dcmcore.errors import CorruptPixelDataError
+from dcmcore.errors import CorruptPixelDataError, InvalidElementError
 
 __all__ = ["FragmentIndex", "frame_ranges", "parse_offset_table"]
 
@@ -100,12 +101,25 @@ def parse_offset_table(data: bytes | memoryview) -> tuple[int, ...]:
 
 
 def _as_offsets(value, size: int, name: str) -> list[int]:
+    """The unsigned integers of an offset table element's value (an empty value gives [])."""
+    if value is None:
+        return []
     if isinstance(value, (bytes, bytearray, memoryview)):
         raw = bytes(value)
         if len(raw) % size:
             raise CorruptPixelDataError(f"{name} is {len(raw)} bytes long, not a multiple of {size}")
         return list(struct.unpack(f"<{len(raw) // size}Q", raw))
-    return [int(v) for v in value]
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        raise InvalidElementError(
+            f"{name} holds {value!r}: it must be a binary value of {8 * size}-bit unsigned integers (VR OV)"
+        )
+    try:
+        ints = [operator.index(v) for v in value]
+    except TypeError:
+        raise InvalidElementError(f"{name} holds {value!r}: its items must be integers") from None
+    if any(v < 0 for v in ints):
+        raise InvalidElementError(f"{name} holds a negative offset: {min(ints)}")
+    return ints
 
 
 def frame_ranges(
@@ -142,7 +156,9 @@ def frame_ranges(
     if extended_offsets is not None:
         offsets = _as_offsets(extended_offsets[0], 8, "(7FE0,0001) 'Extended Offset Table'")
         lengths = _as_offsets(extended_offsets[1], 8, "(7FE0,0002) 'Extended Offset Table Lengths'")
-        if len(offsets) != len(lengths):
+        if not offsets and not lengths:
+            pass  # both empty: no extended offset table, as an empty Basic Offset Table
+        elif len(offsets) != len(lengths):
             warnings.warn(
                 "(7FE0,0001) 'Extended Offset Table' and (7FE0,0002) 'Extended Offset Table Lengths' "
                 "have different numbers of items: the extended offset table is ignored",

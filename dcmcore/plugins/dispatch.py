@@ -106,6 +106,24 @@ def _announce_overrides(uid: str, infos: list[PluginInfo]) -> None:
         )
 
 
+def preference_labels(preference: Any) -> list[str]:
+    """The labels of a ``decoding_plugin=`` / ``encoding_plugin=`` value: one label or a sequence of them.
+
+    Raises
+    ------
+    TypeError
+        For anything else, naming the value.
+    """
+    if isinstance(preference, str):
+        return [preference]
+    if isinstance(preference, (list, tuple)) and all(isinstance(label, str) for label in preference):
+        return list(preference)
+    raise TypeError(
+        "A plugin preference must be a plugin label (str), a list or tuple of labels, or None; "
+        f"not {type(preference).__name__} {preference!r}"
+    )
+
+
 class Dispatcher:
     """The ordered candidates for one transfer syntax, and the fallback loop.
 
@@ -153,7 +171,7 @@ class Dispatcher:
         if preference in (None, ""):
             chosen = list(infos)
         else:
-            labels = [preference] if isinstance(preference, str) else list(preference)
+            labels = preference_labels(preference)
             by_label: dict[str, PluginInfo] = {}
             for i in infos:  # a usable plugin over a broken one of the same label
                 if i.label not in by_label or by_label[i.label].broken:
