@@ -66,3 +66,14 @@ cdef inline int need_aligned(str kernel, str name, const void* p, Py_ssize_t ite
     if (<uintptr_t>p) % <uintptr_t>itemsize:
         raise ValueError(f"{kernel}: '{name}' is not aligned to its item size {itemsize}")
     return 0
+
+
+cdef inline int no_partial_overlap(str kernel, const void* s, Py_ssize_t ns, const void* d, Py_ssize_t nd,
+                                   bint same_ok) except -1:
+    """Refuse a `d` of `nd` bytes that overlaps `s` of `ns` bytes other than (when `same_ok`) exactly."""
+    cdef uintptr_t a = <uintptr_t>s, b = <uintptr_t>d
+    if same_ok and a == b:
+        return 0
+    if a < b + <uintptr_t>nd and b < a + <uintptr_t>ns:
+        raise ValueError(f"{kernel}: 'src' and 'dst' overlap")
+    return 0

@@ -15,9 +15,9 @@ data first; each entry point here checks again that its buffers hold what the
 sizes it is given say, and that source and destination do not partly overlap
 (``ValueError`` otherwise), so no call can read or write past an end.
 """
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, uintptr_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 
-from dcmcore._kernels._util cimport need_aligned, need_bytes, product
+from dcmcore._kernels._util cimport need_aligned, need_bytes, no_partial_overlap, product
 
 from dcmcore._kernels.fused cimport storage_t
 
@@ -28,17 +28,6 @@ cdef extern from "color.h" nogil:
                                uint8_t* d, Py_ssize_t n, int allow_simd)
     void dcm_ybr422_to_rgb(const uint8_t* s, uint8_t* d, Py_ssize_t npairs, int allow_simd)
     void dcm_rgb_to_ybr(const uint8_t* s, uint8_t* d, Py_ssize_t n, int allow_simd)
-
-
-cdef int _no_partial_overlap(str kernel, const uint8_t* s, Py_ssize_t ns, uint8_t* d, Py_ssize_t nd,
-                             bint same_ok) except -1:
-    """Refuse a `d` that overlaps `s` other than (when `same_ok`) exactly."""
-    cdef uintptr_t a = <uintptr_t>s, b = <uintptr_t>d
-    if same_ok and a == b:
-        return 0
-    if a < b + <uintptr_t>nd and b < a + <uintptr_t>ns:
-        raise ValueError(f"{kernel}: 'src' and 'dst' overlap")
-    return 0
 
 
 def simd_available() -> bool:
@@ -61,7 +50,7 @@ def ybr_full_to_rgb(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t nframes
     need_bytes("ybr_full_to_rgb", "dst", dst.shape[0], n)
     if n == 0:
         return
-    _no_partial_overlap("ybr_full_to_rgb", &src[0], n, &dst[0], n, not planar)
+    no_partial_overlap("ybr_full_to_rgb", &src[0], n, &dst[0], n, not planar)
     with nogil:
         if planar:
             for f in range(nframes):
@@ -83,7 +72,7 @@ def ybr422_to_rgb(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t npairs, b
     need_bytes("ybr422_to_rgb", "dst", dst.shape[0], nd)
     if npairs == 0:
         return
-    _no_partial_overlap("ybr422_to_rgb", &src[0], ns, &dst[0], nd, False)
+    no_partial_overlap("ybr422_to_rgb", &src[0], ns, &dst[0], nd, False)
     with nogil:
         dcm_ybr422_to_rgb(&src[0], &dst[0], npairs, simd)
 
@@ -95,7 +84,7 @@ def rgb_to_ybr_full(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t npix, b
     need_bytes("rgb_to_ybr_full", "dst", dst.shape[0], n)
     if n == 0:
         return
-    _no_partial_overlap("rgb_to_ybr_full", &src[0], n, &dst[0], n, True)
+    no_partial_overlap("rgb_to_ybr_full", &src[0], n, &dst[0], n, True)
     with nogil:
         dcm_rgb_to_ybr(&src[0], &dst[0], npix, simd)
 
@@ -130,7 +119,7 @@ def ybr422_expand(const uint8_t[::1] src, uint8_t[::1] dst, int itemsize, Py_ssi
         return
     need_aligned("ybr422_expand", "src", &src[0], itemsize)
     need_aligned("ybr422_expand", "dst", &dst[0], itemsize)
-    _no_partial_overlap("ybr422_expand", &src[0], ns, &dst[0], nd, False)
+    no_partial_overlap("ybr422_expand", &src[0], ns, &dst[0], nd, False)
     with nogil:
         if itemsize == 1:
             _ybr422_expand(<const uint8_t*>&src[0], <uint8_t*>&dst[0], npairs)

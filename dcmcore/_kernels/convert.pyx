@@ -19,7 +19,7 @@ writes past the end of a buffer.
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 
-from dcmcore._kernels._util cimport need_aligned, need_bytes, product
+from dcmcore._kernels._util cimport need_aligned, need_bytes, no_partial_overlap, product
 from dcmcore._kernels.fused cimport bswap_storage, storage_t
 
 cdef extern from "simd8.h" nogil:
@@ -146,8 +146,7 @@ def planar_to_interleaved(
     need_aligned("planar_to_interleaved", "src", &src[0], itemsize)
     need_aligned("planar_to_interleaved", "dst", &dst[0], itemsize)
     _check_bits("planar_to_interleaved", itemsize, bits_stored)
-    if &src[0] < &dst[0] + n and &dst[0] < &src[0] + n:
-        raise ValueError("planar_to_interleaved: 'src' and 'dst' overlap")
+    no_partial_overlap("planar_to_interleaved", &src[0], n, &dst[0], n, False)
     _masks(bits_stored, signed, &mask, &sign)
     with nogil:
         if itemsize == 1:
