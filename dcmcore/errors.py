@@ -17,6 +17,7 @@ __all__ = [
     "InvalidPixelSpecError",
     "FrameIndexError",
     "PixelDataLengthError",
+    "ArrayTooLargeError",
     "CorruptPixelDataError",
     "UnsupportedPixelDataError",
     "PluginError",
@@ -67,6 +68,15 @@ class FrameIndexError(DcmcoreError, ValueError, IndexError):
 
 class PixelDataLengthError(DcmcoreError, ValueError):
     """The pixel data is shorter than its description requires."""
+
+
+class ArrayTooLargeError(DcmcoreError, ValueError, MemoryError):
+    """The decoded array would be larger than :data:`dcmcore.config.max_array_bytes`, or cannot be allocated.
+
+    A ``ValueError`` like the other errors about what a data set declares, and
+    a ``MemoryError``, which is what code not written for dcmcore catches when
+    an allocation fails. The message gives the declared size in bytes.
+    """
 
 
 class CorruptPixelDataError(DcmcoreError, ValueError):

@@ -26,6 +26,12 @@ __all__ = [
     "RLELossless",
     "EncapsulatedUncompressedExplicitVRLittleEndian",
     "DeflatedImageFrameCompression",
+    "JPEGXLLossless",
+    "JPEGXLJPEGRecompression",
+    "JPEGXL",
+    "JPEG_FAMILY_TRANSFER_SYNTAXES",
+    "JPEG_2000_FAMILY_TRANSFER_SYNTAXES",
+    "JPEG_XL_TRANSFER_SYNTAXES",
     "NATIVE_TRANSFER_SYNTAXES",
     "BIG_ENDIAN_TRANSFER_SYNTAXES",
     "WELL_KNOWN_COLOR_PALETTES",
@@ -38,6 +44,20 @@ EncapsulatedUncompressedExplicitVRLittleEndian = getattr(
 )
 #: Deflated Image Frame Compression (PS3.5 A.4.12), when pydicom has no constant for it.
 DeflatedImageFrameCompression = getattr(_pydicom_uid, "DeflatedImageFrameCompression", UID("1.2.840.10008.1.2.8.1"))
+
+#: JPEG XL Lossless (PS3.5 A.4.13), when pydicom has no constant for it.
+JPEGXLLossless = getattr(_pydicom_uid, "JPEGXLLossless", UID("1.2.840.10008.1.2.4.110"))
+#: JPEG XL JPEG Recompression (PS3.5 A.4.13), when pydicom has no constant for it.
+JPEGXLJPEGRecompression = getattr(_pydicom_uid, "JPEGXLJPEGRecompression", UID("1.2.840.10008.1.2.4.111"))
+#: JPEG XL (PS3.5 A.4.13), when pydicom has no constant for it.
+JPEGXL = getattr(_pydicom_uid, "JPEGXL", UID("1.2.840.10008.1.2.4.112"))
+
+#: Syntaxes whose frames are JPEG (ISO/IEC 10918-1) or JPEG-LS (ISO/IEC 14495-1) codestreams.
+JPEG_FAMILY_TRANSFER_SYNTAXES = frozenset(_pydicom_uid.JPEGTransferSyntaxes) | frozenset(_pydicom_uid.JPEGLSTransferSyntaxes)
+#: Syntaxes whose frames are JPEG 2000 or HTJ2K codestreams (ISO/IEC 15444-1, -2, -15).
+JPEG_2000_FAMILY_TRANSFER_SYNTAXES = frozenset(_pydicom_uid.JPEG2000TransferSyntaxes)
+#: Syntaxes whose frames are JPEG XL codestreams (ISO/IEC 18181-1).
+JPEG_XL_TRANSFER_SYNTAXES = frozenset({JPEGXLLossless, JPEGXLJPEGRecompression, JPEGXL})
 
 #: Syntaxes whose Pixel Data is stored natively (not encapsulated).
 NATIVE_TRANSFER_SYNTAXES = frozenset(
@@ -68,6 +88,9 @@ WELL_KNOWN_COLOR_PALETTES = {
 _NAMES = {
     DeflatedImageFrameCompression: "Deflated Image Frame Compression",
     EncapsulatedUncompressedExplicitVRLittleEndian: "Encapsulated Uncompressed Explicit VR Little Endian",
+    JPEGXLLossless: "JPEG XL Lossless",
+    JPEGXLJPEGRecompression: "JPEG XL JPEG Recompression",
+    JPEGXL: "JPEG XL",
 }
 
 

@@ -8,7 +8,8 @@ and docs/plugins.md).
 This namespace is the whole public contract for plugin authors: the protocols
 and :class:`PluginBase`, registration and listing, the dispatchers, the
 helpers of :mod:`dcmcore.plugins.helpers` (frame buffers, RLE headers,
-versions) and, for plugin test suites, :mod:`dcmcore.plugins.testing`.
+versions), the codestream header readers of :mod:`dcmcore.plugins.codestream`
+and, for plugin test suites, :mod:`dcmcore.plugins.testing`.
 
 Examples
 --------
@@ -21,7 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dcmcore.plugins import helpers, testing
+from dcmcore.plugins import codestream, helpers, testing
+from dcmcore.plugins.codestream import CodestreamInfo, codestream_info, parse_j2k, parse_jpeg
 from dcmcore.plugins.base import DECODER_MEMBERS, ENCODER_MEMBERS, PLUGIN_API, DecoderPlugin, EncoderPlugin, PluginBase
 from dcmcore.plugins.dispatch import Dispatcher, encoder_dispatcher, install_hint, known_hint_uids
 from dcmcore.plugins.frames import FrameRun
@@ -70,6 +72,7 @@ __all__ = [
     "OVERRIDE_MARK",
     "overriding",
     *helpers.__all__,  # what dcmcore offers plugin authors
+    *codestream.__all__,  # codestream headers, read without decoding
     "testing",  # helpers for plugin test suites
 ]
 

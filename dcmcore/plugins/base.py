@@ -64,6 +64,16 @@ class DecoderPlugin(Protocol):
         clears (unsigned) or sign-extends (signed) the bits above *Bits
         Stored* itself; dcmcore then skips its own pass. Absent means False:
         the option is never passed.
+    ``frame_geometry(src, spec)`` : object or None
+        Read the frame's geometry from its encoded bytes *without decoding*:
+        an object with ``rows``, ``columns`` and ``components`` (such as the
+        :class:`~dcmcore.plugins.CodestreamInfo` of
+        :func:`~dcmcore.plugins.codestream_info`), or None when the bytes do
+        not tell. dcmcore calls it on the first frame of encapsulated data
+        before it allocates the output, so that a small file declaring a huge
+        image is refused before any memory is taken; it raises
+        :class:`~dcmcore.errors.CorruptPixelDataError` for a header it cannot
+        read.
     """
 
     label: str

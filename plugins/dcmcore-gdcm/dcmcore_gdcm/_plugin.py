@@ -4,7 +4,7 @@ Decoding one frame: the frame's bytes become the single fragment of a
 ``gdcm.Image`` that is given the geometry, pixel format, photometric
 interpretation and transfer syntax, and ``Image.GetBuffer()`` decodes it.
 Before GDCM sees a frame, its codestream header is read here
-(:mod:`dcmcore_gdcm._codestream`) and checked against the data set, because
+(:mod:`dcmcore.plugins.codestream`) and checked against the data set, because
 GDCM trusts the geometry it is given: a mismatch can make it return a partly
 filled buffer or abort the whole process. For JPEG the whole header, up to the
 first scan, is walked: GDCM also aborts the process when libjpeg merely warns
@@ -53,7 +53,7 @@ import numpy as np
 from dcmcore import PixelSpec
 from dcmcore.errors import CorruptPixelDataError, UnsupportedPixelDataError
 from dcmcore.plugins import PluginBase, check_rle_frame, frame_bytes, rle_segment_count, version_tuple
-from dcmcore_gdcm._codestream import CodestreamInfo, parse_j2k, parse_jpeg
+from dcmcore.plugins.codestream import CodestreamInfo, codestream_info, parse_j2k, parse_jpeg
 
 __all__ = [
     "GDCMDecoder",
@@ -172,7 +172,7 @@ def _check_libjpeg_warnings(info: CodestreamInfo) -> None:
     impossible case and throws a C++ exception that nothing catches
     ("An invalid logic behavior occurred"): the process ends. Besides bytes
     that are not markers between the segments (refused by
-    :func:`~dcmcore_gdcm._codestream.parse_jpeg`), libjpeg warns about a JFIF
+    :func:`~dcmcore.plugins.codestream.parse_jpeg`), libjpeg warns about a JFIF
     major version other than 1, and, for three components without JFIF, an
     Adobe colour transform other than 0 or 1.
     """
@@ -344,6 +344,10 @@ class GDCMDecoder(_GDCMPlugin):
     """Decode JPEG, JPEG-LS, JPEG 2000 and RLE Lossless frames with GDCM."""
 
     uids = DECODER_UIDS
+
+    def frame_geometry(self, src: bytes | memoryview, spec: PixelSpec) -> CodestreamInfo | None:
+        """The rows, columns and components of a JPEG-family frame's codestream, read without decoding."""
+        return codestream_info(src, spec.transfer_syntax_uid)
 
     def decode(
         self, src: bytes | memoryview, spec: PixelSpec, *, out: np.ndarray | None = None, **options: Any

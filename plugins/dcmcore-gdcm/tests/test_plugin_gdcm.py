@@ -401,7 +401,7 @@ def test_narrow_codestream_in_wide_container():
 
 
 def test_codestream_headers_agree_with_pydicom():
-    from dcmcore_gdcm._codestream import parse_j2k, parse_jpeg
+    from dcmcore.plugins.codestream import parse_j2k, parse_jpeg
     from pydicom.pixels import utils as pixel_utils
 
     get_jpg_parameters = getattr(pixel_utils, "_get_jpg_parameters", None)  # private in pydicom 3.0

@@ -24,7 +24,7 @@ import dcmcore.plugins as plugins  # noqa: E402
 from dcmcore.errors import CorruptPixelDataError, PluginError, UnsupportedPixelDataError  # noqa: E402
 from dcmcore.plugins import encoder_dispatcher, testing  # noqa: E402
 from dcmcore_gdcm import DECODER, ENCODER  # noqa: E402
-from dcmcore_gdcm._codestream import parse_j2k, parse_jpeg  # noqa: E402
+from dcmcore.plugins.codestream import parse_j2k, parse_jpeg  # noqa: E402
 from pydicom.encaps import encapsulate, generate_frames  # noqa: E402
 from pydicom.pixels import pixel_array as pydicom_array  # noqa: E402
 

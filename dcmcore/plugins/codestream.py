@@ -1,15 +1,14 @@
-"""Read the headers of JPEG, JPEG-LS and JPEG 2000 codestreams, bounded.
+"""Read the headers of JPEG, JPEG-LS and JPEG 2000 codestreams, bounded, without decoding.
 
-GDCM takes the image geometry from the caller and trusts it: a frame whose
-codestream disagrees with (0028,0010) *Rows*, (0028,0011) *Columns* or
-(0028,0002) *Samples per Pixel* can make it return a partly filled buffer or
-end the process with an uncaught C++ exception. The decoder therefore reads
-the codestream's own header first, in Python, and compares; for JPEG and
-JPEG-LS, every marker segment up to the first scan is walked, because GDCM
-also aborts on a JPEG header that libjpeg only warns about. The header also
-gives the sample precision, the JPEG 2000 signedness and the JPEG colour
-markers (component IDs, JFIF and Adobe APP segments) that tell what GDCM will
-return.
+Offered to plugin authors (exported from :mod:`dcmcore.plugins`): a codec
+library that trusts the geometry it is given, or level-shifts signed samples,
+needs the codestream's own view of the image before it decodes. The header
+gives the rows, columns and components (what a plugin's ``frame_geometry``
+returns, checked by dcmcore before it allocates the output), the sample
+precision, the JPEG 2000 signedness and the JPEG colour markers (component
+IDs, JFIF and Adobe APP segments). For JPEG and JPEG-LS every marker segment
+up to the first scan is walked, because libjpeg only warns about a malformed
+header, and some bindings abort the process on a warning.
 
 Every read is checked against the length of the data; anything malformed
 raises :class:`~dcmcore.errors.CorruptPixelDataError` naming the byte offset.
@@ -22,10 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dcmcore.errors import CorruptPixelDataError
-from dcmcore.plugins import frame_view
+from pydicom.uid import JPEGLSTransferSyntaxes
 
-__all__ = ["CodestreamInfo", "parse_jpeg", "parse_j2k"]
+from dcmcore.errors import CorruptPixelDataError
+from dcmcore.uids import JPEG_2000_FAMILY_TRANSFER_SYNTAXES, JPEG_FAMILY_TRANSFER_SYNTAXES
+from dcmcore.plugins.helpers import frame_view
+
+__all__ = ["CodestreamInfo", "parse_jpeg", "parse_j2k", "codestream_info"]
 
 #: Start Of Frame markers of ISO/IEC 10918-1 (not DHT C4, JPG C8, DAC CC) and SOF55 of JPEG-LS.
 _SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF, 0xF7})
@@ -274,3 +276,23 @@ def parse_j2k(src: Any) -> CodestreamInfo:
         is_signed=bool(ssiz & 0x80),
         jp2=jp2,
     )
+
+
+def codestream_info(src: Any, uid: str) -> CodestreamInfo | None:
+    """The header of the frame `src` of transfer syntax `uid`, or None when the syntax has no parser here.
+
+    JPEG and JPEG-LS syntaxes are read with :func:`parse_jpeg`, JPEG 2000 and
+    HTJ2K ones with :func:`parse_j2k`. A plugin's ``frame_geometry`` can be
+    just this call.
+
+    Raises
+    ------
+    CorruptPixelDataError
+        The frame is not a valid codestream header of its syntax.
+    """
+    uid = str(uid)
+    if uid in JPEG_FAMILY_TRANSFER_SYNTAXES:
+        return parse_jpeg(src, "JPEG-LS" if uid in JPEGLSTransferSyntaxes else "JPEG")
+    if uid in JPEG_2000_FAMILY_TRANSFER_SYNTAXES:
+        return parse_j2k(src)
+    return None
