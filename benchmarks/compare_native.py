@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 
 import dcmcore
-from dcmcore import _session
 from benchmarks import common
 from benchmarks.compare import Case
 
@@ -22,12 +21,12 @@ def _pydicom(ds, **kw):
 
 def _without_prefault(ds):
     """dcmcore.pixel_array with the new array's pages left to the first writes (as before the prefault)."""
-    saved = _session.PREFAULT_BYTES
-    _session.PREFAULT_BYTES = 1 << 62
+    saved = dcmcore.config.prefault
+    dcmcore.config.prefault = False
     try:
         return dcmcore.pixel_array(ds)
     finally:
-        _session.PREFAULT_BYTES = saved
+        dcmcore.config.prefault = saved
 
 
 def cases(quick: bool = False) -> list[Case]:

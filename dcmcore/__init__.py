@@ -12,13 +12,15 @@ The public API, by subject:
 - the pixel transform chain: :class:`TransformChain`, the LUT classes and the
   ``apply_*`` functions (:mod:`dcmcore.transforms`);
 - codecs: :mod:`dcmcore.plugins` (the plugin contract and registry), :mod:`dcmcore.rle`;
-- errors: :class:`DcmcoreError` and its subclasses (:mod:`dcmcore.errors`).
+- errors: :class:`DcmcoreError` and its subclasses (:mod:`dcmcore.errors`);
+- settings (memory ceiling, page mapping, read sizes): :mod:`dcmcore.config`.
 """
 
-from dcmcore import color, overlays, plugins, rle, transforms
+from dcmcore import color, config, overlays, plugins, rle, transforms
 from dcmcore.bits import pack_bits, unpack_bits
 from dcmcore.color import convert_color_space
 from dcmcore.errors import (
+    ArrayTooLargeError,
     CorruptPixelDataError,
     DcmcoreError,
     FrameIndexError,
@@ -102,4 +104,7 @@ __all__ = [
     "UnsupportedPixelDataError",
     "PluginError",
     "NoPluginAvailableError",
+    "ArrayTooLargeError",
+    # settings
+    "config",
 ]

@@ -20,7 +20,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from dcmcore import encaps
+from dcmcore import config, encaps
+from dcmcore._allocation import allocate, check_encapsulated_frames
 from dcmcore._kernels import color, convert, pages
 from dcmcore._native_plan import NativePlan, check_native_length, needs_rgb_conversion
 from dcmcore._source import PixelSource
@@ -37,10 +38,6 @@ __all__ = ["Session", "resolve_workers"]
 
 LOGGER = logging.getLogger("dcmcore")
 
-#: Bytes read from a file per step when decoding runs of frames.
-CHUNK_BYTES = 1 << 24
-#: New outputs of at least this many bytes get their pages mapped before decoding.
-PREFAULT_BYTES = 1 << 20
 #: Runs of frames per thread under workers=: more balance the threads better, fewer cost less to hand out.
 RUNS_PER_WORKER = 16
 def resolve_workers(workers: int | None) -> int:
@@ -117,6 +114,8 @@ class Session:
         self._ybr_to_rgb = not raw and as_rgb and spec.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422")
         if self._ybr_to_rgb and spec.is_native:
             needs_rgb_conversion(spec, raw=False, as_rgb=True)  # refuses what cannot be converted, before decoding
+        # natively encoded data had its length checked; encapsulated data is shown on first use
+        self._shown: bool | None = True if spec.is_native else None
 
     @property
     def dtype(self) -> np.dtype:
@@ -166,17 +165,48 @@ class Session:
         start, stop = self._byte_range(index, 1)
         return self.source.read_at(start, stop - start)
 
+    # -- sizes --------------------------------------------------------------
+    def check_frames(self, indices: Sequence[int]) -> None:
+        """Refuse frames `indices` when the data cannot produce the declared frame (before any allocation).
+
+        See :mod:`dcmcore._allocation`: every encapsulated frame must hold
+        bytes, and as many as its syntax needs; the first frame checked is
+        shown to a plugin that reads codestream geometry.
+        """
+        if self.spec.is_native:
+            return
+        ranges = self._ranges
+        assert ranges is not None
+        reader = self.frame_bytes if self._shown is None else None
+        shown = check_encapsulated_frames(self.spec, ranges, indices, self.dispatcher.plugins, reader)
+        if reader is not None or shown:
+            self._shown = shown
+
+    def new_output(self, first: int, count: int, shape: tuple[int, ...]) -> np.ndarray:
+        """A new array for frames ``first .. first+count-1``, once the data was shown able to fill it."""
+        self.check_frames(range(first, first + count))
+        return allocate(shape, self.spec.dtype)
+
+    def _prefault(self, out: np.ndarray, fresh: bool) -> bool:
+        """Whether to map `out`'s pages just ahead of the frames written."""
+        if not fresh or not self._shown or config.prefault is False:
+            return False
+        return config.prefault is True or (
+            out.nbytes >= config.prefault_bytes and not pages.is_mapped(byte_view(out))
+        )
+
     # -- frames ----------------------------------------------------------
     def decode(self, first: int, count: int, out: np.ndarray, workers: int = 1, *, fresh: bool = False) -> None:
         """Decode frames ``first .. first+count-1`` into `out` (C-contiguous, `count` frames).
 
         `fresh` says `out` was just allocated for this call: when its memory
-        is not mapped yet, its pages are mapped just ahead of the frames
-        written (see :mod:`dcmcore._kernels.pages`), which costs less than
-        the page faults of filling it from its start.
+        is not mapped yet and the data was shown able to fill it (see
+        :meth:`check_frames`), its pages are mapped just ahead of the frames
+        written (see :mod:`dcmcore._kernels.pages` and :mod:`dcmcore.config`),
+        which costs less than the page faults of filling it from its start.
         """
         frames = out.reshape(count, *self.spec.frame_shape)
-        prefault = fresh and out.nbytes >= PREFAULT_BYTES and not pages.is_mapped(byte_view(out))
+        prefault = self._prefault(out, fresh)
         workers = min(resolve_workers(workers), count)
         if workers <= 1:
             self._decode_run(first, count, frames, prefault)
@@ -238,10 +268,10 @@ class Session:
             if source.buffer is not None:
                 yield FrameRun(source.buffer, starts, stops, first, check=False), 0, count, False
                 return
-            lo = 0
+            lo, chunk_bytes = 0, config.read_chunk_bytes
             while lo < count:
                 hi = lo + 1
-                while hi < count and stops[hi] - starts[lo] <= CHUNK_BYTES:
+                while hi < count and stops[hi] - starts[lo] <= chunk_bytes:
                     hi += 1
                 base = int(starts[lo])
                 chunk = source.read_at(base, int(stops[hi - 1]) - base)
@@ -251,7 +281,7 @@ class Session:
         if source.buffer is not None:
             yield FrameRun(source.buffer, *self._native_offsets(first, count, 0), first, check=False), 0, count, False
             return
-        per_chunk = max(1, CHUNK_BYTES // max(1, spec.frame_nbytes))
+        per_chunk = max(1, config.read_chunk_bytes // max(1, spec.frame_nbytes))
         for lo in range(0, count, per_chunk):
             hi = min(count, lo + per_chunk)
             if prefault:

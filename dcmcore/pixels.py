@@ -13,7 +13,7 @@ from pydicom.dataset import Dataset
 
 from dcmcore._session import Session, resolve_workers
 from dcmcore._source import open_source
-from dcmcore._arrays import new_array, output_array
+from dcmcore._arrays import output_array
 from dcmcore.dataset_elements import check_frame_index
 
 __all__ = ["pixel_array", "iter_pixels"]
@@ -115,7 +115,11 @@ def pixel_array(
             if view is not None:
                 return view
             LOGGER.warning("A view of the pixel data is not possible (%s); returning a copy", reason)
-        arr = output_array(out, shape, session.dtype)
+        if out is None:
+            arr = session.new_output(first, count, shape)
+        else:
+            session.check_frames(range(first, first + count))
+            arr = output_array(out, shape, session.dtype)
         session.decode(first, count, arr, workers=workers, fresh=out is None)
         return arr
 
@@ -198,7 +202,9 @@ def iter_pixels(
             elif out is not None:
                 target = out
             else:
-                target = new_array(frame_shape, session.dtype)
+                target = session.new_output(index, 1, frame_shape)
+            if out is not None:
+                session.check_frames((index,))
             session.decode(index, 1, target, fresh=out is None)
             yield target
 
@@ -218,9 +224,10 @@ def _iter_ahead(session: Session, order: Iterable[int], out: np.ndarray | None, 
         if out is not None:
             if k >= out.shape[0]:
                 raise ValueError(f"'out' holds {out.shape[0]} frames, more indices were given")
+            session.check_frames((index,))
             target = out[k]
         else:
-            target = new_array(spec.frame_shape, session.dtype)
+            target = session.new_output(index, 1, spec.frame_shape)
         pending.append((pool.submit(session.decode, index, 1, target, fresh=out is None), target))
         return True
 

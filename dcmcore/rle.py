@@ -63,12 +63,15 @@ __all__ = [
     "decode_segment",
     "RLE_HEADER_LENGTH",
     "MAX_SEGMENTS",
+    "MAX_EXPANSION",
 ]
 
 #: Bytes of the RLE header (PS3.5 G.4): the segment count and 15 offsets.
 RLE_HEADER_LENGTH = 64
 #: Most segments one RLE frame can hold (PS3.5 G.4).
 MAX_SEGMENTS = 15
+#: Most bytes one byte of a segment decodes to: a two-byte run gives 128 (PS3.5 G.3.1).
+MAX_EXPANSION = 64
 
 _HOST_BIG_ENDIAN = sys.byteorder == "big"
 _HEADER = struct.Struct("<16L")
@@ -275,8 +278,9 @@ def decode_frame(
     nseg = segment_count(spec)
     buf = readable_bytes(src)
     offsets = _parse_header(buf, nseg)
-    out = output_array(out, spec.frame_shape, spec.dtype)
     npix = spec.rows * spec.columns
+    _check_expansion(buf, offsets, npix, spec)
+    out = output_array(out, spec.frame_shape, spec.dtype)
     bits = spec.bits_stored if correct_unused_bits else 0
     failure = _rle_decode.decode_frame(
         buf, npix, spec.samples_per_pixel, nseg // spec.samples_per_pixel, out, bits, spec.pixel_representation == 1
@@ -287,6 +291,18 @@ def decode_frame(
         geometry = f" (Rows {spec.rows} x Columns {spec.columns})"
         _raise_decode_error(failure, _segment_name(k, nseg, spec), buf[offsets[k] : end], npix, geometry)
     return out
+
+
+def _check_expansion(buf: memoryview, offsets: list[int], npix: int, spec: PixelSpec) -> None:
+    """Refuse segments too short to decode to `npix` bytes, before the output is allocated."""
+    ends = [*offsets[1:], buf.nbytes]
+    for k, (start, end) in enumerate(zip(offsets, ends)):
+        if MAX_EXPANSION * (end - start) < npix:
+            raise CorruptPixelDataError(
+                f"{_segment_name(k, len(offsets), spec)} holds {end - start} bytes, which decode to at "
+                f"most {MAX_EXPANSION * (end - start)} bytes (PS3.5 G.3.1), but (0028,0010) 'Rows' {spec.rows} x "
+                f"(0028,0011) 'Columns' {spec.columns} need {npix}"
+            )
 
 
 def decode_segment(src: Any, length: int, *, out: np.ndarray | None = None) -> np.ndarray:
@@ -316,9 +332,14 @@ def decode_segment(src: Any, length: int, *, out: np.ndarray | None = None) -> n
     if length < 1:
         raise ValueError(f"'length' must be at least 1, not {length}")
     buf = readable_bytes(src)
-    out = output_array(out, (length,), np.dtype(np.uint8))
     if buf.nbytes == 0:
         raise CorruptPixelDataError(f"The RLE segment is empty, it must decode to {length} bytes")
+    if MAX_EXPANSION * buf.nbytes < length:
+        raise CorruptPixelDataError(
+            f"The RLE segment holds {buf.nbytes} bytes, which decode to at most {MAX_EXPANSION * buf.nbytes} "
+            f"bytes (PS3.5 G.3.1), not the {length} asked for"
+        )
+    out = output_array(out, (length,), np.dtype(np.uint8))
     failure = _rle_decode.decode_segment(buf, out.reshape(-1))
     if failure is not None:
         _raise_decode_error(failure, "RLE segment", buf, length, "")

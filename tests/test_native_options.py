@@ -651,18 +651,8 @@ def test_large_file_all_frames_from_a_path(big_files):
 
 # -- chunked reading from a file ------------------------------------------------------------
 def _patch_chunk_size(monkeypatch, nbytes: int) -> None:
-    """Set the private bytes-per-read constant of the native file path, wherever it lives."""
-    import importlib
-
-    for module_name, attr in (("dcmcore._session", "CHUNK_BYTES"), ("dcmcore.pixels", "_CHUNK_BYTES")):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        if hasattr(module, attr):
-            monkeypatch.setattr(module, attr, nbytes)
-            return
-    pytest.fail("the chunk size constant of the native file path was not found")
+    """Read files `nbytes` at a time (dcmcore.config.read_chunk_bytes)."""
+    monkeypatch.setattr(dcmcore.config, "read_chunk_bytes", nbytes)
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 64, 1000])

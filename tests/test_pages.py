@@ -83,8 +83,7 @@ def _record_prefaults(monkeypatch) -> list[int]:
 @pytest.fixture
 def spy(monkeypatch):
     """Records the prefaulted byte counts; small arrays count, recycled heap memory too (as if new)."""
-    monkeypatch.setattr(_session.pages, "is_mapped", lambda buf: False)
-    monkeypatch.setattr(_session, "PREFAULT_BYTES", 4096)
+    monkeypatch.setattr(dcmcore.config, "prefault", True)
     return _record_prefaults(monkeypatch)
 
 
@@ -178,7 +177,8 @@ def test_out_and_small_outputs_are_not_prefaulted(spy, monkeypatch):
     dcmcore.pixel_array(ds, out=out)
     np.testing.assert_array_equal(out, pydicom_array(ds))
     assert spy == []
-    monkeypatch.setattr(_session, "PREFAULT_BYTES", 1 << 40)
+    monkeypatch.setattr(dcmcore.config, "prefault", None)
+    monkeypatch.setattr(dcmcore.config, "prefault_bytes", 1 << 40)
     dcmcore.pixel_array(ds)
     assert spy == []
 
@@ -186,11 +186,9 @@ def test_out_and_small_outputs_are_not_prefaulted(spy, monkeypatch):
 @linux_only
 def test_recycled_memory_is_not_prefaulted(prefault_calls, monkeypatch):
     # memory the allocator hands back already mapped is written as it is
-    import dcmcore.pixels as pixels_module
-
     ds = _native16(24)
     mapped = np.ones((24, 256, 256), np.int16)
-    monkeypatch.setattr(pixels_module, "output_array", lambda out, shape, dtype: mapped)
+    monkeypatch.setattr(_session, "allocate", lambda shape, dtype: mapped)  # no public way to get recycled memory
     arr = dcmcore.pixel_array(ds)
     assert arr is mapped
     np.testing.assert_array_equal(arr, pydicom_array(ds))

@@ -277,14 +277,11 @@ def test_long_runs_are_split_into_several_calls(monkeypatch):
 def test_a_run_stopped_part_way_is_finished_by_the_dispatcher(monkeypatch, spy, stop_at, workers):
     # the plugin decodes only the first `stop_at` frames of each run; the rest go frame by
     # frame, with the new output's pages mapped ahead of them: no decoded frame is touched again
-    from dcmcore import _session
-
     ds, _ = _multi("SC_rgb_rle_2frame.dcm", copies=12)  # 24 frames of 100 x 100 x 3, not a multiple of 4 KiB
     expected = pydicom_array(ds)
     assert (expected.reshape(len(expected), -1) != 0).any(axis=1).all()
     spy["limit"] = stop_at
-    monkeypatch.setattr(_session, "PREFAULT_BYTES", 1)
-    monkeypatch.setattr(_session.pages, "is_mapped", lambda buf: False)
+    monkeypatch.setattr(dcmcore.config, "prefault", True)
     np.testing.assert_array_equal(dcmcore.pixel_array(ds, workers=workers), expected)
     for k, frame in enumerate(dcmcore.iter_pixels(ds)):
         np.testing.assert_array_equal(frame, expected[k])
