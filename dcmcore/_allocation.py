@@ -26,18 +26,17 @@ Each refusal names the declared size and what the data holds.
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from dcmcore import config, rle
+from dcmcore import rle
 from dcmcore._arrays import new_array
-from dcmcore.errors import ArrayTooLargeError, CorruptPixelDataError, DcmcoreError
+from dcmcore.errors import CorruptPixelDataError, DcmcoreError
 from dcmcore.spec import PixelSpec
 from dcmcore.uids import DeflatedImageFrameCompression, EncapsulatedUncompressedExplicitVRLittleEndian, RLELossless
 
-__all__ = ["allocate", "check_ceiling", "check_encapsulated_frames", "MAX_EXPANSION"]
+__all__ = ["allocate", "check_encapsulated_frames", "MAX_EXPANSION"]
 
 LOGGER = logging.getLogger("dcmcore")
 
@@ -57,24 +56,9 @@ def _declared(spec: PixelSpec) -> str:
     return _DECLARATION.format(rows=spec.rows, columns=spec.columns, spp=spec.samples_per_pixel)
 
 
-def check_ceiling(nbytes: int, what: str = "the decoded pixel data") -> None:
-    """Refuse `nbytes` over :data:`dcmcore.config.max_array_bytes`."""
-    limit = config.max_array_bytes
-    if limit is not None and nbytes > limit:
-        raise ArrayTooLargeError(
-            f"{what} would take {nbytes} bytes, more than dcmcore.config.max_array_bytes ({limit})"
-        )
-
-
 def allocate(shape: Sequence[int], dtype: Any, what: str = "the decoded pixel data") -> np.ndarray:
-    """A new output array, checked against the ceiling; the machine's refusal as :class:`ArrayTooLargeError`."""
-    dtype = np.dtype(dtype)
-    nbytes = math.prod(int(d) for d in shape) * dtype.itemsize
-    check_ceiling(nbytes, what)
-    try:
-        return new_array(tuple(shape), dtype)
-    except MemoryError:
-        raise ArrayTooLargeError(f"{what} needs {nbytes} bytes, which could not be allocated") from None
+    """A new output array (see :func:`dcmcore._arrays.new_array`: the ceiling, and the machine's refusal)."""
+    return new_array(tuple(int(d) for d in shape), np.dtype(dtype), what)
 
 
 def check_encapsulated_frames(

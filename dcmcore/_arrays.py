@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from dcmcore import config
 from dcmcore._kernels.pages import HUGE_PAGE
+from dcmcore.errors import ArrayTooLargeError
 
 __all__ = ["output_array", "new_array", "byte_view", "readable_bytes"]
 
@@ -45,7 +47,7 @@ def output_array(
     """
     dtype = np.dtype(dtype)
     if out is None:
-        return new_array(shape, dtype)
+        return new_array(shape, dtype, what)
     if not isinstance(out, np.ndarray):
         raise TypeError(f"'{name}' must be a numpy.ndarray, not {type(out).__name__}")
     if out.dtype != dtype and not (allow_bool and out.dtype == np.bool_):
@@ -64,8 +66,13 @@ def output_array(
     return out
 
 
-def new_array(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+def new_array(shape: tuple[int, ...], dtype: np.dtype, what: str = "the decoded pixel data") -> np.ndarray:
     """An uninitialised C-contiguous array, as ``np.empty``; a large one starts on a 2 MiB boundary.
+
+    Every output dcmcore allocates comes from here: an array over
+    :data:`dcmcore.config.max_array_bytes`, or one the machine cannot
+    allocate, is an :class:`~dcmcore.errors.ArrayTooLargeError` naming `what`
+    and its size.
 
     The C allocator puts a large block at any 4 KiB offset of a new mapping,
     so the first and last partial 2 MiB of it get 4 KiB pages instead of
@@ -77,13 +84,18 @@ def new_array(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """
     dtype = np.dtype(dtype)
     dims = tuple(int(d) for d in shape)
-    if dtype.hasobject or min(dims, default=0) < 0 or dtype.itemsize * math.prod(dims) < ALIGN_BYTES:
-        return np.empty(shape, dtype)  # NumPy's own result, or its own error
     nbytes = dtype.itemsize * math.prod(dims)
-    shape = dims
-    block = np.empty(-(-nbytes // HUGE_PAGE) * HUGE_PAGE + HUGE_PAGE, np.uint8)
+    limit = config.max_array_bytes
+    if limit is not None and nbytes > limit:
+        raise ArrayTooLargeError(f"{what} would take {nbytes} bytes, more than dcmcore.config.max_array_bytes ({limit})")
+    try:
+        if dtype.hasobject or min(dims, default=0) < 0 or nbytes < ALIGN_BYTES:
+            return np.empty(shape, dtype)  # NumPy's own result, or its own error
+        block = np.empty(-(-nbytes // HUGE_PAGE) * HUGE_PAGE + HUGE_PAGE, np.uint8)
+    except MemoryError:
+        raise ArrayTooLargeError(f"{what} needs {nbytes} bytes, which could not be allocated") from None
     start = -block.ctypes.data % HUGE_PAGE
-    return block[start : start + nbytes].view(dtype).reshape(shape)
+    return block[start : start + nbytes].view(dtype).reshape(dims)
 
 
 def byte_view(arr: np.ndarray) -> np.ndarray:

@@ -15,7 +15,8 @@ from __future__ import annotations
 __all__ = ["max_array_bytes", "prefault", "prefault_bytes", "read_chunk_bytes"]
 
 #: The largest array, in bytes, that dcmcore allocates for decoded pixel data
-#: or overlays (None: no limit beyond what the data can produce).
+#: (``pixel_array``, ``iter_pixels``, ``rle.decode_frame``) or unpacked bits
+#: and overlays (None: no limit beyond what the data can produce).
 #:
 #: dcmcore never allocates more than the encoded data can decode to (see
 #: docs/robustness.md); this is the ceiling for sizes the data *can* produce
