@@ -316,14 +316,20 @@ def _read_dataset(fp: BinaryIO, name: str, *, stop_before_pixels: bool = False) 
         if not dicm and check.last is None:
             raise _not_dicom(name) from None
         raise _header_error(bad, fp, start, size, name) from None
-    except (struct.error, EOFError, OSError, BytesLengthException) as exc:
-        if not reader.overrun:
-            raise
+    except (struct.error, EOFError, OSError, BytesLengthException, NotImplementedError) as exc:
+        # pydicom converts the File Meta Information while reading (the rest stays raw): an unknown VR
+        # or a bad length there, or any read past the end of the file, ends the reading
+        if isinstance(exc, OSError) and not reader.overrun:
+            raise  # not about the data: the operating system's error reading the file
         if not dicm and check.last is None:
             raise _not_dicom(name) from None
-        raise TruncatedFileError(
-            f"{name}: the file ends at byte {size} {_where(check)}: it is truncated ({type(exc).__name__}: {exc})"
-        ) from None
+        detail = f"({type(exc).__name__}: {exc})"
+        if reader.overrun and not isinstance(exc, NotImplementedError):
+            raise TruncatedFileError(f"{name}: the file ends at byte {size} {_where(check)}: it is truncated {detail}") from None
+        what = "an element of its File Meta Information" if check.last is None else _where(check)
+        if isinstance(exc, NotImplementedError):
+            raise UnknownVRError(f"{name}: {what} has a Value Representation that is not the Standard's {detail}") from None
+        raise InvalidElementError(f"{name}: {what} cannot be read {detail}") from None
     except zlib.error as exc:
         raise TruncatedFileError(f"{name}: the deflated data set cannot be inflated: it is truncated or corrupt ({exc})") from None
     if isinstance(fp, io.BufferedReader):  # as pydicom.dcmread would have set them
@@ -347,7 +353,7 @@ def _no_pixel_data(ds: Dataset, check: _HeaderCheck, name: str, dicm: bool) -> E
     if "bytes into the header" in where or (dicm and check.last is None):
         return TruncatedFileError(f"{name}: the file ends at byte {size}, {where}: it is truncated")
     if check.last is not None:
-        where = f" (the file ends at byte {size}, with {where[4:]})"
+        where = f" (the file ends at byte {size}, right after {tag_name(check.last[0])} at byte {check.last[2]})"
         if ROWS in ds._dict:
             where += f"; {tag_name(ROWS)} says it should have some: the file may be truncated"
     return MissingElementError(
