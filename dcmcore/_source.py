@@ -292,8 +292,11 @@ def _where(check: _HeaderCheck) -> str:
     return f"{into}the element after {tag_name(tag)} (at byte {start})"
 
 
-def _read_dataset(fp: BinaryIO, name: str, *, stop_before_pixels: bool = False) -> tuple[Dataset, _HeaderCheck]:
+def _read_dataset(fp: BinaryIO, name: str, dicm: bool, *, stop_before_pixels: bool = False) -> tuple[Dataset, _HeaderCheck]:
     """Read the data set of the file at the position of `fp` (pydicom's reader, every length checked first).
+
+    `dicm` says whether the file has the 'DICM' prefix (without it, a file whose
+    first element cannot be read is not a DICOM file).
 
     Raises
     ------
@@ -305,7 +308,6 @@ def _read_dataset(fp: BinaryIO, name: str, *, stop_before_pixels: bool = False) 
         the byte offsets).
     """
     start = fp.tell()
-    dicm = fp.read(132)[128:132] == b"DICM"
     size = fp.seek(0, io.SEEK_END)
     fp.seek(start)
     reader = _BoundedReader(fp, size)
@@ -375,16 +377,17 @@ def _from_file(fp: BinaryIO, name: str) -> PixelSource:
     start = fp.tell()
     head = fp.read(132)
     fp.seek(start)
-    ds, check = _read_dataset(fp, name, stop_before_pixels=True)
+    dicm = head[128:132] == b"DICM"
+    ds, check = _read_dataset(fp, name, dicm, stop_before_pixels=True)
     if not _looks_like_dicom(head, ds):
         raise _not_dicom(name)
     tsyntax = transfer_syntax_of(ds)
     if tsyntax == DeflatedExplicitVRLittleEndian:
         # The whole data set is deflated: there is no seeking in it.
         fp.seek(start)
-        return _from_dataset(_read_dataset(fp, name)[0])
+        return _from_dataset(_read_dataset(fp, name, dicm)[0])
     if not check.at_pixels:
-        raise _no_pixel_data(ds, check, name, head[128:132] == b"DICM")
+        raise _no_pixel_data(ds, check, name, dicm)
     keyword, vr, length = _element_header(fp, ds, name)
     offset = fp.tell()
     spec = PixelSpec.from_dataset(ds, pixel_keyword=keyword, pixel_vr=vr)
