@@ -332,6 +332,11 @@ def _read_dataset(fp: BinaryIO, name: str, dicm: bool, *, stop_before_pixels: bo
         if isinstance(exc, NotImplementedError):
             raise UnknownVRError(f"{name}: {what} has a Value Representation that is not the Standard's {detail}") from None
         raise InvalidElementError(f"{name}: {what} cannot be read {detail}") from None
+    except ValueError as exc:  # a value pydicom converts while reading: (0008,0005) 'Specific Character Set'
+        what = "an element of its File Meta Information" if check.last is None else (
+            f"{tag_name(check.last[0])} at byte {check.last[2]}"
+        )
+        raise InvalidElementError(f"{name}: {what} cannot be read ({type(exc).__name__}: {exc})") from None
     except zlib.error as exc:
         raise TruncatedFileError(f"{name}: the deflated data set cannot be inflated: it is truncated or corrupt ({exc})") from None
     if isinstance(fp, io.BufferedReader):  # as pydicom.dcmread would have set them

@@ -113,6 +113,12 @@ def _sequence_cut() -> bytes:
     return raw[: raw.index(b"\x08\x00\x40\x11") + 140]  # inside the second item of the undefined length sequence
 
 
+def _nul_in_character_set() -> bytes:
+    raw = testdata("SC_rgb_rle.dcm").read_bytes()  # (0008,0005) 'ISO_IR 192'
+    at = raw.index(b"ISO_IR 192")
+    return raw[: at + 8] + b"\0" + raw[at + 9 :]  # 'ISO_IR 1\x002': Python's codecs.lookup refuses it
+
+
 CASES = [
     # 1. a VR that is not the Standard's
     Case("unknown-vr-unused-element", lambda: _replace_vr(CT, b"\x08\x00\x16\x00UI"), UnknownVRError,
@@ -125,6 +131,8 @@ CASES = [
          (ValueError, NotImplementedError), r"its File Meta Information has a Value Representation .*\(0002,0010\)"),
     Case("bad-length-in-file-meta", lambda: CT[:138] + b"\x03\x00" + CT[140:], InvalidElementError, (ValueError,),
          r"its File Meta Information cannot be read .*\(0002,0000\) according to VR 'UL'"),
+    Case("nul-in-specific-character-set", _nul_in_character_set,
+         InvalidElementError, (ValueError,), r"\(0008,0005\) 'Specific Character Set' at byte \d+ cannot be read"),
     # 2. a file cut short before its pixel data
     Case("cut-in-file-meta", lambda: CT[:150], TruncatedFileError, (OSError, ValueError),
          r"ends at byte 150, inside its File Meta Information"),
