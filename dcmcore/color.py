@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from dcmcore._kernels import color as _kernels
+from dcmcore.errors import InvalidElementError
 
 __all__ = ["convert_color_space", "ColorManager", "CIELabColor"]
 
@@ -95,7 +96,9 @@ def _icc_transform(profile: bytes):
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
     except (OSError, TypeError, ValueError) as exc:
-        raise ValueError(f"Could not read the ICC profile ((0028,2000) 'ICC Profile'): {exc}") from exc
+        raise InvalidElementError(
+            f"Could not read the ICC profile ((0028,2000) 'ICC Profile', {len(profile)} bytes): {exc}"
+        ) from exc
     # Perceptual: the intent PS3.3 C.11.15.1.1 recommends profiles be made for
     # (and the one highdicom's transform ends up using)
     intent = ImageCms.Intent.PERCEPTUAL

@@ -5,9 +5,10 @@ so that :mod:`dcmcore.spec`, :mod:`dcmcore.transforms`, :mod:`dcmcore.overlays`
 and the readers of pixel data use the same rules:
 
 * :func:`tag_name` -- ``"(0028,0010) 'Rows'"`` for any tag, from pydicom's dictionary;
-* :func:`element_value` / :func:`value` -- an element's value, a raw element
-  converted by pydicom, and a conversion failure turned into
-  :class:`~dcmcore.errors.InvalidElementError` naming the element;
+* :func:`element`, :func:`element_value` / :func:`value` -- an element, its
+  value, a raw element converted by pydicom, and a conversion failure turned
+  into :class:`~dcmcore.errors.InvalidElementError` naming the element
+  (:class:`~dcmcore.errors.UnknownVRError` for a VR that is not the Standard's);
 * :func:`as_int`, :func:`integer`, :func:`integers`, :func:`number`,
   :func:`numbers`, :func:`strings` -- typed readers, each raising
   :class:`~dcmcore.errors.InvalidElementError` naming the element and value;
@@ -30,8 +31,9 @@ from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.uid import UID
+from pydicom.valuerep import VR
 
-from dcmcore.errors import FrameIndexError, InvalidElementError, MissingElementError
+from dcmcore.errors import FrameIndexError, InvalidElementError, MissingElementError, UnknownVRError
 from dcmcore.uids import (
     BIG_ENDIAN_TRANSFER_SYNTAXES,
     ExplicitVRBigEndian,
@@ -42,6 +44,7 @@ from dcmcore.uids import (
 __all__ = [
     "TRANSFER_SYNTAX_UID",
     "tag_name",
+    "element",
     "element_value",
     "value",
     "as_int",
@@ -73,24 +76,51 @@ def tag_name(tag: int) -> str:
     return name
 
 
+#: The two-letter Value Representations of the Standard (PS3.5 6.2) that pydicom knows.
+KNOWN_VRS = frozenset(vr.value for vr in VR if len(vr.value) == 2)
+
+
+def element(ds: Dataset, tag: int) -> DataElement | None:
+    """Element `tag` of `ds` (None when absent), converted by pydicom if still raw.
+
+    Raises
+    ------
+    UnknownVRError
+        (an ``InvalidElementError`` and a ``NotImplementedError``) naming the
+        element and its VR, when the VR is not one of the Standard's.
+    InvalidElementError
+        Naming the element, when pydicom cannot convert its raw value (a wrong
+        VR or length).
+    """
+    elem = ds._dict.get(tag)
+    if elem is None or elem.__class__ is DataElement:  # already converted: skip Dataset.__getitem__
+        return elem
+    try:
+        return ds[tag]
+    except Exception as exc:
+        vr = getattr(elem, "VR", None)
+        if isinstance(exc, NotImplementedError) and vr is not None and vr not in KNOWN_VRS:
+            raise UnknownVRError(
+                f"{tag_name(tag)} has the Value Representation {vr!r}, which is not one of the DICOM "
+                "Standard's: its value cannot be read"
+            ) from exc
+        raise InvalidElementError(f"{tag_name(tag)} cannot be read: {type(exc).__name__}: {exc}") from exc
+
+
 def element_value(ds: Dataset, tag: int) -> Any:
     """The value of element `tag` of `ds` (None when absent), converted by pydicom if still raw.
 
     Raises
     ------
     InvalidElementError
-        Naming the element, when pydicom cannot convert its raw value (a wrong
-        VR or length).
+        Naming the element, when pydicom cannot convert its raw value (see :func:`element`).
     """
     elem = ds._dict.get(tag)
     if elem is None:
         return None
     if elem.__class__ is DataElement:  # already converted: skip Dataset.__getitem__
         return elem.value
-    try:
-        return ds[tag].value
-    except Exception as exc:
-        raise InvalidElementError(f"{tag_name(tag)} cannot be read: {type(exc).__name__}: {exc}") from exc
+    return element(ds, tag).value  # type: ignore[union-attr]
 
 
 def value(ds: Dataset, tag: int, default: Any = None) -> Any:

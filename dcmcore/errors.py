@@ -3,6 +3,27 @@
 Each subclasses the built-in exception that pydicom raises in the same
 situation, so code written against pydicom keeps working, and also
 :class:`DcmcoreError`, so callers can catch everything from dcmcore at once.
+
+Bad data and bad arguments
+--------------------------
+Everything dcmcore raises about the *data* -- a file, a data set, an
+element's value, encoded pixel or overlay data -- is a :class:`DcmcoreError`
+subclass whose message names the element (``(0028,0010) 'Rows'``,
+``(6000,3000) 'Overlay Data'``) and the value or the byte offset at fault:
+a file that is not DICOM, truncated or unreadable, an element that is
+missing, unreadable or has a value the Standard does not allow, pixel or
+overlay data shorter than described or corrupt, a frame index beyond the
+frames the data holds. The same bad data raises the same class whichever
+source it comes from: a ``Dataset``, a path, a file object or bytes.
+
+A mistake in how a function is *called* -- an argument of the wrong type
+(``'index' must be an integer``, ``'src' must be a Dataset, a path ...``),
+an option outside its choices (``unit='bits'``), an ``out`` array of the
+wrong shape, dtype or writeability, a file object opened in text mode or
+that cannot seek -- stays a plain ``TypeError`` or ``ValueError``: those
+name the parameter, not an element, and are fixed in the caller's code, not
+in the file. (A frame index that is an int but out of range is about the
+data, :class:`FrameIndexError`.)
 """
 
 from __future__ import annotations
@@ -14,9 +35,11 @@ __all__ = [
     "NotDicomFileError",
     "MissingElementError",
     "InvalidElementError",
+    "UnknownVRError",
     "InvalidPixelSpecError",
     "FrameIndexError",
     "PixelDataLengthError",
+    "TruncatedFileError",
     "ArrayTooLargeError",
     "CorruptPixelDataError",
     "UnsupportedPixelDataError",
@@ -52,6 +75,19 @@ class InvalidElementError(DcmcoreError, ValueError):
     """
 
 
+class UnknownVRError(InvalidElementError, NotImplementedError):
+    """An element of the file has a Value Representation that is not one of the Standard's.
+
+    The file cannot be parsed past it: how long such an element's length
+    field is is unknown (and an unknown VR usually means the file is corrupt or
+    not encoded as its Transfer Syntax UID says). The message names the
+    element, the VR and its byte offset. An :class:`InvalidElementError`
+    (``ValueError``), as for any element dcmcore cannot read, and a
+    ``NotImplementedError``, which is what pydicom raises when it converts
+    such an element.
+    """
+
+
 class InvalidPixelSpecError(InvalidElementError):
     """An Image Pixel element has a value the DICOM Standard does not allow."""
 
@@ -68,6 +104,20 @@ class FrameIndexError(DcmcoreError, ValueError, IndexError):
 
 class PixelDataLengthError(DcmcoreError, ValueError):
     """The pixel data is shorter than its description requires."""
+
+
+class TruncatedFileError(PixelDataLengthError, OSError):
+    """The file ends before the data it describes: inside an element's header or value.
+
+    The message gives the byte offset where the file ends and names the
+    element cut short when it is known. A :class:`PixelDataLengthError`
+    (``ValueError``), which is what dcmcore raised for any cut file before
+    and what pydicom raises for pixel data shorter than its description, and
+    an ``OSError``, which is what pydicom raises when a file ends inside a
+    sequence item. (An element whose length is longer than the whole file is
+    an :class:`InvalidElementError` naming it instead: such a file is more
+    likely not encoded as its Transfer Syntax UID says than cut short.)
+    """
 
 
 class ArrayTooLargeError(DcmcoreError, ValueError, MemoryError):

@@ -10,7 +10,8 @@ from pydicom.dataset import Dataset
 
 from dcmcore._kernels import bitpack
 from dcmcore._arrays import output_array
-from dcmcore.dataset_elements import check_frame_index, is_little_endian
+from dcmcore.dataset_elements import as_int, check_frame_index, is_little_endian
+from dcmcore.errors import InvalidElementError
 from dcmcore._kernels.status import check_status
 from dcmcore.overlays._elements import (
     BITS_ALLOCATED,
@@ -40,9 +41,30 @@ def is_available() -> bool:
     return True
 
 
+# The elements of the values given by keyword, for messages (their group is not known here).
+_NAMES = {
+    "OverlayRows": "(60xx,0010) 'Overlay Rows'",
+    "OverlayColumns": "(60xx,0011) 'Overlay Columns'",
+    "NumberOfFramesInOverlay": "(60xx,0015) 'Number of Frames in Overlay'",
+}
+
+
+def _count(elem: dict[str, Any], keyword: str) -> int:
+    """``elem[keyword]`` as an int (a missing key is a KeyError, as in pydicom); 1 frame when absent or None."""
+    if keyword == "NumberOfFramesInOverlay":
+        v = elem.get(keyword, 1)
+        if v is None or v == "":
+            return 1
+    else:
+        v = elem[keyword]
+    try:
+        return as_int(v, 0x60000000)
+    except InvalidElementError:
+        raise InvalidElementError(f"{_NAMES[keyword]} has the value {v!r}, which is not an integer") from None
+
+
 def _frames_of(elem: dict[str, Any]) -> int:
-    frames = elem.get("NumberOfFramesInOverlay", 1)
-    return 1 if frames is None else int(frames)
+    return _count(elem, "NumberOfFramesInOverlay")
 
 
 def get_expected_length(elem: dict[str, Any], unit: str = "bytes") -> int:
@@ -66,8 +88,10 @@ def get_expected_length(elem: dict[str, Any], unit: str = "bytes") -> int:
     ------
     ValueError
         If `unit` is neither ``"bytes"`` nor ``"pixels"``.
+    InvalidElementError
+        (a ``ValueError``) if a value is not an integer, naming the element and the value.
     """
-    pixels = int(elem["OverlayRows"]) * int(elem["OverlayColumns"]) * _frames_of(elem)
+    pixels = _count(elem, "OverlayRows") * _count(elem, "OverlayColumns") * _frames_of(elem)
     if unit == "pixels":
         return pixels
     if unit == "bytes":
@@ -94,14 +118,16 @@ def reshape_overlay_array(elem: dict[str, Any], arr: np.ndarray) -> np.ndarray:
 
     Raises
     ------
+    InvalidElementError
+        (a ``ValueError``) if a value is not an integer, or (60xx,0015)
+        *Number of Frames in Overlay* is below 1.
     ValueError
-        If (60xx,0015) *Number of Frames in Overlay* is below 1, or `arr` does
-        not hold ``rows * columns * frames`` values.
+        If `arr` does not hold ``rows * columns * frames`` values.
     """
     frames = _frames_of(elem)
-    rows, columns = int(elem["OverlayRows"]), int(elem["OverlayColumns"])
+    rows, columns = _count(elem, "OverlayRows"), _count(elem, "OverlayColumns")
     if frames < 1:
-        raise ValueError(
+        raise InvalidElementError(
             f"A (60xx,0015) 'Number of Frames in Overlay' value of {frames} is invalid: it must be at least 1"
         )
     shape = (rows, columns) if frames == 1 else (frames, rows, columns)
@@ -229,12 +255,19 @@ def overlay_array(ds: Dataset, group: int, *, index: int | None = None, out: np.
     Raises
     ------
     ValueError
-        If `group` is not an overlay group, a value is invalid, or the
-        Overlay Data is shorter than the overlay needs (both lengths given).
+        If `group` is not an overlay group (a plain ``ValueError``, or a
+        ``TypeError`` for a `group` that is not an int); about the data, each
+        a :class:`~dcmcore.errors.DcmcoreError` naming the element and value:
+        :class:`~dcmcore.errors.InvalidElementError` for an unreadable or
+        invalid value, :class:`~dcmcore.errors.PixelDataLengthError` for
+        Overlay Data shorter than the overlay needs (both lengths given),
+        :class:`~dcmcore.errors.FrameIndexError` for `index` out of range.
     AttributeError
-        If required elements are missing (all are named).
+        If required elements are missing (all are named,
+        :class:`~dcmcore.errors.MissingElementError`).
     NotImplementedError
-        If Overlay Data is present with an Overlay Bits Allocated other than 1.
+        If Overlay Data is present with an Overlay Bits Allocated other than 1
+        (:class:`~dcmcore.errors.UnsupportedPixelDataError`).
     """
     if index is None and out is None and group.__class__ is int:
         keys = _FAST_KEYS.get(group)

@@ -14,9 +14,16 @@ from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.tag import BaseTag
 
+from dcmcore.dataset_elements import element as read_element
 from dcmcore.dataset_elements import integer, is_little_endian
 from dcmcore.dataset_elements import tag_name as element_name
-from dcmcore.errors import MissingElementError, UnsupportedPixelDataError
+from dcmcore.errors import (
+    ArrayTooLargeError,
+    InvalidElementError,
+    MissingElementError,
+    PixelDataLengthError,
+    UnsupportedPixelDataError,
+)
 
 __all__ = [
     "FIRST_GROUP",
@@ -107,7 +114,8 @@ def element(ds: Dataset, group: int, elem: int) -> DataElement | None:
     if e is None:
         return None
     if e.__class__ is not DataElement:  # a raw element not converted yet (or deferred)
-        e = ds[tag]
+        e = read_element(ds, tag)  # InvalidElementError naming it if pydicom cannot convert it
+        assert e is not None
     v = e.value
     if v is None or (v.__class__ in (str, bytes) and not v):
         return None
@@ -148,7 +156,7 @@ def frame_origin(ds: Dataset, group: int) -> int:
     if origin is None:
         return 1
     if origin < 1:
-        raise ValueError(
+        raise InvalidElementError(
             f"A {tag_name(group, FRAME_ORIGIN)} value of {origin} is invalid: image frames are numbered from 1"
         )
     return origin
@@ -205,8 +213,10 @@ def resolve(ds: Dataset, group: int, *, warn: bool = True) -> Layout:
     ------
     MissingElementError
         (an ``AttributeError``) naming every required element that is absent.
-    ValueError
-        For invalid values, or Overlay Data shorter than the overlay needs.
+    InvalidElementError
+        (a ``ValueError``) for an unreadable or invalid value, naming the element and the value.
+    PixelDataLengthError
+        (a ``ValueError``) for Overlay Data shorter than the overlay needs, with both lengths.
     NotImplementedError
         For Overlay Data with an Overlay Bits Allocated other than 1.
     """
@@ -218,9 +228,9 @@ def resolve(ds: Dataset, group: int, *, warn: bool = True) -> Layout:
         data_elem, rows, columns, bits_allocated, frames, bit_position, embedded = _read(ds, group)
     if rows < 1 or columns < 1:
         tag, value = (ROWS, rows) if rows < 1 else (COLUMNS, columns)
-        raise ValueError(f"A {tag_name(group, tag)} value of {value} is invalid: it must be at least 1")
+        raise InvalidElementError(f"A {tag_name(group, tag)} value of {value} is invalid: it must be at least 1")
     if frames is not None and frames < 1:
-        raise ValueError(f"A {tag_name(group, FRAMES)} value of {frames} is invalid: it must be at least 1")
+        raise InvalidElementError(f"A {tag_name(group, FRAMES)} value of {frames} is invalid: it must be at least 1")
     if embedded:
         return _new_layout((group, rows, columns, frames, None, bit_position, bits_allocated))
     return _overlay_data_layout(ds, group, data_elem, rows, columns, bits_allocated, frames, warn)
@@ -273,10 +283,13 @@ def _overlay_data_layout(
     if data is None:
         data = b""
     if data.__class__ is not bytes and not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"{tag_name(group, DATA)} must hold bytes, not {type(data).__name__}")
+        raise InvalidElementError(
+            f"{tag_name(group, DATA)} holds {type(data).__name__} {_short(data)} (VR {data_elem.VR}), not bytes: "
+            "Overlay Data must have the VR OB or OW"
+        )
     pixels = rows * columns * frames
     if pixels > MAX_PIXELS:
-        raise ValueError(
+        raise ArrayTooLargeError(
             f"Overlay group 0x{group:04X} describes {frames} frames of {rows} x {columns} pixels "
             f"({pixels} pixels), more than dcmcore will unpack ({MAX_PIXELS})"
         )
@@ -284,7 +297,7 @@ def _overlay_data_layout(
     actual = len(data)
     padded = expected + (expected & 1)
     if actual < expected:
-        raise ValueError(
+        raise PixelDataLengthError(
             f"{tag_name(group, DATA)} holds {actual} bytes but {frames} frame{'s' if frames > 1 else ''} of "
             f"{rows} x {columns} 1-bit pixels need {expected} bytes ({padded} with padding): the data set "
             "may be truncated or its Overlay Rows, Overlay Columns or Number of Frames in Overlay may be wrong"
@@ -309,6 +322,11 @@ def _overlay_data_layout(
         # PS3.5 8.1.2/8.2: OW is a stream of 16-bit words whose bit 0 is the first pixel.
         data = swap_word_bytes(data[:padded])
     return _new_layout((group, rows, columns, frames, data, 0, 1))
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _new_layout(values: tuple) -> Layout:

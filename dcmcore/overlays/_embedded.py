@@ -16,11 +16,12 @@ from pydicom.dataset import Dataset
 
 from dcmcore._kernels import bitpack
 from dcmcore._native_plan import check_native_length
-from dcmcore.errors import InvalidPixelSpecError, UnsupportedPixelDataError
+from dcmcore.errors import InvalidElementError, InvalidPixelSpecError, UnsupportedPixelDataError
 from dcmcore.overlays._elements import (
     BIT_POSITION,
     BITS_ALLOCATED,
     COLUMNS,
+    DATA,
     ROWS,
     Layout,
     check_group,
@@ -69,7 +70,7 @@ def check_embedded(
             stacklevel=4,
         )
     if not 0 <= layout.bit_position < spec.bits_allocated:
-        raise ValueError(
+        raise InvalidElementError(
             f"A {tag_name(g, BIT_POSITION)} of {layout.bit_position} is invalid: it must be 0 to "
             f"{spec.bits_allocated - 1} for pixel data with (0028,0100) 'Bits Allocated' {spec.bits_allocated}"
         )
@@ -81,7 +82,7 @@ def check_embedded(
             stacklevel=4,
         )
     if (layout.rows, layout.columns) != (spec.rows, spec.columns):
-        raise ValueError(
+        raise InvalidElementError(
             f"Overlay group 0x{g:04X} is embedded in the pixel data but its {tag_name(g, ROWS)} and "
             f"{tag_name(g, COLUMNS)} ({layout.rows} x {layout.columns}) differ from the image's "
             f"{spec.rows} x {spec.columns}"
@@ -90,7 +91,7 @@ def check_embedded(
     first = origin - 1
     frames = spec.number_of_frames - first if layout.frames is None else layout.frames
     if frames < 1 or first + frames > spec.number_of_frames:
-        raise ValueError(
+        raise InvalidElementError(
             f"Overlay group 0x{g:04X} covers image frames {first + 1} to {first + max(frames, 1)} "
             f"((60xx,0051) 'Image Frame Origin' {origin}, (60xx,0015) 'Number of Frames in "
             f"Overlay' {frames}) but the pixel data has {spec.number_of_frames} frame"
@@ -261,9 +262,11 @@ def clear_embedded_overlays(arr: np.ndarray, ds: Dataset, groups: Iterable[int] 
     for group in chosen:
         layout = resolve(ds, group)
         if layout.data is not None:
-            raise ValueError(f"Overlay group 0x{group:04X} has Overlay Data: its bits are not in the pixel data")
+            raise InvalidElementError(
+                f"Overlay group 0x{group:04X} has {tag_name(group, DATA)}: its bits are not in the pixel data"
+            )
         if layout.bit_position >= 8 * arr.itemsize:
-            raise ValueError(
+            raise InvalidElementError(
                 f"{tag_name(group, BIT_POSITION)} {layout.bit_position} is beyond the {8 * arr.itemsize} bits of 'arr'"
             )
         mask |= 1 << layout.bit_position

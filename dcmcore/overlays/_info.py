@@ -7,6 +7,8 @@ from typing import Any
 
 from pydicom.dataset import Dataset
 
+from dcmcore.dataset_elements import element_value
+from dcmcore.errors import InvalidElementError
 from dcmcore.overlays._elements import (
     BIT_POSITION,
     BITS_ALLOCATED,
@@ -132,7 +134,7 @@ def overlay_origin(ds: Dataset, group: int) -> tuple[int, int] | None:
     try:
         row, col = (int(x) for x in v)
     except (TypeError, ValueError):
-        raise ValueError(f"{tag_name(group, ORIGIN)} has the value {v!r}, not two integers row\\column") from None
+        raise InvalidElementError(f"{tag_name(group, ORIGIN)} has the value {v!r}, not two integers row\\column") from None
     return row, col
 
 
@@ -141,7 +143,7 @@ def _image_frames(ds: Dataset) -> int | None:
     if e is None:
         return 1 if 0x7FE00010 in ds._dict else None
     try:
-        value = ds[0x00280008].value
+        value = element_value(ds, 0x00280008)  # InvalidElementError (a ValueError) if unreadable
         return max(1, int(value)) if value not in (None, "") else 1
     except (TypeError, ValueError):
         return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
 
 from dcmcore.dataset_elements import (
     check_frame_index,
@@ -22,10 +23,12 @@ from dcmcore.dataset_elements import (
     tag_name,
 )
 from dcmcore.dataset_elements import value as get
+from dcmcore.errors import InvalidElementError
 
 __all__ = [
     "T",
     "frame_items",
+    "items",
     "has",
     "first_item",
     # the readers of dcmcore.dataset_elements, under the names the transforms use
@@ -108,11 +111,34 @@ def has(ds: Dataset, tag: int) -> bool:
 
 
 def first_item(ds: Dataset, tag: int) -> Dataset | None:
-    """The first item of the sequence `tag`, or None when absent or empty."""
+    """The first item of the sequence `tag`, or None when absent or empty.
+
+    Raises
+    ------
+    InvalidElementError
+        Naming the element and its value, when it is not a sequence of items
+        (an element with another VR under a sequence's tag).
+    """
+    seq = items(ds, tag)
+    return seq[0] if seq else None
+
+
+def items(ds: Dataset, tag: int) -> Sequence | list:
+    """The items of the sequence `tag` (an empty list when absent or empty).
+
+    Raises
+    ------
+    InvalidElementError
+        Naming the element and its value, when it is not a sequence of items
+        (an element with another VR under a sequence's tag).
+    """
     seq = get(ds, tag)
     if seq is None:
-        return None
-    return seq[0] if len(seq) else None
+        return []
+    if not isinstance(seq, Sequence) or not all(isinstance(item, Dataset) for item in seq):
+        shown = repr(seq) if len(repr(seq)) <= 40 else repr(seq)[:37] + "..."
+        raise InvalidElementError(f"{tag_name(tag)} holds {type(seq).__name__} {shown}, not a sequence of items")
+    return seq
 
 
 def frame_items(ds: Dataset, frame_index: int | None) -> Iterator[tuple[Dataset, bool]]:
@@ -126,8 +152,8 @@ def frame_items(ds: Dataset, frame_index: int | None) -> Iterator[tuple[Dataset,
     if shared is not None:
         yield shared, True
     if frame_index is not None:
-        per_frame = get(ds, T.PerFrameFunctionalGroupsSequence)
-        if per_frame is not None and len(per_frame):
+        per_frame = items(ds, T.PerFrameFunctionalGroupsSequence)
+        if per_frame:
             frame_index = check_frame_index(
                 frame_index,
                 len(per_frame),

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pydicom.dataset import Dataset
 
-from dcmcore.transforms._dsutil import T, first_item, frame_items, get, strings, tag_name
+from dcmcore.errors import InvalidElementError
+from dcmcore.transforms._dsutil import T, first_item, frame_items, get, items, strings, tag_name
 
 __all__ = ["icc_per_frame", "icc_profile"]
 
@@ -17,7 +18,7 @@ def icc_per_frame(ds: Dataset) -> bool:
     """True when each frame's optical path picks its ICC profile (no top-level profile, several paths)."""
     if get(ds, T.ICCProfile) is not None:
         return False
-    paths = get(ds, T.OpticalPathSequence)
+    paths = items(ds, T.OpticalPathSequence)
     return bool(paths) and len(paths) > 1
 
 
@@ -25,8 +26,8 @@ def icc_profile(ds: Dataset, frame_index: int | None) -> bytes | None:
     """The ICC profile for a frame: top level, or in the frame's optical path (microscopy)."""
     profile = get(ds, T.ICCProfile)
     if profile is not None:
-        return bytes(profile)
-    paths = get(ds, T.OpticalPathSequence)
+        return _profile_bytes(profile)
+    paths = items(ds, T.OpticalPathSequence)
     if not paths:
         return None
     if len(paths) == 1:
@@ -44,7 +45,17 @@ def icc_profile(ds: Dataset, frame_index: int | None) -> bytes | None:
             )
         matches = [p for p in paths if (strings(p, T.OpticalPathIdentifier) or [None])[0] == identifier]
         if not matches:
-            raise ValueError(f"No {tag_name(T.OpticalPathSequence)} item has the identifier {identifier!r}")
+            raise InvalidElementError(
+                f"No {tag_name(T.OpticalPathSequence)} item has the frame's {tag_name(T.OpticalPathIdentifier)} "
+                f"{identifier!r}"
+            )
         item = matches[0]
     profile = get(item, T.ICCProfile)
-    return bytes(profile) if profile is not None else None
+    return _profile_bytes(profile) if profile is not None else None
+
+
+def _profile_bytes(profile: object) -> bytes:
+    if not isinstance(profile, (bytes, bytearray, memoryview)):
+        shown = repr(profile) if len(repr(profile)) <= 40 else repr(profile)[:37] + "..."
+        raise InvalidElementError(f"{tag_name(T.ICCProfile)} holds {type(profile).__name__} {shown}, not bytes (VR OB)")
+    return bytes(profile)

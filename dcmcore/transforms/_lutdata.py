@@ -17,6 +17,7 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
 from dcmcore._kernels import status as _status
+from dcmcore.dataset_elements import element
 from dcmcore.transforms._dsutil import T, get, tag_name
 from dcmcore.transforms.errors import InvalidTransformError
 
@@ -59,7 +60,8 @@ def read_descriptor(
     """
     if tag not in ds._dict:
         raise InvalidTransformError(f"{tag_name(tag)} is missing")
-    elem = ds[tag]
+    elem = element(ds, tag)  # InvalidElementError naming it if pydicom cannot convert it
+    assert elem is not None
     value = elem.value
     values = list(value) if isinstance(value, (list, tuple, MultiValue)) else [value]
     if len(values) != 3:
@@ -196,7 +198,13 @@ def expand_segmented(value: Any, bits: int, *, little: bool, tag: int) -> np.nda
         raw = bytes(value)
     else:  # a list of words (e.g. read with VR US)
         dtype = np.uint8 if bits <= 8 else ("<u2" if little else ">u2")
-        raw = np.asarray([int(v) for v in value]).astype(dtype).tobytes()
+        try:
+            raw = np.asarray([int(v) for v in value]).astype(dtype).tobytes()
+        except (TypeError, ValueError, OverflowError):
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+            raise InvalidTransformError(
+                f"{tag_name(tag)} holds {type(value).__name__} {shown}, not bytes or a list of 16-bit words"
+            ) from None
     try:
         return _expand(raw, bits, bool(little))
     except _SegmentError as exc:

@@ -13,6 +13,7 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue as _MultiValue
 
 from dcmcore.transforms import _engine as E
+from dcmcore.dataset_elements import element_value
 from dcmcore.transforms._dsutil import T, get, tag_name
 from dcmcore.transforms._lutdata import PALETTE_BITS, expand_segmented, read_descriptor, read_lut_data
 from dcmcore.transforms.errors import InvalidTransformError, TransformNotFoundError
@@ -48,7 +49,7 @@ def palette_table(ds: Dataset, *, signed: bool, little: bool) -> tuple[int, np.n
         if segmented:
             if seg_tags[i] not in ds._dict:
                 raise InvalidTransformError(f"{tag_name(seg_tags[i])} is missing (the red table is segmented)")
-            data = expand_segmented(ds[seg_tags[i]].value, desc.bits, little=little, tag=seg_tags[i])
+            data = expand_segmented(element_value(ds, seg_tags[i]), desc.bits, little=little, tag=seg_tags[i])
             if len(data) != desc.entries:
                 raise InvalidTransformError(
                     f"{tag_name(seg_tags[i])} expands to {len(data)} entries, but {tag_name(desc_tags[i])} "

@@ -21,6 +21,7 @@ from pydicom.dataset import Dataset
 
 from dcmcore.transforms import _engine as E
 from dcmcore.transforms._dsutil import T, first_item, frame_items, get, has, is_little_endian, numbers, strings, tag_name
+from dcmcore.transforms._dsutil import items as dataset_items
 from dcmcore.transforms._dtype_policy import check_output_dtype
 from dcmcore.transforms._icc import icc_per_frame, icc_profile
 from dcmcore.transforms._image import COLOR, MONOCHROME, PALETTE, ImageInfo
@@ -121,7 +122,7 @@ def resolve_monochrome(ds: Dataset, info: ImageInfo, opts: Options, frame_index:
     # Real world value map: replaces modality, VOI and presentation
     if opts.use_rwvm:
         for item, item_shared in items:
-            seq = get(item, T.RealWorldValueMappingSequence)
+            seq = dataset_items(item, T.RealWorldValueMappingSequence)
             if seq:
                 if opts.require_voi:
                     # the VOI transform a real world value map supersedes is not applicable: "not found"
@@ -261,7 +262,7 @@ def per_frame_tags(opts: Options) -> frozenset:
 
 def has_per_frame_transforms(ds: Dataset, tags: frozenset = PER_FRAME_TRANSFORM_TAGS) -> bool:
     """True if any Per-Frame Functional Groups item holds one of the `tags` (every item is looked at)."""
-    per_frame = get(ds, T.PerFrameFunctionalGroupsSequence)
+    per_frame = dataset_items(ds, T.PerFrameFunctionalGroupsSequence)
     if not per_frame or not tags:
         return False
     return any(not tags.isdisjoint(item._dict) for item in per_frame)

@@ -41,7 +41,9 @@ from dcmcore.transforms._lutdata import (
 from dcmcore.transforms._palette import palette_stage
 from dcmcore.transforms._resolve import has_per_frame_transforms
 from dcmcore.transforms._voi import select_voi_lut, select_window, window_stage
-from dcmcore.transforms.errors import InvalidTransformError
+from dcmcore.dataset_elements import element_value
+from dcmcore.errors import InvalidElementError, InvalidPixelSpecError, UnsupportedPixelDataError
+from dcmcore.transforms.errors import InvalidTransformError, TransformNotFoundError
 from dcmcore.uids import WELL_KNOWN_COLOR_PALETTES
 
 __all__ = ["apply_modality_lut", "apply_voi_lut", "apply_windowing", "apply_presentation_lut", "apply_color_lut", "apply_voi", "apply_rescale"]
@@ -51,6 +53,8 @@ def _domain(ds: Dataset) -> tuple[int, int] | None:
     bits = integers(ds, T.BitsStored)
     if not bits:
         return None
+    if not 1 <= bits[0] <= 64:
+        raise InvalidPixelSpecError(f"A {tag_name(T.BitsStored)} value of {bits[0]} is invalid: it must be 1 to 64")
     return stored_value_range(bits[0], (integers(ds, T.PixelRepresentation) or [0])[0] == 1)
 
 
@@ -213,9 +217,9 @@ def apply_windowing(arr: np.ndarray, ds: Dataset, index: int = 0, *, frame_index
         return arr
     pi = (strings(ds, T.PhotometricInterpretation) or [""])[0].upper()
     if pi not in ("MONOCHROME1", "MONOCHROME2"):
-        raise ValueError(
+        raise InvalidElementError(
             "When performing a windowing operation only 'MONOCHROME1' and 'MONOCHROME2' are allowed for "
-            f"(0028,0004) Photometric Interpretation, not {pi!r}"
+            f"{tag_name(T.PhotometricInterpretation)}, not {pi!r}"
         )
 
     def make(fi: int | None) -> E.Plan | None:
@@ -296,7 +300,10 @@ def apply_presentation_lut(
         if value == "IDENTITY":
             return arr
         if value != "INVERSE":
-            raise NotImplementedError(f"A (2050,0020) 'Presentation LUT Shape' value of {shape[0]!r} is not supported")
+            raise UnsupportedPixelDataError(
+                f"A {tag_name(T.PresentationLUTShape)} value of {shape[0]!r} is not supported: "
+                "only IDENTITY and INVERSE are defined"
+            )
     lo, hi = input_range if input_range is not None else presentation_input_range(ds)
     lo, hi = float(lo), float(hi)
     if not hi > lo:
@@ -363,12 +370,17 @@ def apply_color_lut(arr: np.ndarray, ds: Dataset | None = None, palette: str | N
     if palette:
         ds = _well_known_palette(palette)
     assert ds is not None
-    if (strings(ds, T.PixelPresentation) or [""])[0].upper() in ("MIXED", "COLOR"):
-        raise ValueError(
-            "Use of this function with the Supplemental Palette Color Lookup Table Module is not currently supported"
+    presentation = (strings(ds, T.PixelPresentation) or [""])[0].upper()
+    if presentation in ("MIXED", "COLOR"):
+        raise InvalidElementError(
+            "Use of this function with the Supplemental Palette Color Lookup Table Module is not currently "
+            f"supported ({tag_name(T.PixelPresentation)} is {presentation!r})"
         )
     if T.RedPaletteColorLookupTableDescriptor not in ds._dict:
-        raise ValueError("No suitable Palette Color Lookup Table Module found")
+        raise TransformNotFoundError(
+            "No suitable Palette Color Lookup Table Module found: the data set has no "
+            f"{tag_name(T.RedPaletteColorLookupTableDescriptor)}"
+        )
     signed = (integers(ds, T.PixelRepresentation) or [0])[0] == 1
     little = is_little_endian(ds)
     stage = palette_stage(ds, signed=signed, little=little)
@@ -396,7 +408,7 @@ def _alpha(ds: Dataset, entries: int, dtype: np.dtype, little: bool) -> np.ndarr
     elif T.SegmentedAlphaPaletteColorLookupTableData in ds._dict:
         desc = read_descriptor(ds, T.RedPaletteColorLookupTableDescriptor, allowed_bits=(8, 16))
         data = expand_segmented(
-            ds[T.SegmentedAlphaPaletteColorLookupTableData].value, desc.bits, little=little,
+            element_value(ds, T.SegmentedAlphaPaletteColorLookupTableData), desc.bits, little=little,
             tag=T.SegmentedAlphaPaletteColorLookupTableData,
         )
     else:
