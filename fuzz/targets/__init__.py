@@ -1,0 +1,29 @@
+"""The fuzz targets. Each module has ``seeds()`` (inputs made from the test files) and
+``run(data)`` (one input through dcmcore; raises what dcmcore raised, or
+``AssertionError`` when a differential check fails), and may set ``FOCUS``
+(leading bytes of structure that get a third of the mutations) and ``MAX_LEN``."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+__all__ = ["TARGETS", "load"]
+
+#: name -> what it fuzzes
+TARGETS = {
+    "rle_frame": "RLE frame decoder: dcmcore.rle.decode_frame against the batched decode_frames (differential)",
+    "encaps": "fragment and offset table parser: FragmentIndex, frame_ranges (Basic and Extended Offset Tables), join",
+    "pixel_file": "a whole file through pixel_array (from a file object and from a Dataset) and iter_pixels (differential)",
+    "overlay": "overlays: overlay_array, list_overlays, burn_in, embedded overlays in Pixel Data",
+    "lut": "LUTs: segmented palette expansion, palette / modality / VOI / presentation LUTs from elements",
+    "plugin_rle": "the dcmcore-rle plugin's decode (pylibjpeg-rle), against dcmcore's decoder",
+    "plugin_gdcm": "the dcmcore-gdcm plugin's decode (GDCM): JPEG, JPEG-LS, JPEG 2000, RLE frames",
+}
+
+
+def load(name: str) -> ModuleType:
+    """The target module called `name` (or ``_selftest``, which crashes and hangs on purpose)."""
+    if name not in TARGETS and name != "_selftest":
+        raise SystemExit(f"unknown fuzz target {name!r}; targets: {', '.join(TARGETS)}")
+    return importlib.import_module(f"fuzz.targets.{name}")
