@@ -1,4 +1,4 @@
-"""Command line of the fuzz harness: ``python -m fuzz {list,run,atheris,replay,input} ...``."""
+"""Command line of the fuzz harness: ``python -m fuzz {list,run,atheris,replay,status,input} ...``."""
 
 from __future__ import annotations
 
@@ -44,6 +44,31 @@ def _replay(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _status(args: argparse.Namespace) -> int:
+    from fuzz.runner import default_workdir
+
+    root = args.workdir or default_workdir()
+    for out in sorted(p for p in root.iterdir() if (p / "progress").exists()):
+        done = out / "result.json"
+        info = json.loads((done if done.exists() else out / "status.json").read_text()) if done.exists() or (out / "status.json").exists() else {}
+        escaped: dict = {}
+        findings: dict = {}
+        for stats in out.glob("stats-*.json"):
+            try:
+                data = json.loads(stats.read_text())
+            except ValueError:
+                continue
+            for table, got in ((escaped, data["escaped"]), (findings, data["findings"])):
+                for key, value in got.items():
+                    table[key] = table.get(key, 0) + value[0]
+        print(json.dumps({
+            "run": out.name, "finished": done.exists(), "executions": info.get("executions"), "seconds": info.get("seconds"),
+            "crashes": info.get("crashes"), "hangs": info.get("hangs"), "rss_kills": info.get("rss_kills"),
+            "sanitizer_reports": info.get("sanitizer_reports"), "findings": findings, "escaped": escaped,
+        }, indent=1))  # fmt: skip
+    return 0
+
+
 def _input(args: argparse.Namespace) -> int:
     from fuzz.runner import make_input
 
@@ -77,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     rep = sub.add_parser("replay", help="run saved inputs through a target in this process")
     rep.add_argument("target", choices=list(TARGETS))
     rep.add_argument("inputs", nargs="+")
+    sta = sub.add_parser("status", help="the counts so far of the runs under a work directory (running or finished)")
+    sta.add_argument("--workdir", type=Path, default=None)
     inp = sub.add_parser("input", help="write input INDEX of a run with SEED (to reproduce a crash)")
     inp.add_argument("target", choices=list(TARGETS))
     inp.add_argument("--seed", type=int, default=0)
@@ -89,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "run" and args.runs is None and args.seconds is None:
         parser.error("give --runs and/or --seconds")
-    return {"run": _run, "replay": _replay, "input": _input, "atheris": _atheris}[args.command](args)
+    return {"run": _run, "replay": _replay, "input": _input, "atheris": _atheris, "status": _status}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -16,14 +16,9 @@ import traceback
 
 __all__ = ["classify", "origin", "TOLERATED"]
 
-#: Built-in bases a DcmcoreError keeps; raised bare about bad data they are tolerated for now.
-TOLERATED_NAMES = (
-    "ValueError", "TypeError", "NotImplementedError", "AttributeError", "IndexError", "KeyError",
-    "RuntimeError", "EOFError", "OSError", "InvalidDicomError",
-)  # fmt: skip
-
 
 def _tolerated() -> tuple[type[BaseException], ...]:
+    """Built-in bases a DcmcoreError keeps: raised bare about bad data, they are tolerated for now."""
     from pydicom.errors import InvalidDicomError
 
     return (

@@ -11,7 +11,6 @@ geometry, so the mutations start from real frames.
 from __future__ import annotations
 
 import functools
-import io
 import struct
 import warnings
 from pathlib import Path
@@ -105,10 +104,3 @@ def encapsulated(uids: set[str], *, max_frame: int = 1 << 18, max_decoded: int =
         for frame in frames[:2]:
             if len(frame) <= max_frame:
                 yield uid, head, bytes(frame)
-
-
-def dataset_bytes(ds) -> bytes:
-    """`ds` written as a DICOM file, as bytes."""
-    buf = io.BytesIO()
-    ds.save_as(buf, enforce_file_format=False)
-    return buf.getvalue()

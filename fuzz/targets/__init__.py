@@ -6,6 +6,9 @@
 from __future__ import annotations
 
 import importlib
+import os
+import re
+from pathlib import Path
 from types import ModuleType
 
 __all__ = ["TARGETS", "load"]
@@ -22,8 +25,40 @@ TARGETS = {
 }
 
 
+def checkout_distributions() -> set[str]:
+    """dcmcore and the plugin distributions under ``plugins/`` of this checkout."""
+    names = {"dcmcore"}
+    for project in (Path(__file__).resolve().parents[2] / "plugins").glob("*/pyproject.toml"):
+        found = re.search(r'^name\s*=\s*"([^"]+)"', project.read_text(), re.M)
+        if found:
+            names.add(found[1])
+    return names
+
+
+def _only_checkout_plugins() -> None:
+    """Fuzz the codec plugins of this checkout only, not others installed in the environment.
+
+    ``$DCMCORE_FUZZ_DISTS`` (comma-separated distribution names) overrides the set.
+    """
+    from dcmcore.plugins import registry
+
+    wanted = {n.strip() for n in os.environ.get("DCMCORE_FUZZ_DISTS", "").split(",") if n.strip()}
+    wanted = wanted or checkout_distributions()
+    if getattr(registry.entry_points, "_fuzz_filter", None) == wanted:
+        return
+    original = registry.entry_points
+
+    def entry_points(**kwargs):
+        return [ep for ep in original(**kwargs) if getattr(getattr(ep, "dist", None), "name", "dcmcore") in wanted]
+
+    entry_points._fuzz_filter = wanted  # type: ignore[attr-defined]
+    registry.entry_points = entry_points
+    registry.refresh()
+
+
 def load(name: str) -> ModuleType:
     """The target module called `name` (or ``_selftest``, which crashes and hangs on purpose)."""
     if name not in TARGETS and name != "_selftest":
         raise SystemExit(f"unknown fuzz target {name!r}; targets: {', '.join(TARGETS)}")
+    _only_checkout_plugins()
     return importlib.import_module(f"fuzz.targets.{name}")
