@@ -33,7 +33,8 @@ pytest.importorskip("pydicom")
 RUNS = {
     "rle_frame": 4000,
     "encaps": 4000,
-    "pixel_file": 800,
+    "pixel_file": 500,
+    "pixel_dataset": 1500,
     "overlay": 1500,
     "lut": 800,
     "plugin_rle": 3000,

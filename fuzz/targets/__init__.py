@@ -18,6 +18,7 @@ TARGETS = {
     "rle_frame": "RLE frame decoder: dcmcore.rle.decode_frame against the batched decode_frames (differential)",
     "encaps": "fragment and offset table parser: FragmentIndex, frame_ranges (Basic and Extended Offset Tables), join",
     "pixel_file": "a whole file through pixel_array (from a file object and from a Dataset) and iter_pixels (differential)",
+    "pixel_dataset": "Image Pixel elements against Pixel Data: pixel_array / iter_pixels of a Dataset built from a header (native, RLE)",
     "overlay": "overlays: overlay_array, list_overlays, burn_in, embedded overlays in Pixel Data",
     "lut": "LUTs: segmented palette expansion, palette / modality / VOI / presentation LUTs from elements",
     "plugin_rle": "the dcmcore-rle plugin's decode (pylibjpeg-rle), against dcmcore's decoder",
