@@ -110,7 +110,17 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def _die_with_parent() -> None:
+    """Linux: end this child when its supervisor ends (no orphan goes on fuzzing)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):
+        pass
+
+
 def main(argv: list[str]) -> int:
+    _die_with_parent()
     kernels = os.environ.get("DCMCORE_FUZZ_KERNELS")
     if kernels:
         from fuzz.sanitize import use_kernels_from

@@ -101,8 +101,9 @@ def run(data: bytes) -> None:
     arr = overlays.overlay_array(ds, group, index=index)
     assert arr.dtype == np.uint8 and arr.shape[-2:] == (orows, ocols), (arr.shape, orows, ocols)
     assert not (arr > 1).any(), "an overlay pixel that is not 0 or 1"
-    if "PixelData" in ds:
-        _, found = overlays.split_embedded_overlays(ds, index=index)
+    if "PixelData" in ds:  # split_embedded_overlays' index is an image frame, overlay_array's an overlay frame
+        origin = int(ds.get((group, 0x0051)).value) if (group, 0x0051) in ds else 1
+        _, found = overlays.split_embedded_overlays(ds, index=None if index is None else origin - 1 + index)
         assert group in found and np.array_equal(found[group], arr), "split_embedded_overlays differs from overlay_array"
     if burn:
         image = np.zeros((frames, rows, cols) if frames > 1 else (rows, cols), np.uint16)
