@@ -30,8 +30,9 @@ def fuzz_with_atheris(name: str, libfuzzer_args: list[str], *, workdir: Path | N
     from fuzz.runner import default_workdir
 
     with atheris.instrument_imports(include=["dcmcore", "dcmcore_gdcm", "dcmcore_rle", "fuzz.targets"]):
-        from fuzz.targets import load
+        from fuzz.targets import load, only_checkout_plugins
 
+        only_checkout_plugins()
         target = load(name)
     from fuzz.outcome import classify
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import warnings
 
 from fuzz.outcome import classify, origin
-from fuzz.targets import load
+from fuzz.targets import load, only_checkout_plugins
 
 __all__ = ["replay"]
 
 
 def replay(name: str, data: bytes) -> str:
-    """``"ok"``, ``"expected: <exception>"``, ``"escaped: <Type @ where>"`` or ``"finding: <Type @ where>: <message>"``."""
+    """``"ok"``, ``"expected: <exception>"``, ``"escaped: <Type @ where>"`` or ``"finding: <Type @ where>: <message>"``.
+
+    Restricts the codec plugins to this checkout's for the rest of the process
+    (:func:`fuzz.targets.only_checkout_plugins`): run it in a process of its own.
+    """
+    only_checkout_plugins()
     target = load(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -22,7 +22,7 @@ import warnings
 from pathlib import Path
 
 from fuzz.mutate import input_for
-from fuzz.targets import load
+from fuzz.targets import load, only_checkout_plugins
 
 __all__ = ["work", "corpus_of"]
 
@@ -47,6 +47,7 @@ def _save(inputs: Path, key: str, data: bytes) -> str:
 def work(name: str, seed: int, start: int, stop: int, deadline: float, progress: Path, stats_path: Path) -> int:
     """Run inputs `start` .. `stop` - 1 (or until `deadline`, a ``time.time()``) through target `name`."""
     warnings.simplefilter("ignore")
+    only_checkout_plugins()
     target = load(name)
     from fuzz.outcome import classify, origin
 

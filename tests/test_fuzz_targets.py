@@ -98,6 +98,16 @@ def test_inputs_are_a_function_of_seed_and_index():
     assert first != [make_input("rle_frame", 8, i) for i in range(20)]
 
 
+def test_making_inputs_leaves_this_process_registry_alone():
+    """Only the processes that run targets restrict the codec plugins; a test process keeps its registry."""
+    from dcmcore.plugins import registry
+
+    before = registry.entry_points
+    for name in TARGETS:
+        make_input(name, 0, 0)
+    assert registry.entry_points is before and not hasattr(before, "_fuzz_filter")
+
+
 def test_runner_sees_crashes_hangs_and_findings(tmp_path):
     from fuzz.targets._selftest import outcome
 

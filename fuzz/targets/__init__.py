@@ -36,10 +36,14 @@ def checkout_distributions() -> set[str]:
     return names
 
 
-def _only_checkout_plugins() -> None:
+def only_checkout_plugins() -> None:
     """Fuzz the codec plugins of this checkout only, not others installed in the environment.
 
-    ``$DCMCORE_FUZZ_DISTS`` (comma-separated distribution names) overrides the set.
+    Filters the entry points dcmcore's registry sees, for the rest of this
+    process: called by the processes that run targets (the runner's children,
+    ``replay``, atheris), never by a test process, whose registry tests
+    install plugins of their own. ``$DCMCORE_FUZZ_DISTS`` (comma-separated
+    distribution names) overrides the set.
     """
     from dcmcore.plugins import registry
 
@@ -61,5 +65,4 @@ def load(name: str) -> ModuleType:
     """The target module called `name` (or ``_selftest``, which crashes and hangs on purpose)."""
     if name not in TARGETS and name != "_selftest":
         raise SystemExit(f"unknown fuzz target {name!r}; targets: {', '.join(TARGETS)}")
-    _only_checkout_plugins()
     return importlib.import_module(f"fuzz.targets.{name}")
