@@ -67,6 +67,9 @@ OPEN_REGRESSIONS: dict[tuple[str, str], str] = {
         "_source: a file path reads the elements before Pixel Data only, pydicom's Dataset also those after it: "
         "a repeated (0028,0103) after Pixel Data gives int16 from the file and uint16 from the Dataset"
     ),
+    ("pixel_file", "pixel_data_twice"): (
+        "_source: two (7FE0,0010) elements: the file path decodes the first, pydicom's Dataset keeps the last"
+    ),
     ("pixel_file", "bytes_length_exception"): (
         "_source._read_dataset lets pydicom's BytesLengthException (not a ValueError) escape"
     ),
