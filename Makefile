@@ -41,3 +41,27 @@ bench: build
 
 clean:
 	rm -rf build dcmcore/_kernels/*.c dcmcore/_kernels/*.so
+
+# The fuzz harness (issue 13; docs/robustness.md). `make fuzz` runs every target
+# with the plain random-mutation runner (no atheris), each in a supervised child
+# process; `make asan` builds the kernels with AddressSanitizer and
+# UndefinedBehaviorSanitizer into build/asan (the in-place kernels stay normal)
+# and runs the targets on them. Corpora, crashes and statistics go to
+# $(FUZZ_DIR), outside the checkout. Coverage-guided runs need the `fuzz` extra:
+# `$(PY) -m fuzz atheris <target> -- -runs=N`.
+FUZZ_TARGETS ?= all
+FUZZ_SECONDS ?= 60
+FUZZ_SEED    ?= 0
+FUZZ_DIR     ?= $(HOME)/.cache/dcmcore-fuzz
+FUZZ_ARGS    ?=
+
+.PHONY: fuzz asan asan-build
+
+fuzz: build
+	$(PY) -m fuzz run $(FUZZ_TARGETS) --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) --workdir $(FUZZ_DIR) $(FUZZ_ARGS)
+
+asan-build: $(STAMP)
+	DCMCORE_SANITIZE=address,undefined $(PY) setup.py -q build_ext --build-lib build/asan --build-temp build/asan-temp
+
+asan: build asan-build
+	$(PY) -m fuzz run $(FUZZ_TARGETS) --asan --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) --workdir $(FUZZ_DIR)/asan $(FUZZ_ARGS)

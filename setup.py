@@ -8,6 +8,12 @@ DCMCORE_LINETRACE=1
     Compile with line tracing (coverage of .pyx files); slower kernels.
 DCMCORE_ONLY=bitpack,convert
     Build only the named kernel modules (faster iteration on one family).
+DCMCORE_SANITIZE=address,undefined
+    Compile and link the kernels with these -fsanitize= checks (and
+    -fno-omit-frame-pointer, -fno-sanitize-recover=all: the first report aborts).
+    For the fuzz harness: build them out of the tree, as ``make asan`` does
+    (``build_ext --build-lib build/asan``), and load them with libasan preloaded
+    (see docs/robustness.md); ``make test`` keeps building normal kernels.
 """
 
 import os
@@ -31,10 +37,18 @@ DIRECTIVES = {
     "freethreading_compatible": True,
 }
 MACROS: list = []
+COMPILE_ARGS: list = []
+LINK_ARGS: list = []
 
 if os.environ.get("DCMCORE_LINETRACE") == "1":
     DIRECTIVES["linetrace"] = True
     MACROS += [("CYTHON_TRACE", "1"), ("CYTHON_TRACE_NOGIL", "1")]
+
+
+SANITIZE = os.environ.get("DCMCORE_SANITIZE", "").strip()
+if SANITIZE:
+    COMPILE_ARGS += [f"-fsanitize={SANITIZE}", "-fno-omit-frame-pointer", "-fno-sanitize-recover=all", "-g"]
+    LINK_ARGS += [f"-fsanitize={SANITIZE}"]
 
 
 class BuildExt(build_ext):
@@ -59,6 +73,8 @@ def extensions():
                 f"dcmcore._kernels.{pyx.stem}",
                 [str(pyx.relative_to(HERE))],
                 define_macros=MACROS,
+                extra_compile_args=COMPILE_ARGS,
+                extra_link_args=LINK_ARGS,
                 depends=pxds,
             )
         )

@@ -1,0 +1,106 @@
+"""Seed inputs made from the test files (``dcmcore._testdata``), and the frame header of the frame targets.
+
+Frame targets (``rle_frame``, ``plugin_rle``, ``plugin_gdcm``) read an 8-byte
+header before the frame: Rows, Columns (uint16 LE), Samples per Pixel, Bits
+Allocated, Bits Stored, and flags (bit 0 signed, bit 1 planar configuration 1,
+bit 2 correct unused bits, bits 3-4 frames in a batch minus one, bit 5
+prefault, bit 6 YBR_FULL / MONOCHROME1). Seeds carry each test frame's own
+geometry, so the mutations start from real frames.
+"""
+
+from __future__ import annotations
+
+import functools
+import struct
+import warnings
+from pathlib import Path
+from typing import Iterator, NamedTuple
+
+__all__ = ["FRAME_HEADER", "Frame", "frame_header", "read_frame_input", "files", "file_bytes", "encapsulated", "spec_of"]
+
+FRAME_HEADER = struct.Struct("<HHBBBB")
+
+
+class Frame(NamedTuple):
+    rows: int
+    columns: int
+    samples: int
+    bits_allocated: int
+    bits_stored: int
+    flags: int
+    data: bytes
+
+    @property
+    def decoded_nbytes(self) -> int:
+        return self.rows * self.columns * self.samples * max(1, (self.bits_allocated + 7) // 8)
+
+
+def frame_header(rows: int, columns: int, samples: int, bits_allocated: int, bits_stored: int, flags: int) -> bytes:
+    return FRAME_HEADER.pack(rows & 0xFFFF, columns & 0xFFFF, samples & 0xFF, bits_allocated & 0xFF, bits_stored & 0xFF, flags & 0xFF)
+
+
+def read_frame_input(data: bytes) -> Frame | None:
+    """The header and frame of a frame target's input (None when shorter than the header)."""
+    if len(data) < FRAME_HEADER.size:
+        return None
+    return Frame(*FRAME_HEADER.unpack_from(data), data[FRAME_HEADER.size :])
+
+
+def spec_of(frame: Frame, uid: str):
+    """The PixelSpec the header describes (raises what PixelSpec raises for bad values)."""
+    from dcmcore import PixelSpec
+
+    ybr = bool(frame.flags & 64)
+    if frame.samples == 1:
+        photometric = "MONOCHROME1" if ybr else "MONOCHROME2"
+    else:
+        photometric = "YBR_FULL" if ybr else "RGB"
+    return PixelSpec(
+        rows=frame.rows,
+        columns=frame.columns,
+        samples_per_pixel=frame.samples,
+        bits_allocated=frame.bits_allocated,
+        bits_stored=frame.bits_stored,
+        pixel_representation=frame.flags & 1,
+        photometric_interpretation=photometric,
+        planar_configuration=(frame.flags >> 1) & 1 if frame.samples > 1 else 0,
+        transfer_syntax_uid=uid,
+    )
+
+
+@functools.cache
+def files(max_bytes: int = 1 << 20) -> tuple[Path, ...]:
+    """The test files (pydicom's and pydicom-data's) of at most `max_bytes`, in a fixed order."""
+    from dcmcore._testdata import testdata_files
+
+    return tuple(p for p in testdata_files() if p.stat().st_size <= max_bytes)
+
+
+def file_bytes(max_bytes: int) -> list[bytes]:
+    return [p.read_bytes() for p in files(max_bytes)]
+
+
+def encapsulated(uids: set[str], *, max_frame: int = 1 << 18, max_decoded: int = 1 << 22) -> Iterator[tuple[str, bytes, bytes]]:
+    """``(uid, frame header, frame)`` for the frames of the test files with a transfer syntax in `uids`."""
+    import pydicom
+    from pydicom.encaps import generate_frames
+
+    warnings.simplefilter("ignore")
+    for path in files(8 << 20):
+        try:
+            ds = pydicom.dcmread(path)
+            uid = str(ds.file_meta.TransferSyntaxUID)
+            if uid not in uids or "PixelData" not in ds:
+                continue
+            nframes = int(getattr(ds, "NumberOfFrames", 1) or 1)
+            frames = list(generate_frames(ds.PixelData, number_of_frames=nframes))
+            flags = int(ds.PixelRepresentation) | (int(getattr(ds, "PlanarConfiguration", 0) or 0) << 1)
+            flags |= 64 if str(ds.PhotometricInterpretation).startswith(("YBR", "MONOCHROME1")) else 0
+            head = frame_header(ds.Rows, ds.Columns, ds.SamplesPerPixel, ds.BitsAllocated, ds.BitsStored, flags)
+        except Exception:  # noqa: BLE001 - a file that cannot be read is no seed
+            continue
+        if Frame(*FRAME_HEADER.unpack(head), b"").decoded_nbytes > max_decoded:
+            continue
+        for frame in frames[:2]:
+            if len(frame) <= max_frame:
+                yield uid, head, bytes(frame)

@@ -1,0 +1,58 @@
+"""A whole file through the public API: ``pixel_array`` and ``iter_pixels`` from a file object
+(dcmcore seeks and reads frames itself), and ``pixel_array`` of the Dataset pydicom reads.
+
+Input: a DICOM file. Seeds: the test files of at most 128 KiB that have pixel
+data, every transfer syntax. Both paths run on every input (the file object's,
+and the Dataset's when pydicom reads one). Checked (differential): when
+``pixel_array`` decodes the file, ``iter_pixels`` gives the same frames, and so
+does ``pixel_array`` of the data set when it decodes it.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pydicom
+
+from dcmcore import iter_pixels, pixel_array
+from dcmcore.errors import DcmcoreError
+from fuzz.seeds import file_bytes
+
+FOCUS = 2048  # the preamble, the file meta information and the first elements
+MAX_LEN = 1 << 18
+
+
+def seeds() -> list[bytes]:
+    return [d for d in file_bytes(128 << 10) if b"\xe0\x7f\x10\x00" in d or b"\x7f\xe0\x00\x10" in d]
+
+
+def _same(a: np.ndarray, b: np.ndarray, what: str) -> None:
+    assert a.shape == b.shape and a.dtype == b.dtype, f"{what}: {a.shape} {a.dtype} != {b.shape} {b.dtype}"
+    assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), f"{what}: the values differ"
+
+
+def run(data: bytes) -> None:
+    error = None
+    try:
+        arr = pixel_array(io.BytesIO(data))
+    except DcmcoreError as exc:
+        arr, error = None, exc
+    if arr is not None:
+        frames = list(iter_pixels(io.BytesIO(data)))
+        _same(frames[0] if len(frames) == 1 else np.stack(frames), arr, "iter_pixels against pixel_array")
+    # the same bytes as a Dataset: dcmcore's in-memory path (pydicom's own failures are not under test)
+    try:
+        ds = pydicom.dcmread(io.BytesIO(data), force=True)
+        ds.get("PixelData")  # the data set is read lazily: parse up to Pixel Data here
+    except Exception:  # noqa: BLE001
+        ds = None
+    if ds is not None:
+        try:
+            from_ds = pixel_array(ds)
+        except DcmcoreError:
+            from_ds = None
+        if arr is not None and from_ds is not None:
+            _same(from_ds, arr, "pixel_array of the Dataset against pixel_array of the file")
+    if error is not None:
+        raise error
