@@ -237,7 +237,9 @@ def plan_frame(src: object, spec: PixelSpec, as_rgb: bool = False) -> tuple[memo
         if buf.nbytes < 2:
             raise CorruptPixelDataError(f"The JPEG XL frame of {buf.nbytes} bytes is empty or truncated")
         pi = spec.photometric_interpretation
-        return buf, Plan("jpegxl", (), None, "YBR_FULL" if pi == "YBR_FULL_422" else pi)
+        # JPEG XL has no signed samples: a signed data set's are its bit patterns in Bits Stored bits
+        shift = 8 * spec.itemsize - spec.bits_stored if spec.pixel_representation == 1 else 0
+        return buf, Plan("jpegxl", (), None, "YBR_FULL" if pi == "YBR_FULL_422" else pi, shift)
     raise UnsupportedPixelDataError(f"The imagecodecs plugin does not decode the transfer syntax {uid}")
 
 
