@@ -3,8 +3,10 @@
 One frame is decoded by one imagecodecs function, which releases the GIL
 while it runs: ``jpeg8_decode`` (libjpeg-turbo 3: JPEG Baseline, Extended 8
 and 12 bit, Lossless and Lossless SV1 of 2 to 16 bits), ``jpegls_decode``
-(CharLS), ``jpeg2k_decode`` (OpenJPEG), ``htj2k_decode`` (OpenJPH) and
-``jpegxl_decode`` (libjxl). Before the library sees a frame its header is read
+(CharLS), ``jpeg2k_decode`` (OpenJPEG: JPEG 2000 and HTJ2K) and
+``jpegxl_decode`` (libjxl). OpenJPH's ``htj2k_decode`` is faster on HTJ2K, but
+it looped forever on some corrupt codestreams here and goes on decoding after
+its own read errors, so it only encodes. Before the library sees a frame its header is read
 and checked against the data set (:mod:`dcmcore_imagecodecs._rules`), and the
 frame is decoded straight into its slice of the output when the codec's
 container has the output's size.
@@ -37,7 +39,7 @@ from dcmcore_imagecodecs._rules import DECODER_UIDS, JXL_RECOMPRESSION, Plan, pl
 
 __all__ = ["ImagecodecsDecoder", "DECODER", "MIN_VERSION", "REQUIREMENT"]
 
-#: Oldest imagecodecs with every codec used here (``htj2k_decode`` arrived with OpenJPH in it).
+#: Oldest imagecodecs with every codec used here (verified: the tests pass with it).
 MIN_VERSION = (2024, 12, 30)
 REQUIREMENT = "imagecodecs>=2024.12.30"
 #: imagecodecs function -> the codec it must offer
@@ -55,7 +57,7 @@ def codec_for(uid: str) -> str:
     if uid in J2K_UIDS:
         return "jpeg2k"
     if uid in HTJ2K_UIDS:
-        return "htj2k"
+        return "jpeg2k"  # OpenJPEG decodes HTJ2K too; see _rules.plan_frame
     return "jpegxl"
 
 

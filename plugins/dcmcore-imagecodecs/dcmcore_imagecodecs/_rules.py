@@ -232,7 +232,9 @@ def plan_frame(src: object, spec: PixelSpec, as_rgb: bool = False) -> tuple[memo
     if uid in J2K_UIDS:
         return buf, _plan_j2k(buf, spec, "jpeg2k")
     if uid in HTJ2K_UIDS:
-        return buf, _plan_j2k(buf, spec, "htj2k")
+        # OpenJPEG, not OpenJPH (htj2k_decode): on corrupt codestreams OpenJPH was seen to loop
+        # forever, and to swallow its own read errors and go on decoding
+        return buf, _plan_j2k(buf, spec, "jpeg2k")
     if uid in JXL_UIDS:
         if buf.nbytes < 2:
             raise CorruptPixelDataError(f"The JPEG XL frame of {buf.nbytes} bytes is empty or truncated")

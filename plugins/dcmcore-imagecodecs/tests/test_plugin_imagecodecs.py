@@ -138,8 +138,8 @@ def test_unavailable_when_imagecodecs_is_too_old(monkeypatch):
 def test_unavailable_without_the_codec(monkeypatch):
     from dcmcore_imagecodecs._plugin import ImagecodecsDecoder
 
-    monkeypatch.setattr(imagecodecs.HTJ2K, "available", False)
-    assert ImagecodecsDecoder().missing_dependencies(str(HTJ2K)) == ["this imagecodecs build has no HTJ2K codec"]
+    monkeypatch.setattr(imagecodecs.JPEG2K, "available", False)  # OpenJPEG decodes HTJ2K too
+    assert ImagecodecsDecoder().missing_dependencies(str(HTJ2K)) == ["this imagecodecs build has no JPEG2K codec"]
     assert ImagecodecsDecoder().missing_dependencies(str(JPEGBaseline8Bit)) == []
 
 
