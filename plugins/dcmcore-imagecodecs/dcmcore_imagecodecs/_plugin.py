@@ -35,9 +35,12 @@ from dcmcore import PixelSpec
 from dcmcore.errors import CorruptPixelDataError, PluginError
 from dcmcore.plugins import PASS_THROUGH_EXCEPTIONS, CodestreamInfo, FrameRun, PluginBase, codestream_info, version_tuple
 
+from pydicom.uid import HTJ2KLossless
+
+from dcmcore_imagecodecs._encode import ENCODER_UIDS
 from dcmcore_imagecodecs._rules import DECODER_UIDS, JXL_RECOMPRESSION, Plan, plan_frame, produced_spec
 
-__all__ = ["ImagecodecsDecoder", "DECODER", "MIN_VERSION", "REQUIREMENT"]
+__all__ = ["ImagecodecsDecoder", "ImagecodecsEncoder", "DECODER", "ENCODER", "MIN_VERSION", "REQUIREMENT"]
 
 #: Oldest imagecodecs with every codec used here (verified: the tests pass with it).
 MIN_VERSION = (2024, 12, 30)
@@ -217,3 +220,32 @@ class ImagecodecsDecoder(ImagecodecsPlugin):
 
 
 DECODER = ImagecodecsDecoder()
+
+
+class ImagecodecsEncoder(ImagecodecsPlugin):
+    """Encode frames with imagecodecs (the syntaxes and options of :mod:`dcmcore_imagecodecs._encode`)."""
+
+    uids = ENCODER_UIDS
+
+    def missing_dependencies(self, uid: str) -> list[str]:
+        reasons = PluginBase.missing_dependencies(self, uid)
+        if reasons:
+            return reasons
+        import imagecodecs
+
+        version = getattr(imagecodecs, "__version__", "0")
+        if version_tuple(version) < MIN_VERSION:
+            return [f"imagecodecs {version} is installed, {REQUIREMENT} is needed", f"install with: {self.install_hint}"]
+        codec = "HTJ2K" if uid == HTJ2KLossless else _CODECS[codec_for(str(uid))]
+        if not getattr(getattr(imagecodecs, codec, None), "available", False):
+            return [f"this imagecodecs build has no {codec} codec"]
+        return []
+
+    def encode(self, src: np.ndarray | bytes | memoryview, spec: PixelSpec, **options: Any) -> bytes:
+        """Encode one frame (an array of ``spec.frame_shape`` or its native little endian bytes)."""
+        from dcmcore_imagecodecs._encode import encode_frame
+
+        return encode_frame(src, spec, **options)
+
+
+ENCODER = ImagecodecsEncoder()
