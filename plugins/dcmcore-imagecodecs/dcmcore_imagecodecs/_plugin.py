@@ -42,7 +42,7 @@ from dcmcore_imagecodecs._rules import DECODER_UIDS, JXL_RECOMPRESSION, Plan, pl
 
 __all__ = ["ImagecodecsDecoder", "ImagecodecsEncoder", "DECODER", "ENCODER", "MIN_VERSION", "REQUIREMENT"]
 
-#: Oldest imagecodecs with every codec used here (verified: the tests pass with it).
+#: Oldest imagecodecs the tests pass with (2024.12.30); HTJ2K *encoding* needs a build with OpenJPH (2025.8 here).
 MIN_VERSION = (2024, 12, 30)
 REQUIREMENT = "imagecodecs>=2024.12.30"
 #: imagecodecs function -> the codec it must offer

@@ -58,9 +58,12 @@ def _decode_both(encoded: list[bytes], spec, **kwargs):
     return ds, dcmcore.pixel_array(ds, decoding_plugin="imagecodecs", **kwargs)
 
 
+HAS_OPENJPH = hasattr(imagecodecs, "htj2k_encode")
+
+
 def test_registered_for_every_encoded_syntax():
     assert isinstance(ENCODER, EncoderPlugin)
-    for uid in sorted(ENCODER_UIDS):
+    for uid in sorted(ENCODER_UIDS - ({str(HTJ2KLossless)} if not HAS_OPENJPH else set())):
         (info,) = [i for i in plugins.encoders(uid) if i.label == "imagecodecs"]
         assert info.available and info.plugin is ENCODER, info
 
@@ -68,6 +71,9 @@ def test_registered_for_every_encoded_syntax():
 @pytest.mark.parametrize("uid", sorted(PYDICOM_DECODER))
 @pytest.mark.parametrize("samples, allocated, stored, signed", _LAYOUTS)
 def test_lossless_round_trip_bit_for_bit(uid, samples, allocated, stored, signed):
+    if uid == str(HTJ2KLossless) and not HAS_OPENJPH:
+        assert ENCODER.missing_dependencies(uid) == ["this imagecodecs build has no HTJ2K codec"]
+        pytest.skip("this imagecodecs has no OpenJPH: HTJ2K is decoded, not encoded")
     spec, frames = _values(uid, samples, allocated, stored, signed)
     encoded = [ENCODER.encode(f, spec) for f in frames]
     ds, arr = _decode_both(encoded, spec)
@@ -80,6 +86,8 @@ def test_lossless_round_trip_bit_for_bit(uid, samples, allocated, stored, signed
 
 @pytest.mark.parametrize("uid", sorted(PYDICOM_DECODER))
 def test_every_input_form_encodes_to_the_same_bytes(uid):
+    if uid == str(HTJ2KLossless) and not HAS_OPENJPH:
+        pytest.skip("this imagecodecs has no OpenJPH")
     spec, frames = _values(uid, 3, 8, 8, 0, nframes=1)
     testing.check_encoder_input_forms(ENCODER, frames[0], spec)
     testing.check_encoder_rejects_misfits(ENCODER, spec)

@@ -48,7 +48,7 @@ def no_library(monkeypatch):
         raise AssertionError("imagecodecs was called")
 
     for name in ("jpeg8_decode", "jpegls_decode", "jpeg2k_decode", "htj2k_decode", "jpegxl_decode"):
-        monkeypatch.setattr(imagecodecs, name, reached)
+        monkeypatch.setattr(imagecodecs, name, reached, raising=False)
 
 
 @pytest.mark.parametrize("name", sorted(FILES))
@@ -155,7 +155,8 @@ for name in sys.argv[3:]:
     sources.append(testing.first_frame(name))
 spec = testing.make_spec(24, 40, 1, 16, uid="1.2.840.10008.1.2.4.201")
 ramp = (np.arange(24 * 40, dtype=np.uint16).reshape(24, 40) * 3)
-sources.append((bytes(imagecodecs.htj2k_encode(ramp, reversible=True)), spec))
+if hasattr(imagecodecs, "htj2k_encode"):
+    sources.append((bytes(imagecodecs.htj2k_encode(ramp, reversible=True)), spec))
 spec = testing.make_spec(24, 40, 3, 8, uid="1.2.840.10008.1.2.4.110")
 sources.append((bytes(imagecodecs.jpegxl_encode(np.dstack([ramp.astype(np.uint8)] * 3), lossless=True)), spec))
 
