@@ -42,7 +42,8 @@ from dcmcore_imagecodecs._rules import DECODER_UIDS, JXL_RECOMPRESSION, Plan, pl
 
 __all__ = ["ImagecodecsDecoder", "ImagecodecsEncoder", "DECODER", "ENCODER", "MIN_VERSION", "REQUIREMENT"]
 
-#: Oldest imagecodecs the tests pass with (2024.12.30); HTJ2K *encoding* needs a build with OpenJPH (2025.8 here).
+#: Oldest imagecodecs the tests pass with. HTJ2K *encoding* needs a later build, with OpenJPH
+#: (2026.3.6 has it, 2025.3.30 does not); without it the encoder says so for that syntax.
 MIN_VERSION = (2024, 12, 30)
 REQUIREMENT = "imagecodecs>=2024.12.30"
 #: imagecodecs function -> the codec it must offer
