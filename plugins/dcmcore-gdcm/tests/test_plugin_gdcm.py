@@ -147,6 +147,7 @@ def test_missing_gdcm_is_reported_not_raised():
         """
         import sys
         sys.modules["gdcm"] = None
+        sys.modules["imagecodecs"] = None  # dcmcore-imagecodecs decodes JPEG Baseline too
         import dcmcore, dcmcore.plugins as plugins
         from dcmcore.errors import NoPluginAvailableError
         info = [i for i in plugins.decoders("1.2.840.10008.1.2.4.50") if i.label == "gdcm"][0]

@@ -207,7 +207,7 @@ def test_when_gdcm_is_the_only_plugin_its_failure_is_named(monkeypatch):
     ds = testing.read_dataset("SC_rgb_jpeg_dcmtk.dcm")
     monkeypatch.setattr(DECODER, "decode", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("forced failure")))
     with pytest.raises(PluginError, match=r"Every plugin failed to decode JPEG Baseline.*'gdcm': RuntimeError: forced failure"):
-        dcmcore.pixel_array(ds)
+        dcmcore.pixel_array(ds, decoding_plugin="gdcm")  # the only one: dcmcore-imagecodecs comes first otherwise
 
 
 def test_corrupt_data_found_by_gdcm_is_final(monkeypatch):
