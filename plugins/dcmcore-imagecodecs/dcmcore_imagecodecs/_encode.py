@@ -1,0 +1,152 @@
+"""Encoders through imagecodecs: one frame in, one codestream out.
+
+| syntax | codec | options |
+|---|---|---|
+| JPEG-LS Lossless (.80) | CharLS | |
+| JPEG-LS Near-Lossless (.81) | CharLS, Bits Stored 8 or 16 | ``jls_error`` (default 1): the largest error per sample |
+| JPEG 2000 Lossless (.90) | OpenJPEG, reversible wavelet | |
+| JPEG 2000 (.91) | OpenJPEG, irreversible wavelet | ``j2k_psnr`` (dB) or ``j2k_cr`` (a compression ratio; one quality layer) |
+| HTJ2K Lossless (.201) | OpenJPH, reversible | |
+| JPEG XL Lossless (.110) | libjxl | |
+| JPEG Lossless SV1 (.70) | libjpeg-turbo, predictor 1 | |
+| JPEG Baseline (.50) | libjpeg-turbo, 8 bits | ``jpeg_quality`` (default 90) |
+
+Option names are pydicom's ``compress`` ones where they exist. The samples
+are encoded in the colour space ``spec`` says: no colour transform is applied,
+except the reversible/irreversible component transform of JPEG 2000 for
+``YBR_RCT``/``YBR_ICT``, and the JPEG Baseline subsampling of ``YBR_FULL_422``
+(4:2:2), so the data set keeps its (0028,0004). Signed samples: JPEG 2000 and
+HTJ2K code them as signed; JPEG-LS and JPEG Lossless (which have no signed
+samples) get the bit patterns of the whole container, so that every decoder
+returns them exactly whatever it does about signedness; JPEG XL gets the
+*Bits Stored* bit patterns (dcmcore-imagecodecs sign-extends them again).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dcmcore import PixelSpec
+from dcmcore.errors import UnsupportedPixelDataError
+from dcmcore.plugins import frame_array
+from pydicom.uid import JPEG2000, HTJ2KLossless, JPEG2000Lossless, JPEGBaseline8Bit, JPEGLosslessSV1, JPEGLSLossless, JPEGLSNearLossless
+
+from dcmcore_imagecodecs._rules import JXL_LOSSLESS
+
+__all__ = ["ENCODER_UIDS", "encode_frame"]
+
+ENCODER_UIDS = frozenset(
+    str(u)
+    for u in (JPEGLSLossless, JPEGLSNearLossless, JPEG2000Lossless, JPEG2000, HTJ2KLossless, JXL_LOSSLESS, JPEGLosslessSV1, JPEGBaseline8Bit)
+)
+
+
+def _normalised(src: Any, spec: PixelSpec) -> np.ndarray:
+    """The frame as an interleaved array, its unused high bits cleared (unsigned) or sign-extended (signed)."""
+    if spec.bits_allocated not in (8, 16) or spec.samples_per_pixel not in (1, 3):
+        raise UnsupportedPixelDataError(
+            f"imagecodecs encodes 1 or 3 samples of 8 or 16 bits, not {spec.samples_per_pixel} sample(s) of "
+            f"(0028,0100) 'Bits Allocated' {spec.bits_allocated}"
+        )
+    arr = np.array(frame_array(src, spec), dtype=spec.dtype.newbyteorder("="), copy=True)
+    shift = 8 * spec.itemsize - spec.bits_stored
+    if shift:
+        np.left_shift(arr, shift, out=arr)
+        np.right_shift(arr, shift, out=arr)  # arithmetic for signed, logical for unsigned
+    return arr
+
+
+def _unsigned(arr: np.ndarray) -> np.ndarray:
+    return arr.view(f"u{arr.itemsize}")
+
+
+def _j2k_lossy(arr: np.ndarray, spec: PixelSpec, options: dict) -> bytes:
+    import imagecodecs
+
+    mct = spec.photometric_interpretation == "YBR_ICT"
+    kwargs = dict(codecformat="J2K", reversible=False, bitspersample=spec.bits_stored, mct=mct)
+    if "j2k_psnr" in options and "j2k_cr" in options:
+        raise ValueError("Give 'j2k_cr' or 'j2k_psnr', not both")
+    if "j2k_psnr" in options:
+        psnr = _one_layer(options["j2k_psnr"], "j2k_psnr")
+        return bytes(imagecodecs.jpeg2k_encode(arr, level=psnr, **kwargs))
+    ratio = _one_layer(options.get("j2k_cr", 10), "j2k_cr")
+    if ratio < 1:
+        raise ValueError(f"'j2k_cr' must be a compression ratio of at least 1, not {ratio}")
+    # imagecodecs aims at a PSNR: find the best PSNR whose codestream is at most raw / ratio bytes
+    budget = spec.frame_nbytes / ratio
+    lo, hi, best = 1.0, 120.0, None
+    for _ in range(12):
+        mid = (lo + hi) / 2
+        encoded = bytes(imagecodecs.jpeg2k_encode(arr, level=mid, **kwargs))
+        if len(encoded) <= budget:
+            lo, best = mid, encoded
+        else:
+            hi = mid
+    return best if best is not None else bytes(imagecodecs.jpeg2k_encode(arr, level=1.0, **kwargs))
+
+
+def _one_layer(value: Any, name: str) -> float:
+    values = list(value) if isinstance(value, (list, tuple)) else [value]
+    if len(values) != 1:
+        raise ValueError(f"imagecodecs writes one quality layer: give '{name}' one value, not {values}")
+    return float(values[0])
+
+
+def _jpeg_colour(spec: PixelSpec) -> dict:
+    if spec.samples_per_pixel == 1:
+        return {}
+    pi = spec.photometric_interpretation
+    if pi in ("YBR_FULL", "YBR_FULL_422"):
+        return dict(colorspace="YCbCr", outcolorspace="YCbCr", subsampling="422" if pi == "YBR_FULL_422" else "444")
+    if pi == "RGB":
+        return dict(colorspace="RGB", outcolorspace="RGB")
+    raise UnsupportedPixelDataError(f"JPEG frames of 3 samples are encoded as RGB, YBR_FULL or YBR_FULL_422, not {pi!r}")
+
+
+def encode_frame(src: Any, spec: PixelSpec, **options: Any) -> bytes:
+    """Encode one frame of `spec` (an array of ``spec.frame_shape`` or its native little endian bytes)."""
+    import imagecodecs
+
+    uid = str(spec.transfer_syntax_uid)
+    arr = _normalised(src, spec)
+    signed = spec.pixel_representation == 1
+    if uid == JPEGLSLossless:
+        return bytes(imagecodecs.jpegls_encode(_unsigned(arr)))
+    if uid == JPEGLSNearLossless:
+        error = int(options.get("jls_error", 1))
+        if not 0 <= error <= 255:
+            raise ValueError(f"'jls_error' must be 0 to 255, not {error}")
+        if signed:
+            raise UnsupportedPixelDataError("Near-lossless JPEG-LS of signed samples is not encoded here")
+        if spec.bits_stored != 8 * spec.itemsize:
+            # imagecodecs codes the precision of the container: a sample near the top of Bits
+            # Stored could come back above it, and wrap when the unused bits are cleared
+            raise UnsupportedPixelDataError(
+                "Near-lossless JPEG-LS is encoded here for (0028,0101) 'Bits Stored' 8 or 16 only (the "
+                f"container's precision), not {spec.bits_stored}"
+            )
+        return bytes(imagecodecs.jpegls_encode(arr, level=error))
+    if uid == JPEG2000Lossless:
+        mct = spec.photometric_interpretation == "YBR_RCT"
+        return bytes(
+            imagecodecs.jpeg2k_encode(arr, level=0, codecformat="J2K", reversible=True, bitspersample=spec.bits_stored, mct=mct)
+        )
+    if uid == JPEG2000:
+        return _j2k_lossy(arr, spec, options)
+    if uid == HTJ2KLossless:
+        return bytes(imagecodecs.htj2k_encode(arr, reversible=True))
+    if uid == JXL_LOSSLESS:
+        patterns = _unsigned(arr) & ((1 << spec.bits_stored) - 1)
+        return bytes(imagecodecs.jpegxl_encode(patterns, lossless=True, bitspersample=spec.bits_stored))
+    if uid == JPEGLosslessSV1:
+        bits = spec.bits_allocated if signed else spec.bits_stored
+        return bytes(imagecodecs.jpeg8_encode(_unsigned(arr), lossless=True, predictor=1, bitspersample=bits, **_jpeg_colour(spec)))
+    if uid == JPEGBaseline8Bit:
+        if spec.bits_stored != 8 or signed:
+            raise UnsupportedPixelDataError("JPEG Baseline encodes unsigned 8-bit samples only")
+        quality = int(options.get("jpeg_quality", 90))
+        return bytes(imagecodecs.jpeg8_encode(arr, level=quality, **_jpeg_colour(spec)))
+    raise UnsupportedPixelDataError(f"The imagecodecs plugin does not encode the transfer syntax {uid}")
