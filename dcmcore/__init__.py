@@ -13,6 +13,7 @@ The public API, by subject:
   ``apply_*`` functions (:mod:`dcmcore.transforms`);
 - codecs: :mod:`dcmcore.plugins` (the plugin contract and registry), :mod:`dcmcore.rle`;
 - errors: :class:`DcmcoreError` and its subclasses (:mod:`dcmcore.errors`);
+- writing: :func:`set_pixel_data`, :func:`compress`, :func:`decompress` (:mod:`dcmcore.write`);
 - settings (memory ceiling, page mapping, read sizes): :mod:`dcmcore.config`.
 """
 
@@ -36,6 +37,7 @@ from dcmcore.errors import (
 from dcmcore.overlays import overlay_array
 from dcmcore.pixels import iter_pixels, pixel_array
 from dcmcore.spec import PixelSpec
+from dcmcore.write import compress, decompress, set_pixel_data
 from dcmcore.transforms import (
     LUT,
     ModalityLUT,
@@ -89,6 +91,10 @@ __all__ = [
     "apply_windowing",
     "apply_presentation_lut",
     "apply_color_lut",
+    # writing
+    "set_pixel_data",
+    "compress",
+    "decompress",
     # codecs
     "plugins",
     "rle",
