@@ -14,6 +14,7 @@ The public API, by subject:
 - codecs: :mod:`dcmcore.plugins` (the plugin contract and registry), :mod:`dcmcore.rle`;
 - errors: :class:`DcmcoreError` and its subclasses (:mod:`dcmcore.errors`);
 - writing: :func:`set_pixel_data`, :func:`compress`, :func:`decompress` (:mod:`dcmcore.write`);
+- waveforms: :func:`waveform_array`, :func:`waveform_times` (:mod:`dcmcore.waveforms`);
 - settings (memory ceiling, page mapping, read sizes): :mod:`dcmcore.config`.
 """
 
@@ -38,6 +39,7 @@ from dcmcore.overlays import overlay_array
 from dcmcore.pixels import iter_pixels, pixel_array
 from dcmcore.spec import PixelSpec
 from dcmcore.write import compress, decompress, set_pixel_data
+from dcmcore.waveforms import waveform_array, waveform_times
 from dcmcore.transforms import (
     LUT,
     ModalityLUT,
@@ -95,6 +97,9 @@ __all__ = [
     "set_pixel_data",
     "compress",
     "decompress",
+    # waveforms
+    "waveform_array",
+    "waveform_times",
     # codecs
     "plugins",
     "rle",
