@@ -15,6 +15,8 @@ The public API, by subject:
 - errors: :class:`DcmcoreError` and its subclasses (:mod:`dcmcore.errors`);
 - writing: :func:`set_pixel_data`, :func:`compress`, :func:`decompress` (:mod:`dcmcore.write`);
 - waveforms: :func:`waveform_array`, :func:`waveform_times` (:mod:`dcmcore.waveforms`);
+- pydicom integration: :func:`install_pydicom_plugins`, :func:`uninstall_pydicom_plugins`
+  (:mod:`dcmcore.pydicom_plugin`);
 - settings (memory ceiling, page mapping, read sizes): :mod:`dcmcore.config`.
 """
 
@@ -40,6 +42,7 @@ from dcmcore.pixels import iter_pixels, pixel_array
 from dcmcore.spec import PixelSpec
 from dcmcore.write import compress, decompress, set_pixel_data
 from dcmcore.waveforms import waveform_array, waveform_times
+from dcmcore.pydicom_plugin import install_pydicom_plugins, uninstall_pydicom_plugins
 from dcmcore.transforms import (
     LUT,
     ModalityLUT,
@@ -100,6 +103,9 @@ __all__ = [
     # waveforms
     "waveform_array",
     "waveform_times",
+    # pydicom integration
+    "install_pydicom_plugins",
+    "uninstall_pydicom_plugins",
     # codecs
     "plugins",
     "rle",
