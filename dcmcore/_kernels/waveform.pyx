@@ -81,15 +81,12 @@ cdef inline double _value(uint64_t raw, int nbytes, int kind) noexcept nogil:
     return <double>raw
 
 
-cdef int _unpack(const uint8_t* src, Py_ssize_t nsamples, Py_ssize_t nchannels, int nbytes, int kind,
-                 bint swap, const double* scale, const double* corr, const double* offset, bint has_pad, uint64_t pad,
-                 double* out) noexcept nogil:
+cdef inline void _loop(const uint8_t* src, Py_ssize_t nsamples, Py_ssize_t nchannels, const int nbytes,
+                       const int kind, const bint swap, const double* scale, const double* corr,
+                       const double* offset, const bint has_pad, const uint64_t pad, double* out) noexcept nogil:
+    # Called with constant nbytes / kind / swap / has_pad, so that each call site compiles to its own loop.
     cdef Py_ssize_t s, c, k = 0
     cdef uint64_t raw
-    if nbytes != 1 and nbytes != 2 and nbytes != 4 and nbytes != 8:
-        return DCM_BAD_GEOMETRY
-    if kind < 0 or kind > 3 or (kind >= 2 and nbytes != 1):
-        return DCM_BAD_GEOMETRY
     for s in range(nsamples):
         for c in range(nchannels):
             raw = _bits(src + k * nbytes, nbytes, swap)
@@ -98,6 +95,45 @@ cdef int _unpack(const uint8_t* src, Py_ssize_t nsamples, Py_ssize_t nchannels, 
             else:
                 out[k] = _value(raw, nbytes, kind) * scale[c] * corr[c] + offset[c]
             k += 1
+
+
+cdef int _unpack(const uint8_t* src, Py_ssize_t nsamples, Py_ssize_t nchannels, int nbytes, int kind,
+                 bint swap, const double* scale, const double* corr, const double* offset, bint has_pad,
+                 uint64_t pad, double* out) noexcept nogil:
+    if kind < 0 or kind > 3 or (kind >= 2 and nbytes != 1):
+        return DCM_BAD_GEOMETRY
+    if has_pad:  # rare: one general loop
+        if nbytes != 1 and nbytes != 2 and nbytes != 4 and nbytes != 8:
+            return DCM_BAD_GEOMETRY
+        _loop(src, nsamples, nchannels, nbytes, kind, swap, scale, corr, offset, True, pad, out)
+        return DCM_OK
+    if nbytes == 1:
+        if kind == 0:
+            _loop(src, nsamples, nchannels, 1, 0, False, scale, corr, offset, False, 0, out)
+        elif kind == 1:
+            _loop(src, nsamples, nchannels, 1, 1, False, scale, corr, offset, False, 0, out)
+        elif kind == 2:
+            _loop(src, nsamples, nchannels, 1, 2, False, scale, corr, offset, False, 0, out)
+        else:
+            _loop(src, nsamples, nchannels, 1, 3, False, scale, corr, offset, False, 0, out)
+    elif nbytes == 2:
+        if swap:
+            _loop(src, nsamples, nchannels, 2, kind, True, scale, corr, offset, False, 0, out)
+        elif kind == 1:
+            _loop(src, nsamples, nchannels, 2, 1, False, scale, corr, offset, False, 0, out)
+        else:
+            _loop(src, nsamples, nchannels, 2, 0, False, scale, corr, offset, False, 0, out)
+    elif nbytes == 4:
+        if swap:
+            _loop(src, nsamples, nchannels, 4, kind, True, scale, corr, offset, False, 0, out)
+        elif kind == 1:
+            _loop(src, nsamples, nchannels, 4, 1, False, scale, corr, offset, False, 0, out)
+        else:
+            _loop(src, nsamples, nchannels, 4, 0, False, scale, corr, offset, False, 0, out)
+    elif nbytes == 8:
+        _loop(src, nsamples, nchannels, 8, kind, swap, scale, corr, offset, False, 0, out)
+    else:
+        return DCM_BAD_GEOMETRY
     return DCM_OK
 
 

@@ -136,13 +136,18 @@ def channel_factors(group: MultiplexGroup) -> tuple[np.ndarray, np.ndarray, np.n
     """(sensitivity, correction factor, baseline) per channel, 1, 1 and 0 where absent."""
     n = group.channels
     scale, corr, base = np.ones(n), np.ones(n), np.zeros(n)
-    definitions = element_value(group.item, CHANNEL_DEFINITIONS) or []
-    for c, ch in enumerate(list(definitions)[:n]):
+    definitions = group.item.get(CHANNEL_DEFINITIONS)
+    if definitions is None or not definitions.value:
+        return scale, corr, base
+    for c, ch in enumerate(definitions.value[:n]):
         for arr, tag in ((scale, SENSITIVITY), (corr, CORRECTION), (base, BASELINE)):
-            v = element_value(ch, tag)
-            if v is not None and v != "":
-                try:
-                    arr[c] = float(v)
-                except (TypeError, ValueError):
-                    raise InvalidElementError(f"{tag_name(tag)} {v!r} of channel {c + 1} is not a number") from None
+            if tag not in ch:  # (a get() of a missing tag raises and catches a KeyError: slow)
+                continue
+            v = ch[tag].value
+            if v is None or (isinstance(v, str) and not v.strip()):  # (DS values compare slowly with ==)
+                continue
+            try:
+                arr[c] = float(v)
+            except (TypeError, ValueError):
+                raise InvalidElementError(f"{tag_name(tag)} {v!r} of channel {c + 1} is not a number") from None
     return scale, corr, base
