@@ -22,6 +22,19 @@ from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, u
 from dcmcore._kernels._util cimport bswap16, bswap32, bswap64, need_bytes, product
 from dcmcore._kernels.status cimport DCM_BAD_GEOMETRY, DCM_OK
 
+cdef extern from "waveform.h" nogil:
+    # the plain loops of the common case: host-order samples, no padding value, no companding
+    void dcm_wave_u8(const uint8_t*, Py_ssize_t, Py_ssize_t, const double*, const double*, const double*, double*) noexcept
+    void dcm_wave_i8(const uint8_t*, Py_ssize_t, Py_ssize_t, const double*, const double*, const double*, double*) noexcept
+    void dcm_wave_u16(const uint8_t*, Py_ssize_t, Py_ssize_t, const double*, const double*, const double*, double*) noexcept
+    void dcm_wave_i16(const uint8_t*, Py_ssize_t, Py_ssize_t, const double*, const double*, const double*, double*) noexcept
+    void dcm_wave_u32(const uint8_t*, Py_ssize_t, Py_ssize_t, const double*, const double*, const double*, double*) noexcept
+    void dcm_wave_i32(const uint8_t*, Py_ssize_t, Py_ssize_t, const double*, const double*, const double*, double*) noexcept
+    void dcm_wave_u64(const uint8_t*, Py_ssize_t, Py_ssize_t, const double*, const double*, const double*, double*) noexcept
+    void dcm_wave_i64(const uint8_t*, Py_ssize_t, Py_ssize_t, const double*, const double*, const double*, double*) noexcept
+ctypedef void (*wave_loop)(const uint8_t*, Py_ssize_t, Py_ssize_t, const double*, const double*,
+                           const double*, double*) noexcept nogil
+
 #: Sample kinds (the Waveform Sample Interpretation families).
 KIND_UNSIGNED = 0
 KIND_SIGNED = 1
@@ -102,38 +115,22 @@ cdef int _unpack(const uint8_t* src, Py_ssize_t nsamples, Py_ssize_t nchannels, 
                  uint64_t pad, double* out) noexcept nogil:
     if kind < 0 or kind > 3 or (kind >= 2 and nbytes != 1):
         return DCM_BAD_GEOMETRY
-    if has_pad:  # rare: one general loop
-        if nbytes != 1 and nbytes != 2 and nbytes != 4 and nbytes != 8:
-            return DCM_BAD_GEOMETRY
-        _loop(src, nsamples, nchannels, nbytes, kind, swap, scale, corr, offset, True, pad, out)
-        return DCM_OK
-    if nbytes == 1:
-        if kind == 0:
-            _loop(src, nsamples, nchannels, 1, 0, False, scale, corr, offset, False, 0, out)
-        elif kind == 1:
-            _loop(src, nsamples, nchannels, 1, 1, False, scale, corr, offset, False, 0, out)
-        elif kind == 2:
-            _loop(src, nsamples, nchannels, 1, 2, False, scale, corr, offset, False, 0, out)
-        else:
-            _loop(src, nsamples, nchannels, 1, 3, False, scale, corr, offset, False, 0, out)
-    elif nbytes == 2:
-        if swap:
-            _loop(src, nsamples, nchannels, 2, kind, True, scale, corr, offset, False, 0, out)
-        elif kind == 1:
-            _loop(src, nsamples, nchannels, 2, 1, False, scale, corr, offset, False, 0, out)
-        else:
-            _loop(src, nsamples, nchannels, 2, 0, False, scale, corr, offset, False, 0, out)
-    elif nbytes == 4:
-        if swap:
-            _loop(src, nsamples, nchannels, 4, kind, True, scale, corr, offset, False, 0, out)
-        elif kind == 1:
-            _loop(src, nsamples, nchannels, 4, 1, False, scale, corr, offset, False, 0, out)
-        else:
-            _loop(src, nsamples, nchannels, 4, 0, False, scale, corr, offset, False, 0, out)
-    elif nbytes == 8:
-        _loop(src, nsamples, nchannels, 8, kind, swap, scale, corr, offset, False, 0, out)
-    else:
+    if nbytes != 1 and nbytes != 2 and nbytes != 4 and nbytes != 8:
         return DCM_BAD_GEOMETRY
+    cdef wave_loop plain = NULL
+    if not has_pad and not swap and kind <= 1:
+        if nbytes == 1:
+            plain = dcm_wave_i8 if kind else dcm_wave_u8
+        elif nbytes == 2:
+            plain = dcm_wave_i16 if kind else dcm_wave_u16
+        elif nbytes == 4:
+            plain = dcm_wave_i32 if kind else dcm_wave_u32
+        else:
+            plain = dcm_wave_i64 if kind else dcm_wave_u64
+        plain(src, nsamples, nchannels, scale, corr, offset, out)
+        return DCM_OK
+    # companded, byte-swapped or padded samples: the general loop
+    _loop(src, nsamples, nchannels, nbytes, kind, swap, scale, corr, offset, has_pad, pad, out)
     return DCM_OK
 
 

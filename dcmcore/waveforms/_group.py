@@ -25,6 +25,7 @@ CHANNEL_DEFINITIONS = 0x003A0200
 SENSITIVITY = 0x003A0210
 CORRECTION = 0x003A0212
 BASELINE = 0x003A0213
+_FACTORS = {SENSITIVITY: 0, CORRECTION: 1, BASELINE: 2}
 
 #: Waveform Sample Interpretation (PS3.3 C.10.9.1.5) -> (Waveform Bits Allocated, dtype of the stored values, kind).
 #: Kinds are those of ``dcmcore._kernels.waveform``: 0 unsigned, 1 signed, 2 mu-law, 3 A-law.
@@ -139,15 +140,18 @@ def channel_factors(group: MultiplexGroup) -> tuple[np.ndarray, np.ndarray, np.n
     definitions = group.item.get(CHANNEL_DEFINITIONS)
     if definitions is None or not definitions.value:
         return scale, corr, base
+    factors = (scale, corr, base)
     for c, ch in enumerate(definitions.value[:n]):
-        for arr, tag in ((scale, SENSITIVITY), (corr, CORRECTION), (base, BASELINE)):
-            if tag not in ch:  # (a get() of a missing tag raises and catches a KeyError: slow)
+        # the item's tags as plain ints: pydicom's Tag comparisons are Python code, this is the hot part
+        for tag in ch.keys():
+            which = _FACTORS.get(int(tag))
+            if which is None:
                 continue
             v = ch[tag].value
             if v is None or (isinstance(v, str) and not v.strip()):  # (DS values compare slowly with ==)
                 continue
             try:
-                arr[c] = float(v)
+                factors[which][c] = float(v)
             except (TypeError, ValueError):
-                raise InvalidElementError(f"{tag_name(tag)} {v!r} of channel {c + 1} is not a number") from None
+                raise InvalidElementError(f"{tag_name(int(tag))} {v!r} of channel {c + 1} is not a number") from None
     return scale, corr, base
