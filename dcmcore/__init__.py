@@ -13,6 +13,10 @@ The public API, by subject:
   ``apply_*`` functions (:mod:`dcmcore.transforms`);
 - codecs: :mod:`dcmcore.plugins` (the plugin contract and registry), :mod:`dcmcore.rle`;
 - errors: :class:`DcmcoreError` and its subclasses (:mod:`dcmcore.errors`);
+- writing: :func:`set_pixel_data`, :func:`compress`, :func:`decompress` (:mod:`dcmcore.write`);
+- waveforms: :func:`waveform_array`, :func:`waveform_times` (:mod:`dcmcore.waveforms`);
+- pydicom integration: :func:`install_pydicom_plugins`, :func:`uninstall_pydicom_plugins`
+  (:mod:`dcmcore.pydicom_plugin`);
 - settings (memory ceiling, page mapping, read sizes): :mod:`dcmcore.config`.
 """
 
@@ -36,6 +40,9 @@ from dcmcore.errors import (
 from dcmcore.overlays import overlay_array
 from dcmcore.pixels import iter_pixels, pixel_array
 from dcmcore.spec import PixelSpec
+from dcmcore.write import compress, decompress, set_pixel_data
+from dcmcore.waveforms import waveform_array, waveform_times
+from dcmcore.pydicom_plugin import install_pydicom_plugins, uninstall_pydicom_plugins
 from dcmcore.transforms import (
     LUT,
     ModalityLUT,
@@ -89,6 +96,16 @@ __all__ = [
     "apply_windowing",
     "apply_presentation_lut",
     "apply_color_lut",
+    # writing
+    "set_pixel_data",
+    "compress",
+    "decompress",
+    # waveforms
+    "waveform_array",
+    "waveform_times",
+    # pydicom integration
+    "install_pydicom_plugins",
+    "uninstall_pydicom_plugins",
     # codecs
     "plugins",
     "rle",

@@ -21,7 +21,7 @@ from dcmcore.plugins.registry import DECODER_GROUP, ENCODER_GROUP, PluginInfo, p
 from dcmcore.spec import PixelSpec
 from dcmcore.uids import name_of
 
-__all__ = ["Dispatcher", "encoder_dispatcher", "install_hint"]
+__all__ = ["Dispatcher", "encoder_dispatcher", "install_hint", "resolve_alias", "PYDICOM_ALIASES"]
 
 LOGGER = logging.getLogger("dcmcore")
 
@@ -46,6 +46,21 @@ _HINTS = {
     ),
     str(uid.RLELossless): "dcmcore (built in), or the dcmcore-rle / dcmcore-gdcm plugins",
 }
+
+
+#: pydicom's decoding/encoding plugin labels that name the same codec as a dcmcore plugin, per syntax:
+#: ``decoding_plugin="pydicom"`` (pydicom's own RLE codec) means dcmcore's own, "pylibjpeg" means
+#: pylibjpeg-rle. Used only when no plugin has the label itself.
+PYDICOM_ALIASES = {
+    str(uid.RLELossless): {"pydicom": "dcmcore", "pylibjpeg": "pylibjpeg-rle"},
+}
+
+
+def resolve_alias(transfer_syntax_uid: str, label: str, labels: Sequence[str] | set[str]) -> str:
+    """`label`, or the dcmcore label it is pydicom's name for, when no plugin among `labels` has it."""
+    if label in labels:
+        return label
+    return PYDICOM_ALIASES.get(str(transfer_syntax_uid), {}).get(label, label)
 
 
 def known_hint_uids() -> list[str]:
@@ -176,6 +191,7 @@ class Dispatcher:
             for i in infos:  # a usable plugin over a broken one of the same label
                 if i.label not in by_label or by_label[i.label].broken:
                     by_label[i.label] = i
+            labels = [resolve_alias(self.uid, label, by_label.keys()) for label in labels]
             unknown = [label for label in labels if label not in by_label]
             if unknown:
                 raise ValueError(
