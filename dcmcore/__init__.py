@@ -17,7 +17,7 @@ The public API, by subject:
 - settings (memory ceiling, page mapping, read sizes): :mod:`dcmcore.config`.
 """
 
-from dcmcore import color, config, image, overlays, plugins, rle, transforms
+from dcmcore import color, config, frame, image, io, overlays, plugins, rle, transforms
 from dcmcore.bits import pack_bits, unpack_bits
 from dcmcore.color import convert_color_space
 from dcmcore.errors import (
@@ -69,6 +69,8 @@ __all__ = [
     "image",
     "Image",
     "imread",
+    "io",
+    "frame",
     # bits and overlays
     "overlays",
     "overlay_array",

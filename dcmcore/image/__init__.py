@@ -10,6 +10,8 @@
 """
 
 from dcmcore.image.enums import CoordinateSystemNames
+from dcmcore.image.codec import decode_frame, encode_frame
 from dcmcore.image.image import Image, imread
+from dcmcore.image.reader import ImageFileReader
 
-__all__ = ["Image", "imread", "CoordinateSystemNames"]
+__all__ = ["Image", "imread", "ImageFileReader", "decode_frame", "encode_frame", "CoordinateSystemNames"]
