@@ -16,7 +16,7 @@ from pydicom.uid import UID
 
 from dcmcore.image.enums import CoordinateSystemNames
 
-__all__ = ["MetadataMixin", "PATIENT_AND_STUDY_KEYWORDS", "SPECIMEN_KEYWORDS"]
+__all__ = ["MetadataMixin", "PATIENT_AND_STUDY_KEYWORDS", "SPECIMEN_KEYWORDS", "ROW_POSITION", "COLUMN_POSITION"]
 
 LOGGER = logging.getLogger("dcmcore")
 
@@ -70,8 +70,8 @@ SPECIMEN_KEYWORDS = (
     "SpecimenDescriptionSequence",
 )
 
-_ROW_POSITION = Tag("RowPositionInTotalImagePixelMatrix")
-_COLUMN_POSITION = Tag("ColumnPositionInTotalImagePixelMatrix")
+ROW_POSITION = Tag("RowPositionInTotalImagePixelMatrix")
+COLUMN_POSITION = Tag("ColumnPositionInTotalImagePixelMatrix")
 
 
 def _tags(keywords: Sequence[str]) -> list[int]:
@@ -103,20 +103,9 @@ class MetadataMixin:
 
     @property
     def dimension_index_pointers(self) -> list[BaseTag]:
-        """The (0020,9165) *Dimension Index Pointer* of each item of the Dimension Index Sequence.
-
-        For a TILED_FULL image without a Dimension Index Sequence, the
-        row and column positions in the total pixel matrix, which its tile
-        grid implies.
-        """
+        """The (0020,9165) *Dimension Index Pointer* of each item of the Dimension Index Sequence."""
         items = self.get("DimensionIndexSequence") or []  # type: ignore[attr-defined]
-        pointers = [BaseTag(Tag(item.DimensionIndexPointer)) for item in items if "DimensionIndexPointer" in item]
-        if not pointers and self._implied_tile_positions():
-            return [BaseTag(_ROW_POSITION), BaseTag(_COLUMN_POSITION)]
-        return pointers
-
-    def _implied_tile_positions(self) -> bool:
-        return False
+        return [BaseTag(Tag(item.DimensionIndexPointer)) for item in items if "DimensionIndexPointer" in item]
 
     def _dimension_index_values(self) -> list[tuple[int, ...]]:
         """Each frame's (0020,9157) *Dimension Index Values* (empty tuples where absent)."""

@@ -13,7 +13,7 @@ test over the positions), decodes each of them once, possibly on several
 threads, and copies the overlapping part of each, transformed, into its
 place in the output. Tiles sticking out of the total pixel matrix (the edge
 tiles) are clipped. Positions no frame covers stay 0, as highdicom leaves
-them.
+blank positions.
 """
 
 from __future__ import annotations
@@ -79,6 +79,11 @@ class TileLayout:
         if ds.get("DimensionOrganizationType", "") == "TILED_FULL":
             return cls(tile, total, full_positions(tile, total, nframes), True)
         return cls(tile, total, sparse_positions(ds, nframes), False)
+
+    def grid_tiles(self, r0: int, r1: int, c0: int, c1: int) -> int:
+        """How many tiles of the grid overlap rows ``r0 .. r1-1`` and columns ``c0 .. c1-1``."""
+        th, tw = self.tile_shape
+        return ((r1 - 1) // th - r0 // th + 1) * ((c1 - 1) // tw - c0 // tw + 1)
 
     def plan(self, r0: int, r1: int, c0: int, c1: int) -> list[TilePiece]:
         """The frames overlapping rows ``r0 .. r1-1`` and columns ``c0 .. c1-1`` (0-based), and where their parts go.

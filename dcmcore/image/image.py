@@ -24,7 +24,7 @@ from dcmcore._session import resolve_workers
 from dcmcore.dataset_elements import transfer_syntax_of
 from dcmcore.errors import MissingElementError
 from dcmcore.image._chains import OPTION_NAMES, ChainCache
-from dcmcore.image._metadata import MetadataMixin
+from dcmcore.image._metadata import COLUMN_POSITION, ROW_POSITION, MetadataMixin
 from dcmcore.image._numbers import frame_index, region_indices
 from dcmcore.image._store import FrameStore, twin
 from dcmcore.image._tiles import TileLayout, read_region
@@ -295,17 +295,19 @@ class Image(MetadataMixin, Dataset):
         """Whether the image is a tiled multi-frame image (it has a total pixel matrix)."""
         return "TotalPixelMatrixRows" in self and "TotalPixelMatrixColumns" in self and "NumberOfFrames" in self
 
-    def _implied_tile_positions(self) -> bool:
-        return self.is_tiled and self.get("DimensionOrganizationType", "") == "TILED_FULL"
-
     def is_indexable_as_total_pixel_matrix(self) -> bool:
-        """Whether frames can be placed by row and column in the total pixel matrix."""
+        """Whether frames can be placed by row and column in the total pixel matrix.
+
+        True for a tiled image whose dimension indices include the row and
+        column positions in the total pixel matrix, and for a TILED_FULL one,
+        whose tile grid implies them.
+        """
         if not self.is_tiled:
             return False
+        if self.get("DimensionOrganizationType", "") == "TILED_FULL":
+            return True
         pointers = self.dimension_index_pointers
-        return bool(pointers) and all(
-            p in pointers for p in (0x0048021E, 0x0048021F)
-        )
+        return ROW_POSITION in pointers and COLUMN_POSITION in pointers
 
     def _tile_layout(self) -> TileLayout:
         layout = self._image_tiles
@@ -320,7 +322,7 @@ class Image(MetadataMixin, Dataset):
         apply_voi_transform: bool | None = False, voi_transform_selector: Any = 0,
         voi_output_range: tuple[float, float] = (0.0, 1.0), apply_presentation_lut: bool = True,
         apply_palette_color_lut: bool | None = None, apply_icc_profile: bool | None = None,
-        as_indices: bool = False, *, workers: int | None = 1,
+        as_indices: bool = False, *, workers: int | None = 1, allow_missing_frames: bool = False,
     ) -> np.ndarray:
         """A region of the total pixel matrix of a tiled image, with transforms applied.
 
@@ -328,13 +330,16 @@ class Image(MetadataMixin, Dataset):
         with `as_indices`); negative values count from the end. Only the
         tiles the region touches are decoded, on `workers` threads (0 or
         None: one per core), each copied into its place; edge tiles are
-        clipped, and positions no tile covers are 0.
+        clipped. As in highdicom, a TILED_SPARSE region that a missing tile
+        should cover is refused, unless `allow_missing_frames` (a dcmcore
+        extension), which leaves it 0 as highdicom leaves blank positions.
 
         Raises
         ------
         RuntimeError
             The image is not tiled, cannot be indexed as a total pixel
-            matrix, or several frames lie at one position of the region.
+            matrix, several frames lie at one position of the region, or a
+            tile of the region is missing (without `allow_missing_frames`).
         """
         if not self.is_tiled:
             raise RuntimeError("The image is not a tiled image: it has no total pixel matrix")
@@ -355,6 +360,11 @@ class Image(MetadataMixin, Dataset):
         color = shared.color_output
         out = np.zeros((r1 - r0, c1 - c0, *((3,) if color else ())), dtype=shared.dtype)
         pieces = layout.plan(r0, r1, c0, c1)
+        if not allow_missing_frames and not layout.full and len(pieces) != layout.grid_tiles(r0, r1, c0, c1):
+            raise RuntimeError(
+                "Tiles of the region are missing from the image (TILED_SPARSE): pass allow_missing_frames=True "
+                "to leave their pixels 0"
+            )
         store = self._store()
         if shared.applies_to_all_frames:
             def transform(index: int, frame: np.ndarray) -> np.ndarray:
