@@ -452,3 +452,15 @@ def copy_encoding(src: Dataset, dst: Dataset) -> None:
         dst.set_original_encoding(False, little)
     except Exception:  # pragma: no cover - very old pydicom
         pass
+
+
+def as_lut(obj: Any, cls: type, what: str) -> Any:
+    """`obj` as a `cls`: itself, or a copy of another library's LUT data set (highdicom's, say) holding the same elements."""
+    if isinstance(obj, cls):
+        return obj
+    try:  # another kind of dcmcore table is an error
+        if isinstance(obj, Dataset) and not type(obj).__module__.startswith("dcmcore."):
+            return cls.from_dataset(obj)  # type: ignore[attr-defined]
+    except (AttributeError, ValueError) as exc:
+        raise TypeError(f"{what} must be a {cls.__name__} (or a data set holding one), not {type(obj).__name__}: {exc}") from None
+    raise TypeError(f"{what} must be a {cls.__name__}, not {type(obj).__name__}")

@@ -27,6 +27,7 @@ from dcmcore.transforms.luts import (
     PaletteColorLUT,
     PresentationLUT,
     SegmentedPaletteColorLUT,
+    as_lut,
     check_dtype_safe,
     copy_encoding,
 )
@@ -37,18 +38,6 @@ __all__ = [
     "PresentationLUTTransformation",
     "PaletteColorLUTTransformation",
 ]
-
-
-def _as_lut(obj: Any, cls: type, what: str) -> Any:
-    """`obj` as a `cls`: itself, or a copy of another library's LUT data set (highdicom's, say) holding the same elements."""
-    if isinstance(obj, cls):
-        return obj
-    if isinstance(obj, Dataset) and not type(obj).__module__.startswith("dcmcore."):  # another kind of dcmcore table is an error
-        try:
-            return cls.from_dataset(obj)  # type: ignore[attr-defined]
-        except (AttributeError, ValueError) as exc:
-            raise TypeError(f"{what} must be a {cls.__name__} (or a data set holding one), not {type(obj).__name__}: {exc}") from None
-    raise TypeError(f"{what} must be a {cls.__name__}, not {type(obj).__name__}")
 
 
 def _ds(value: float) -> DSfloat:
@@ -117,7 +106,7 @@ class ModalityLUTTransformation(_Transformation):
             for name, value in (("rescale_intercept", rescale_intercept), ("rescale_slope", rescale_slope), ("rescale_type", rescale_type)):
                 if value is not None:
                     raise TypeError(f"'{name}' must not be given with 'modality_lut'")
-            modality_lut = _as_lut(modality_lut, ModalityLUT, "'modality_lut'")
+            modality_lut = as_lut(modality_lut, ModalityLUT, "'modality_lut'")
             self.ModalityLUTSequence = [modality_lut]
             return
         for name, value in (("rescale_intercept", rescale_intercept), ("rescale_slope", rescale_slope), ("rescale_type", rescale_type)):
@@ -217,7 +206,7 @@ class VOILUTTransformation(_Transformation):
             voi_luts = list(voi_luts)
             if not voi_luts:
                 raise ValueError("'voi_luts' must not be empty")
-            voi_luts = [_as_lut(item, VOILUT, "Items of 'voi_luts'") for item in voi_luts]
+            voi_luts = [as_lut(item, VOILUT, "Items of 'voi_luts'") for item in voi_luts]
             self.VOILUTSequence = voi_luts
         elif window_center is None:
             raise TypeError("At least one of 'window_center' or 'voi_luts' must be given")
@@ -300,7 +289,7 @@ class PresentationLUTTransformation(_Transformation):
         if presentation_lut is not None:
             if presentation_lut_shape is not None:
                 raise TypeError("Only one of 'presentation_lut' or 'presentation_lut_shape' may be given")
-            presentation_lut = _as_lut(presentation_lut, PresentationLUT, "'presentation_lut'")
+            presentation_lut = as_lut(presentation_lut, PresentationLUT, "'presentation_lut'")
             self.PresentationLUTSequence = [presentation_lut]
         else:
             shape = presentation_lut_shape or PresentationLUTShapeValues.IDENTITY
@@ -370,8 +359,8 @@ class PaletteColorLUTTransformation(_Transformation):
         kinds = set()
         for name, lut in list(luts.items()):
             if not isinstance(lut, (PaletteColorLUT, SegmentedPaletteColorLUT)):
-                segmented = isinstance(lut, Dataset) and any("SegmentedPalette" in e.keyword for e in lut if e.keyword)
-                lut = luts[name] = _as_lut(lut, SegmentedPaletteColorLUT if segmented else PaletteColorLUT, f"'{name.lower()}_lut'")
+                kind = SegmentedPaletteColorLUT if any("Segmented" in (e.keyword or "") for e in lut) else PaletteColorLUT
+                lut = luts[name] = as_lut(lut, kind, f"'{name.lower()}_lut'")
             if lut._color != name:
                 raise ValueError(f"'{name.lower()}_lut' holds the {lut._color.lower()} channel")
             kinds.add(type(lut))
