@@ -132,3 +132,14 @@ def test_region_arguments_are_checked(files):
     assert not flat.is_tiled
     with pytest.raises(RuntimeError, match="not a tiled"):
         flat.get_total_pixel_matrix()
+
+
+def test_stored_values_of_tiles_skip_the_transform(files):
+    from dcmcore.transforms import TransformChain
+
+    path, mat = files[(True, False, True)]
+    im = imread(path)
+    chain = TransformChain.from_dataset(im, dtype=np.uint8)
+    assert chain.is_identity  # RGB, no ICC profile: the tiles' stored values are copied as they are
+    assert not TransformChain.from_dataset(imread(testdata("CT_small.dcm"))).is_identity
+    np.testing.assert_array_equal(im.get_total_pixel_matrix(dtype=np.uint8), mat)

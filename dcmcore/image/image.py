@@ -366,7 +366,10 @@ class Image(MetadataMixin, Dataset):
                 "to leave their pixels 0"
             )
         store = self._store()
-        if shared.applies_to_all_frames:
+        if shared.is_identity and shared.dtype == store.spec.dtype:
+            def transform(index: int, frame: np.ndarray) -> np.ndarray:
+                return frame  # stored values as they are: copied straight into the output
+        elif shared.applies_to_all_frames:
             def transform(index: int, frame: np.ndarray) -> np.ndarray:
                 return shared(frame)
         else:
