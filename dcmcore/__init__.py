@@ -6,6 +6,7 @@ NumPy arrays (and back) in typed Cython kernels that release the GIL.
 The public API, by subject:
 
 - pixel data: :func:`pixel_array`, :func:`iter_pixels`, :class:`PixelSpec`;
+- images: :func:`imread`, :class:`Image` (:mod:`dcmcore.image`), :mod:`dcmcore.io`, :mod:`dcmcore.frame`;
 - bits and overlays: :func:`pack_bits`, :func:`unpack_bits`, :func:`overlay_array`
   (and :mod:`dcmcore.overlays`);
 - colour: :func:`convert_color_space` (:mod:`dcmcore.color`);
@@ -20,7 +21,7 @@ The public API, by subject:
 - settings (memory ceiling, page mapping, read sizes): :mod:`dcmcore.config`.
 """
 
-from dcmcore import color, config, overlays, plugins, rle, transforms
+from dcmcore import color, config, frame, image, io, overlays, plugins, rle, transforms
 from dcmcore.bits import pack_bits, unpack_bits
 from dcmcore.color import convert_color_space
 from dcmcore.errors import (
@@ -37,6 +38,7 @@ from dcmcore.errors import (
     PluginError,
     UnsupportedPixelDataError,
 )
+from dcmcore.image import Image, imread
 from dcmcore.overlays import overlay_array
 from dcmcore.pixels import iter_pixels, pixel_array
 from dcmcore.spec import PixelSpec
@@ -70,6 +72,12 @@ __all__ = [
     "PixelSpec",
     "pixel_array",
     "iter_pixels",
+    # images
+    "image",
+    "Image",
+    "imread",
+    "io",
+    "frame",
     # bits and overlays
     "overlays",
     "overlay_array",

@@ -281,6 +281,16 @@ class TransformChain:
         return f"<TransformChain {self._info.photometric}: {stages} -> {self.dtype}{per}>"
 
     @property
+    def is_identity(self) -> bool:
+        """True when the chain changes no value: no stage, no ICC profile, one transform for every frame.
+
+        Calling it then only casts to :attr:`dtype` (nothing to do when the
+        stored values already have it).
+        """
+        plan = self._plans[0]
+        return self._frame_plans is None and not plan.stages and self._icc is None and plan.valid is None
+
+    @property
     def plan(self) -> E.Plan:
         """The composed transform (of the first frame, when they differ)."""
         return self._plans[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["VOILUTFunctionValues", "PresentationLUTShapeValues", "RescaleTypeValues", "RGBColorChannels"]
+__all__ = ["VOILUTFunctionValues", "PresentationLUTShapeValues", "RescaleTypeValues", "RGBColorChannels", "enum_value"]
 
 
 class VOILUTFunctionValues(Enum):
@@ -57,3 +57,15 @@ class RGBColorChannels(Enum):
     """Green."""
     B = "B"
     """Blue."""
+
+
+def enum_value(value: object) -> str:
+    """The DICOM string of `value`: a str, or a member of any Enum holding one.
+
+    Members of dcmcore's enums and of another library's with the same
+    values (highdicom's ``RescaleTypeValues.HU``, say) give their value
+    (``"HU"``), never their name with the class in front.
+    """
+    if isinstance(value, Enum):
+        value = value.value
+    return str(value)

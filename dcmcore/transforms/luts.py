@@ -25,7 +25,7 @@ from dcmcore.transforms._lutdata import (
     read_descriptor,
     read_lut_data,
 )
-from dcmcore.transforms.enums import RescaleTypeValues
+from dcmcore.transforms.enums import RescaleTypeValues, enum_value
 from dcmcore.transforms.errors import InvalidTransformError
 
 __all__ = ["LUT", "ModalityLUT", "VOILUT", "PresentationLUT", "PaletteColorLUT", "SegmentedPaletteColorLUT"]
@@ -229,7 +229,7 @@ class ModalityLUT(LUT):
         lut_explanation: str | None = None,
     ):
         super().__init__(first_mapped_value, lut_data, lut_explanation)
-        self.ModalityLUTType = lut_type.value if isinstance(lut_type, RescaleTypeValues) else str(lut_type)
+        self.ModalityLUTType = enum_value(lut_type)
 
 
 class VOILUT(LUT):
@@ -248,9 +248,13 @@ class PresentationLUT(LUT):
 _COLORS = {"red": "Red", "green": "Green", "blue": "Blue"}
 
 
+_CHANNELS = {"r": "red", "g": "green", "b": "blue"}
+
+
 def _color_name(color: str) -> str:
+    name = enum_value(color).lower()  # 'red', or an RGBColorChannels member (dcmcore's or highdicom's)
     try:
-        return _COLORS[str(color).lower()]
+        return _COLORS[_CHANNELS.get(name, name)]
     except KeyError:
         raise ValueError(f"'color' must be 'red', 'green' or 'blue', not {color!r}") from None
 
@@ -448,3 +452,15 @@ def copy_encoding(src: Dataset, dst: Dataset) -> None:
         dst.set_original_encoding(False, little)
     except Exception:  # pragma: no cover - very old pydicom
         pass
+
+
+def as_lut(obj: Any, cls: type, what: str) -> Any:
+    """`obj` as a `cls`: itself, or a copy of another library's LUT data set (highdicom's, say) holding the same elements."""
+    if isinstance(obj, cls):
+        return obj
+    try:  # another kind of dcmcore table is an error
+        if isinstance(obj, Dataset) and not type(obj).__module__.startswith("dcmcore."):
+            return cls.from_dataset(obj)  # type: ignore[attr-defined]
+    except (AttributeError, ValueError) as exc:
+        raise TypeError(f"{what} must be a {cls.__name__} (or a data set holding one), not {type(obj).__name__}: {exc}") from None
+    raise TypeError(f"{what} must be a {cls.__name__}, not {type(obj).__name__}")

@@ -20,13 +20,14 @@ from dcmcore.transforms._dsutil import T, get, is_little_endian, numbers, string
 from dcmcore.transforms._lutdata import PRESENTATION_BITS, lut_item
 from dcmcore.transforms._palette import palette_table
 from dcmcore.transforms._voi import scaled_lut, select_voi_lut, select_window, window_stage
-from dcmcore.transforms.enums import PresentationLUTShapeValues, RescaleTypeValues, VOILUTFunctionValues
+from dcmcore.transforms.enums import PresentationLUTShapeValues, RescaleTypeValues, VOILUTFunctionValues, enum_value
 from dcmcore.transforms.luts import (
     VOILUT,
     ModalityLUT,
     PaletteColorLUT,
     PresentationLUT,
     SegmentedPaletteColorLUT,
+    as_lut,
     check_dtype_safe,
     copy_encoding,
 )
@@ -105,8 +106,7 @@ class ModalityLUTTransformation(_Transformation):
             for name, value in (("rescale_intercept", rescale_intercept), ("rescale_slope", rescale_slope), ("rescale_type", rescale_type)):
                 if value is not None:
                     raise TypeError(f"'{name}' must not be given with 'modality_lut'")
-            if not isinstance(modality_lut, ModalityLUT):
-                raise TypeError(f"'modality_lut' must be a ModalityLUT, not {type(modality_lut).__name__}")
+            modality_lut = as_lut(modality_lut, ModalityLUT, "'modality_lut'")
             self.ModalityLUTSequence = [modality_lut]
             return
         for name, value in (("rescale_intercept", rescale_intercept), ("rescale_slope", rescale_slope), ("rescale_type", rescale_type)):
@@ -116,7 +116,7 @@ class ModalityLUTTransformation(_Transformation):
             raise ValueError(f"'rescale_slope' must be finite and non-zero, not {rescale_slope}")
         self.RescaleIntercept = _ds(rescale_intercept)
         self.RescaleSlope = _ds(rescale_slope)
-        self.RescaleType = rescale_type.value if isinstance(rescale_type, RescaleTypeValues) else str(rescale_type)
+        self.RescaleType = enum_value(rescale_type)
 
     #: :meth:`from_dataset` needs one of these elements; the message when all are absent.
     _REQUIRED = ("ModalityLUTSequence", "RescaleSlope", "RescaleIntercept")
@@ -196,9 +196,7 @@ class VOILUTTransformation(_Transformation):
                     raise ValueError("'window_explanation' must have one value per window")
                 self.WindowCenterWidthExplanation = expl if multi else expl[0]
             if voi_lut_function is not None:
-                self.VOILUTFunction = VOILUTFunctionValues(
-                    voi_lut_function.value if isinstance(voi_lut_function, VOILUTFunctionValues) else str(voi_lut_function)
-                ).value
+                self.VOILUTFunction = VOILUTFunctionValues(enum_value(voi_lut_function)).value
         else:
             if window_explanation is not None:
                 raise TypeError("'window_explanation' needs 'window_center'")
@@ -208,9 +206,7 @@ class VOILUTTransformation(_Transformation):
             voi_luts = list(voi_luts)
             if not voi_luts:
                 raise ValueError("'voi_luts' must not be empty")
-            for item in voi_luts:
-                if not isinstance(item, VOILUT):
-                    raise TypeError(f"Items of 'voi_luts' must be VOILUT, not {type(item).__name__}")
+            voi_luts = [as_lut(item, VOILUT, "Items of 'voi_luts'") for item in voi_luts]
             self.VOILUTSequence = voi_luts
         elif window_center is None:
             raise TypeError("At least one of 'window_center' or 'voi_luts' must be given")
@@ -293,13 +289,11 @@ class PresentationLUTTransformation(_Transformation):
         if presentation_lut is not None:
             if presentation_lut_shape is not None:
                 raise TypeError("Only one of 'presentation_lut' or 'presentation_lut_shape' may be given")
-            if not isinstance(presentation_lut, PresentationLUT):
-                raise TypeError(f"'presentation_lut' must be a PresentationLUT, not {type(presentation_lut).__name__}")
+            presentation_lut = as_lut(presentation_lut, PresentationLUT, "'presentation_lut'")
             self.PresentationLUTSequence = [presentation_lut]
         else:
             shape = presentation_lut_shape or PresentationLUTShapeValues.IDENTITY
-            value = shape.value if isinstance(shape, PresentationLUTShapeValues) else str(shape)
-            self.PresentationLUTShape = PresentationLUTShapeValues(value).value
+            self.PresentationLUTShape = PresentationLUTShapeValues(enum_value(shape)).value
 
     #: :meth:`from_dataset` needs one of these elements; the message when all are absent.
     _REQUIRED = ("PresentationLUTSequence", "PresentationLUTShape")
@@ -363,9 +357,10 @@ class PaletteColorLUTTransformation(_Transformation):
         super().__init__()
         luts = {"Red": red_lut, "Green": green_lut, "Blue": blue_lut}
         kinds = set()
-        for name, lut in luts.items():
+        for name, lut in list(luts.items()):
             if not isinstance(lut, (PaletteColorLUT, SegmentedPaletteColorLUT)):
-                raise TypeError(f"'{name.lower()}_lut' must be a PaletteColorLUT or SegmentedPaletteColorLUT")
+                kind = SegmentedPaletteColorLUT if any("Segmented" in (e.keyword or "") for e in lut) else PaletteColorLUT
+                lut = luts[name] = as_lut(lut, kind, f"'{name.lower()}_lut'")
             if lut._color != name:
                 raise ValueError(f"'{name.lower()}_lut' holds the {lut._color.lower()} channel")
             kinds.add(type(lut))
@@ -378,7 +373,7 @@ class PaletteColorLUTTransformation(_Transformation):
         for lut in luts.values():
             for elem in lut:
                 self.add(_copy.deepcopy(elem))
-        copy_encoding(red_lut, self)
+        copy_encoding(luts["Red"], self)
         if palette_color_lut_uid is not None:
             self.PaletteColorLookupTableUID = str(palette_color_lut_uid)
 
