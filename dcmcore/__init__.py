@@ -13,10 +13,13 @@ The public API, by subject:
   ``apply_*`` functions (:mod:`dcmcore.transforms`);
 - codecs: :mod:`dcmcore.plugins` (the plugin contract and registry), :mod:`dcmcore.rle`;
 - errors: :class:`DcmcoreError` and its subclasses (:mod:`dcmcore.errors`);
+- volumes and geometry: :class:`Volume`, :class:`VolumeGeometry`,
+  :class:`VolumeToVolumeTransformer`, :func:`get_volume_from_series`
+  (:mod:`dcmcore.volume`), the 2-D transformers and helpers (:mod:`dcmcore.spatial`);
 - settings (memory ceiling, page mapping, read sizes): :mod:`dcmcore.config`.
 """
 
-from dcmcore import color, config, overlays, plugins, rle, transforms
+from dcmcore import color, config, overlays, plugins, rle, spatial, transforms, volume
 from dcmcore.bits import pack_bits, unpack_bits
 from dcmcore.color import convert_color_space
 from dcmcore.errors import (
@@ -54,6 +57,7 @@ from dcmcore.transforms import (
     apply_voi_lut,
     apply_windowing,
 )
+from dcmcore.volume import Volume, VolumeGeometry, VolumeToVolumeTransformer, get_volume_from_series
 
 __version__ = "0.1.0"
 
@@ -105,6 +109,13 @@ __all__ = [
     "PluginError",
     "NoPluginAvailableError",
     "ArrayTooLargeError",
+    # volumes and geometry
+    "volume",
+    "spatial",
+    "Volume",
+    "VolumeGeometry",
+    "VolumeToVolumeTransformer",
+    "get_volume_from_series",
     # settings
     "config",
 ]
