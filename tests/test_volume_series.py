@@ -37,7 +37,7 @@ def same(ours, theirs, rtol=0.0):
     assert [str(c) for c in ours.channel_descriptors] == [str(c) for c in theirs.channel_descriptors]
 
 
-def make_series(tmp_path, positions, orientation=ORIENTATIONS["axial"], source="CT_small.dcm", order=None, change=None):
+def make_series(tmp_path, positions, orientation=ORIENTATIONS["axial"], source="CT_small.dcm", order=None, change=None, save=None):
     """Files of a generated series: `source`'s pixels (rolled per slice) at `positions`, written in `order`."""
     base = pydicom.dcmread(testdata_file(source))
     series, frame = generate_uid(), generate_uid()
@@ -54,7 +54,10 @@ def make_series(tmp_path, positions, orientation=ORIENTATIONS["axial"], source="
         if change is not None:
             change(ds, i)
         path = tmp_path / f"{n:03d}.dcm"
-        ds.save_as(path, enforce_file_format=True)
+        if save is None:
+            ds.save_as(path, enforce_file_format=True)
+        else:
+            save(ds, path)
         paths.append(path)
     return paths
 
@@ -216,3 +219,48 @@ def test_bad_items():
         dcmcore.get_volume_from_series([])
     with pytest.raises(ValueError):
         dcmcore.get_volume_from_series([pydicom.dcmread(testdata_file("eCT_Supplemental.dcm"), stop_before_pixels=True)] * 2)
+
+
+def _implicit(ds, path):
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian
+    ds.save_as(path, enforce_file_format=True)
+
+
+def _big_endian(ds, path):
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRBigEndian
+    ds.PixelData = np.frombuffer(ds.PixelData, "<i2").astype(">i2").tobytes()
+    pydicom.dcmwrite(path, ds, implicit_vr=False, little_endian=False, enforce_file_format=True)
+
+
+def _rle(ds, path):
+    ds.compress(pydicom.uid.RLELossless, encoding_plugin="pydicom")
+    ds.save_as(path, enforce_file_format=True)
+
+
+def _nested_sequences(ds, path):
+    # sequences of undefined length, nested, before the pixel data: the header scan must skip them
+    inner = pydicom.Dataset()
+    inner.CodeValue, inner.CodeMeaning = "1", "x" * 40
+    item = pydicom.Dataset()
+    item.ConceptNameCodeSequence = pydicom.Sequence([inner, inner])
+    ds.ContentSequence = pydicom.Sequence([item])
+    ds["ContentSequence"].is_undefined_length = True
+    ds.ContentSequence[0]["ConceptNameCodeSequence"].is_undefined_length = True
+    ds.ContentSequence[0].is_undefined_length_sequence_item = True
+    ds.ReferencedImageSequence = pydicom.Sequence([item])
+    ds.save_as(path, enforce_file_format=True)
+
+
+def _long_header(ds, path):
+    # a header longer than the first read
+    ds.add_new(0x00091010, "LO", "y" * 60)
+    ds.add_new(0x00091011, "OB", b"z" * 50_000)
+    ds.save_as(path, enforce_file_format=True)
+
+
+@pytest.mark.parametrize("save", [_implicit, _big_endian, _rle, _nested_sequences, _long_header])
+def test_series_files_of_every_kind(tmp_path, save):
+    positions = series_positions(ORIENTATIONS["oblique"], 4, 2.0)
+    paths = make_series(tmp_path, positions, ORIENTATIONS["oblique"], order=[2, 0, 3, 1], save=save)
+    datasets = [pydicom.dcmread(p) for p in paths]
+    same(dcmcore.get_volume_from_series(paths, dtype=np.float32), hd.get_volume_from_series(datasets, dtype=np.float32))

@@ -12,7 +12,6 @@ import threading
 from collections.abc import Sequence
 
 import numpy as np
-import pydicom
 from pydicom.dataset import Dataset
 
 from dcmcore._session import resolve_workers
@@ -20,6 +19,7 @@ from dcmcore._threads import run_jobs
 from dcmcore.pixels import pixel_array
 from dcmcore.spec import PixelSpec
 from dcmcore.transforms import TransformChain
+from dcmcore.volume._headers import Header, read_header, read_pixel_data
 from dcmcore.volume._dataset import get_image_coordinate_system, is_multiframe
 from dcmcore.volume.channels import RGB_COLOR_CHANNEL_DESCRIPTOR
 from dcmcore.volume.enums import CoordinateSystemNames
@@ -31,8 +31,6 @@ __all__ = ["get_volume_from_series", "volume_geometry_from_positions", "NOT_A_VO
 
 #: The start of the message of the ValueError raised for planes that do not form a volume (highdicom's).
 NOT_A_VOLUME = "Series is not a regularly-spaced volume."
-# Values larger than this are not read with the headers (the pixel data, mostly).
-_DEFER_BYTES = 4096
 _scratch = threading.local()
 
 
@@ -92,12 +90,12 @@ def volume_geometry_from_positions(
     return geometry, where
 
 
-def _read_header(item) -> tuple[Dataset, bool]:
-    """A data set, and whether it was read here (its pixel data deferred to the decode)."""
+def _read_header(item) -> Header:
+    """A data set (with its pixel data, or where to find it in its file)."""
     if isinstance(item, Dataset):
-        return item, False
+        return Header(item, "")
     if isinstance(item, (str, os.PathLike)):
-        return pydicom.dcmread(item, defer_size=_DEFER_BYTES), True
+        return read_header(item)
     raise TypeError(f"Series items must be pydicom Datasets or paths, not {type(item).__name__}")
 
 
@@ -186,7 +184,7 @@ def get_volume_from_series(
     if not items:
         raise ValueError("The series is empty.")
     read = [_read_header(item) for item in items]
-    headers = [ds for ds, _ in read]
+    headers = [header.dataset for header in read]
     orientation = _check_series(headers, orientation_tol)
     first = headers[0]
     hint = None
@@ -212,10 +210,11 @@ def get_volume_from_series(
     out = np.empty((len(headers), *frame_shape), dtype=chains[0].dtype)
 
     def decode(position: int, index: int) -> None:
-        ds, ours = read[index]
+        header = read[index]
+        ds = read_pixel_data(header)
         chains[index](_decode_stored(ds), out=out[position])
-        if ours:
-            del ds.PixelData  # the series' pixel bytes are not kept once in the volume
+        if header.length is not None or header.path:
+            ds.pop(header.pixel_tag or 0x7FE00010, None)  # the series' pixel bytes are not kept once in the volume
 
     run_jobs(decode, [(where[i], i) for i in range(len(headers))], resolve_workers(workers))
     channels = {RGB_COLOR_CHANNEL_DESCRIPTOR: ["R", "G", "B"]} if color else None
