@@ -23,7 +23,7 @@ from dcmcore.volume._affine import (
 )
 from dcmcore.volume.enums import AxisHandedness, CoordinateSystemNames
 
-__all__ = ["SpatialBase", "DEFAULT_EQUALITY_TOLERANCE"]
+__all__ = ["SpatialBase", "DEFAULT_EQUALITY_TOLERANCE", "apply_affine"]
 
 #: Absolute tolerance on affine entries and direction cosines when comparing geometries.
 DEFAULT_EQUALITY_TOLERANCE = 1e-5
@@ -31,6 +31,17 @@ DEFAULT_EQUALITY_TOLERANCE = 1e-5
 
 def _ds(values) -> list[DSfloat]:
     return [DSfloat(float(v), auto_format=True) for v in values]
+
+
+def apply_affine(affine: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """`affine` applied to (n, 3) points: (n, 3) float64 (a transposed view of a (3, n) product).
+
+    ``rotation @ points.T`` is one BLAS matrix product; ``points @ rotation.T``
+    with an inner dimension of 3 is several times slower in NumPy.
+    """
+    out = affine[:3, :3] @ points.astype(np.float64, copy=False).T
+    out += affine[:3, 3:4]
+    return out.T
 
 
 def _check_points(points: np.ndarray, name: str) -> np.ndarray:
@@ -184,9 +195,7 @@ class SpatialBase:
     def map_indices_to_reference(self, indices: np.ndarray) -> np.ndarray:
         """(n, 3) array indices (integer or fractional) -> (n, 3) frame-of-reference coordinates."""
         indices = _check_points(indices, "indices")
-        out = indices.astype(np.float64, copy=False) @ self._affine[:3, :3].T
-        out += self._affine[:3, 3]
-        return out
+        return apply_affine(self._affine, indices)
 
     def map_reference_to_indices(
         self, coordinates: np.ndarray, round_output: bool = False, check_bounds: bool = False
@@ -198,9 +207,7 @@ class SpatialBase:
         outside the array on any axis (further than half a voxel).
         """
         coordinates = _check_points(coordinates, "coordinates")
-        inverse = self.inverse_affine
-        out = coordinates.astype(np.float64, copy=False) @ inverse[:3, :3].T
-        out += inverse[:3, 3]
+        out = apply_affine(self.inverse_affine, coordinates)
         if check_bounds and out.shape[0]:
             low, high = out.min(axis=0), out.max(axis=0)
             if np.any(low < -0.5) or np.any(high > np.array(self.spatial_shape) - 0.5):

@@ -18,7 +18,9 @@ import struct
 from dataclasses import dataclass
 
 import pydicom
-from pydicom.dataset import Dataset
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.tag import Tag
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 __all__ = ["Header", "read_header", "read_pixel_data"]
@@ -34,6 +36,11 @@ _KEEP = {
     0x00200052, 0x00409096,
 }  # fmt: skip
 _KEEP_GROUPS = {0x0028, 0x2050, 0x5200}
+
+
+def _spatial(tag: int) -> bool:
+    """Elements that differ from slice to slice without changing the pixel transforms."""
+    return (tag >> 16) in (0x0018, 0x0020) or tag == 0x00080018
 _LITTLE_ENDIAN_SYNTAXES = {ImplicitVRLittleEndian, ExplicitVRLittleEndian}
 
 
@@ -47,6 +54,8 @@ class Header:
     pixel_vr: str = "OW"
     offset: int = 0
     length: int | None = None
+    #: bytes that are equal for two files whose pixel description and transforms are equal (None: unknown)
+    transform_key: bytes | None = None
 
 
 class _OutOfBytes(Exception):
@@ -154,14 +163,31 @@ def _parse(buf: bytes, path: str) -> Header:
     keep, (tag, start, length, vr) = _scan(buf, pos, explicit)
     if length == _UNDEFINED:  # encapsulated pixel data: pydicom reads it
         return _fallback(path)
-    selected = io.BytesIO()
-    selected.write(buf[:pos])
-    for first, last in keep:
-        selected.write(buf[first:last])
-    selected.seek(0)
-    ds = pydicom.dcmread(selected)
+    ds = _raw_dataset(buf, pos, keep, explicit, syntax)
+    key = b"".join(bytes(buf[a:b]) for a, b in keep if not _spatial(_element(buf, a, explicit)[0]))
     pixel_vr = vr.decode("ascii") if vr else ("OB" if int(ds.get("BitsAllocated", 16)) <= 8 else "OW")
-    return Header(ds, path, tag, pixel_vr, start, length)
+    return Header(ds, path, tag, pixel_vr, start, length, syntax.encode() + (b"E" if explicit else b"I") + key)
+
+
+def _raw_dataset(buf: bytes, meta_end: int, keep: list[tuple[int, int]], explicit: bool, syntax: str) -> Dataset:
+    """A data set of the kept elements, as raw elements that pydicom converts when they are read."""
+    if any(_element(buf, first, explicit)[2] == _UNDEFINED for first, _ in keep):
+        selected = io.BytesIO()  # sequences of undefined length: pydicom reads them
+        selected.write(buf[:meta_end])
+        for first, last in keep:
+            selected.write(buf[first:last])
+        selected.seek(0)
+        return pydicom.dcmread(selected)
+    ds = Dataset()
+    for first, last in keep:
+        tag, start, length, vr = _element(buf, first, explicit)
+        ds[tag] = RawDataElement(
+            Tag(tag), vr.decode("ascii") if vr else None, length, bytes(buf[start:last]), start, not explicit, True, True, False
+        )
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = UID(syntax)
+    ds.set_original_encoding(not explicit, True, None)
+    return ds
 
 
 def _encapsulated_ok(syntax: str) -> bool:

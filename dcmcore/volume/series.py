@@ -202,7 +202,16 @@ def get_volume_from_series(
         voi_output_range=voi_output_range, apply_presentation_lut=apply_presentation_lut,
         apply_palette_color_lut=apply_palette_color_lut, apply_icc_profile=apply_icc_profile,
     )  # fmt: skip
-    chains = [TransformChain.from_dataset(ds, **options) for ds in headers]
+    by_key: dict = {}
+    chains = []
+    for header in read:
+        key = header.transform_key
+        chain = by_key.get(key) if key is not None else None
+        if chain is None:
+            chain = TransformChain.from_dataset(header.dataset, **options)
+            if key is not None:
+                by_key[key] = chain
+        chains.append(chain)
     color = chains[0].color_output
     if any(chain.color_output != color for chain in chains):
         raise ValueError("Some images of the series are colour and some are not.")
@@ -223,11 +232,15 @@ def get_volume_from_series(
 
 def _decode_stored(ds: Dataset) -> np.ndarray:
     """The stored values of a single-frame data set, decoded into this thread's reusable buffer."""
-    spec = PixelSpec.from_dataset(ds)
     buffer = getattr(_scratch, "buffer", None)
-    if buffer is None or buffer.shape != spec.frame_shape or buffer.dtype != spec.dtype:
-        buffer = _scratch.buffer = np.empty(spec.frame_shape, spec.dtype)
+    if buffer is not None:
+        try:
+            return pixel_array(ds, index=0, out=buffer)
+        except (ValueError, TypeError):  # another shape or dtype than the previous slice's: a new buffer
+            pass
+    spec = PixelSpec.from_dataset(ds)
+    buffer = _scratch.buffer = np.empty(spec.frame_shape, spec.dtype)
     try:
         return pixel_array(ds, index=0, out=buffer)
-    except ValueError:  # a decoder whose output is not the spec's shape or dtype (colour conversions)
+    except (ValueError, TypeError):  # a decoder whose output is not the spec's shape or dtype (colour conversions)
         return pixel_array(ds, index=0)

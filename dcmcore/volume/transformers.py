@@ -38,10 +38,9 @@ _PIXEL_TO_IMAGE = np.array([[1.0, 0, 0, 0.5], [0, 1.0, 0, 0.5], [0, 0, 1.0, 0], 
 
 def _apply(affine: np.ndarray, points: np.ndarray, n_in: int, n_out: int) -> np.ndarray:
     """``affine`` applied to (n, n_in) points (a zero third coordinate when n_in is 2), first n_out outputs."""
-    values = np.asarray(points, dtype=np.float64)
-    out = values @ affine[:n_out, :n_in].T
-    out += affine[:n_out, 3]
-    return out
+    out = affine[:n_out, :n_in] @ np.asarray(points, dtype=np.float64).T  # one BLAS product
+    out += affine[:n_out, 3:4]
+    return out.T
 
 
 def _check_points(points: np.ndarray, width: int, name: str) -> None:

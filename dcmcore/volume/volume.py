@@ -13,6 +13,7 @@ from dcmcore.volume._affine import (
     create_affine_matrix_from_attributes,
     create_affine_matrix_from_components,
 )
+from dcmcore.volume._base import apply_affine
 from dcmcore.volume._operations import SpatialOperations
 from dcmcore.volume.channels import ChannelDescriptor
 from dcmcore.volume.enums import PadModes
@@ -367,8 +368,7 @@ class VolumeToVolumeTransformer:
         indices = np.asarray(indices)
         if indices.ndim != 2 or indices.shape[1] != 3:
             raise ValueError('Argument "indices" must be a two-dimensional array with shape [n, 3].')
-        out = indices.astype(np.float64, copy=False) @ self._affine[:3, :3].T
-        out += self._affine[:3, 3]
+        out = apply_affine(self._affine, indices)
         if self._check_bounds and out.shape[0]:
             if np.any(out.min(axis=0) < -0.5) or np.any(out.max(axis=0) > np.array(self._output_shape) - 0.5):
                 raise ValueError("Bounds check failed.")
