@@ -12,17 +12,17 @@ from benchmarks import common_volume as cv
 
 
 class SeriesToVolume:
-    params = [[1, 2], ["float32", "float64"]]
-    param_names = ["workers", "dtype"]
+    params = [[20, 200], [1, 2], ["float32", "float64"]]
+    param_names = ["slices", "workers", "dtype"]
     timeout = 300
 
-    def setup(self, workers, dtype):
-        self.paths = cv.ct_series(200, 512)
+    def setup(self, slices, workers, dtype):
+        self.paths = cv.ct_series(slices, 512)
 
-    def time_from_paths(self, workers, dtype):
+    def time_from_paths(self, slices, workers, dtype):
         dcmcore.get_volume_from_series(self.paths, dtype=dtype, workers=workers)
 
-    def peakmem_from_paths(self, workers, dtype):
+    def peakmem_from_paths(self, slices, workers, dtype):
         dcmcore.get_volume_from_series(self.paths, dtype=dtype, workers=workers)
 
 
