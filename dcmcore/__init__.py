@@ -18,10 +18,13 @@ The public API, by subject:
 - waveforms: :func:`waveform_array`, :func:`waveform_times` (:mod:`dcmcore.waveforms`);
 - pydicom integration: :func:`install_pydicom_plugins`, :func:`uninstall_pydicom_plugins`
   (:mod:`dcmcore.pydicom_plugin`);
+- volumes and geometry: :class:`Volume`, :class:`VolumeGeometry`,
+  :class:`VolumeToVolumeTransformer`, :func:`get_volume_from_series`
+  (:mod:`dcmcore.volume`), the 2-D transformers and helpers (:mod:`dcmcore.spatial`);
 - settings (memory ceiling, page mapping, read sizes): :mod:`dcmcore.config`.
 """
 
-from dcmcore import color, config, frame, image, io, overlays, plugins, rle, transforms
+from dcmcore import color, config, frame, image, io, overlays, plugins, rle, spatial, transforms, volume
 from dcmcore.bits import pack_bits, unpack_bits
 from dcmcore.color import convert_color_space
 from dcmcore.errors import (
@@ -63,6 +66,7 @@ from dcmcore.transforms import (
     apply_voi_lut,
     apply_windowing,
 )
+from dcmcore.volume import Volume, VolumeGeometry, VolumeToVolumeTransformer, get_volume_from_series
 
 __version__ = "0.1.0"
 
@@ -130,6 +134,13 @@ __all__ = [
     "PluginError",
     "NoPluginAvailableError",
     "ArrayTooLargeError",
+    # volumes and geometry
+    "volume",
+    "spatial",
+    "Volume",
+    "VolumeGeometry",
+    "VolumeToVolumeTransformer",
+    "get_volume_from_series",
     # settings
     "config",
 ]
