@@ -63,19 +63,12 @@ OPEN_REGRESSIONS: dict[tuple[str, str], str] = {
         "dcmcore-gdcm: GDCM's JPEG codec throws a C++ exception nobody catches (std::terminate, SIGABRT) on this "
         "100 x 100 RGB JPEG Baseline frame; the plugin does not refuse it before GDCM sees it"
     ),
-    ("lut", "modality_bits_stored_0_signed"): (
-        "transforms: Bits Stored 0, Pixel Representation 1: bare 'ValueError: negative shift count'"
-    ),
-    ("lut", "presentation_bits_stored_0"): "transforms: Bits Stored 0: the presentation LUT's ValueError",
     ("pixel_file", "elements_after_pixel_data"): (
         "_source: a file path reads the elements before Pixel Data only, pydicom's Dataset also those after it: "
         "a repeated (0028,0103) after Pixel Data gives int16 from the file and uint16 from the Dataset"
     ),
     ("pixel_file", "pixel_data_twice"): (
         "_source: two (7FE0,0010) elements: the file path decodes the first, pydicom's Dataset keeps the last"
-    ),
-    ("pixel_file", "bytes_length_exception"): (
-        "_source._read_dataset lets pydicom's BytesLengthException (not a ValueError) escape"
     ),
 }
 
