@@ -187,13 +187,13 @@ class Session:
         self.check_frames(range(first, first + count))
         return allocate(shape, self.spec.dtype)
 
-    def _prefault(self, out: np.ndarray, fresh: bool) -> bool:
-        """Whether to map `out`'s pages just ahead of the frames written."""
+    def _prefault(self, out: np.ndarray, fresh: bool) -> list[int] | None:
+        """None, or a list recording the bytes mapped when `out`'s pages are to be mapped ahead of the frames."""
         if not fresh or not self._shown or config.prefault is False:
-            return False
-        return config.prefault is True or (
-            out.nbytes >= config.prefault_bytes and not pages.is_mapped(byte_view(out))
-        )
+            return None
+        if config.prefault is True or (out.nbytes >= config.prefault_bytes and not pages.is_mapped(byte_view(out))):
+            return []
+        return None
 
     # -- frames ----------------------------------------------------------
     def decode(self, first: int, count: int, out: np.ndarray, workers: int = 1, *, fresh: bool = False) -> None:
@@ -210,50 +210,69 @@ class Session:
         workers = min(resolve_workers(workers), count)
         if workers <= 1:
             self._decode_run(first, count, frames, prefault)
-            return
-        # contiguous runs of frames, a few per thread for balance (frames of
-        # compressed data differ in cost) and little handing out per frame
-        nchunks = min(count, workers * RUNS_PER_WORKER)
-        bounds = [count * k // nchunks for k in range(nchunks + 1)]
-        jobs = [(first + a, b - a, frames[a:b], prefault) for a, b in zip(bounds, bounds[1:]) if b > a]
-        run_jobs(self._decode_run, jobs, workers)
+        else:
+            # contiguous runs of frames, a few per thread for balance (frames of
+            # compressed data differ in cost) and little handing out per frame
+            nchunks = min(count, workers * RUNS_PER_WORKER)
+            bounds = [count * k // nchunks for k in range(nchunks + 1)]
+            jobs = [(first + a, b - a, frames[a:b], prefault) for a, b in zip(bounds, bounds[1:]) if b > a]
+            run_jobs(self._decode_run, jobs, workers)
+        if prefault and LOGGER.isEnabledFor(logging.DEBUG):
+            LOGGER.debug(
+                "dcmcore mapped %d bytes of the new output's pages ahead of the frames, in %d steps",
+                sum(prefault), len(prefault), extra={"mapped_bytes": sum(prefault), "mapped_steps": len(prefault)},
+            )
 
-    def _decode_run(self, first: int, count: int, frames: np.ndarray, prefault: bool = False) -> None:
+    def _decode_run(self, first: int, count: int, frames: np.ndarray, prefault: list[int] | None = None) -> None:
         done = 0
         plugin = self.dispatcher.first
         batch = getattr(plugin, "decode_frames", None)
         if batch is not None:
             done = self._batch_runs(plugin, batch, first, count, frames, prefault)
-        mapped = _Mapper(frames, count, done) if prefault and done < count else None
+        mapped = _Mapper(frames, count, prefault, done) if prefault is not None and done < count else None
         for k in range(done, count):
             if mapped is not None:
                 mapped.upto(k + 1)
             self.decode_frame(first + k, frames[k])
 
     def _batch_runs(
-        self, plugin: Any, batch: Callable[..., Any], first: int, count: int, frames: np.ndarray, prefault: bool
+        self, plugin: Any, batch: Callable[..., Any], first: int, count: int, frames: np.ndarray,
+        prefault: list[int] | None,
     ) -> int:
-        """Decode frames with `plugin`'s ``decode_frames``, a run at a time; return how many it decoded."""
+        """Decode frames with `plugin`'s ``decode_frames``, a run at a time; return how many it decoded.
+
+        A run hands over at most :data:`dcmcore.config.run_bytes` of output,
+        so that the GIL, and with it Ctrl-C, is taken back between calls.
+        """
         kwargs = dict(as_rgb=self._ybr_to_rgb, correct_unused_bits=self._fix_bits, **self.options)
         in_place = self.source.buffer is None and bool(
             getattr(plugin, "decodes_in_place", None)
             and plugin.decodes_in_place(self.spec, as_rgb=self._ybr_to_rgb, correct_unused_bits=self._fix_bits)
         )
+        per_call = max(1, config.run_bytes // max(1, frames[0].nbytes if count else 1))
         done = 0
-        for run, lo, hi, mapped in self._runs(first, count, frames, in_place, prefault):
-            got, produced = batch(run, self.spec, frames[lo:hi], prefault=prefault and not mapped, **kwargs)
-            got = max(0, min(int(got), hi - lo))
-            if got:
-                self.dispatcher.succeeded(plugin)
-                if self._ybr_to_rgb and produced.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422"):
-                    for k in range(lo, lo + got):  # the plugin left YCbCr as stored
-                        self._conform(frames[k], produced, frames[k], False)
-            done += got
-            if lo + got < hi:
-                break
+        for whole, lo, hi, mapped in self._runs(first, count, frames, in_place, prefault):
+            for a in range(0, hi - lo, per_call):
+                b = min(hi - lo, a + per_call)
+                run = whole if b - a == len(whole) else FrameRun(
+                    whole.buffer, whole.starts[a:b], whole.stops[a:b], whole.first + a, in_place=whole.in_place,
+                    check=False,
+                )  # fmt: skip
+                got, produced = batch(
+                    run, self.spec, frames[lo + a : lo + b], prefault=prefault is not None and not mapped, **kwargs
+                )
+                got = max(0, min(int(got), b - a))
+                if got:
+                    self.dispatcher.succeeded(plugin)
+                    if self._ybr_to_rgb and produced.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422"):
+                        for k in range(lo + a, lo + a + got):  # the plugin left YCbCr as stored
+                            self._conform(frames[k], produced, frames[k], False)
+                done += got
+                if a + got < b:
+                    return done
         return done
 
-    def _runs(self, first: int, count: int, frames: np.ndarray, in_place: bool, prefault: bool):
+    def _runs(self, first: int, count: int, frames: np.ndarray, in_place: bool, prefault: list[int] | None):
         """``(FrameRun, lo, hi, mapped)`` covering frames ``first + lo .. first + hi - 1``, in order.
 
         `mapped`: the pages of that part of the output were mapped here already.
@@ -284,8 +303,9 @@ class Session:
         per_chunk = max(1, config.read_chunk_bytes // max(1, spec.frame_nbytes))
         for lo in range(0, count, per_chunk):
             hi = min(count, lo + per_chunk)
-            if prefault:
+            if prefault is not None:
                 pages.prefault(byte_view(frames[lo:hi]))
+                prefault.append(frames[lo:hi].nbytes)
             start, stop = self._byte_range(first + lo, hi - lo)
             if in_place:
                 target = byte_view(frames[lo:hi])
@@ -294,7 +314,7 @@ class Session:
             else:
                 buf = memoryview(source.read(start, stop)).cast("B")
             starts, stops = self._native_offsets(first + lo, hi - lo, start)
-            yield FrameRun(buf, starts, stops, first + lo, in_place=in_place, check=False), lo, hi, prefault
+            yield FrameRun(buf, starts, stops, first + lo, in_place=in_place, check=False), lo, hi, prefault is not None
 
     def _native_offsets(self, first: int, count: int, base: int) -> tuple[np.ndarray, np.ndarray]:
         """Each natively encoded frame's byte range, relative to value offset `base`."""
@@ -356,8 +376,9 @@ class _Mapper:
     :mod:`dcmcore._kernels.pages`), as the RLE kernel's own prefault does.
     """
 
-    def __init__(self, frames: np.ndarray, count: int, first: int = 0) -> None:
+    def __init__(self, frames: np.ndarray, count: int, record: list[int], first: int = 0) -> None:
         # frames before `first` are written already: never touched again
+        self.record = record
         self.flat = byte_view(frames)
         self.base = self.flat.ctypes.data
         self.step = self.flat.size // count if count else 0
@@ -369,4 +390,5 @@ class _Mapper:
         if end > self.mapped:
             stop = min(self.flat.size, -(-(self.base + end) // pages.HUGE_PAGE) * pages.HUGE_PAGE - self.base)
             pages.prefault(self.flat[self.mapped : stop])
+            self.record.append(stop - self.mapped)
             self.mapped = stop

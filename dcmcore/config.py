@@ -12,7 +12,7 @@ dcmcore gets that memory.
 
 from __future__ import annotations
 
-__all__ = ["max_array_bytes", "prefault", "prefault_bytes", "read_chunk_bytes"]
+__all__ = ["max_array_bytes", "prefault", "prefault_bytes", "read_chunk_bytes", "run_bytes"]
 
 #: The largest array, in bytes, that dcmcore allocates for decoded pixel data
 #: (``pixel_array``, ``iter_pixels``, ``rle.decode_frame``) or unpacked bits
@@ -37,3 +37,9 @@ prefault_bytes: int = 1 << 20
 
 #: Bytes read from a file per step when decoding runs of frames.
 read_chunk_bytes: int = 1 << 24
+
+#: The most output, in bytes, handed to a decoder's ``decode_frames`` in one
+#: call (see :class:`~dcmcore.plugins.FrameRun`): decoders release the GIL
+#: for a whole call, so the GIL, and with it Ctrl-C, is taken back at least
+#: this often.
+run_bytes: int = 1 << 26

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import sys
 
 import numpy as np
 import pytest
 from pydicom.encaps import encapsulate
-from pydicom.uid import ExplicitVRBigEndian, RLELossless
+from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, RLELossless
 
 import dcmcore
 import dcmcore.plugins
@@ -67,30 +68,62 @@ def test_prefault_maps_the_pages():
     assert pages.is_mapped(new[: pages.STRIDE])
 
 
-def _record_prefaults(monkeypatch) -> list[int]:
-    """Make ``_session.pages.prefault`` record the byte counts it maps (and still map them)."""
-    calls: list[int] = []
-    real = pages.prefault
+class Mapped(list):
+    """Bytes of new outputs whose pages were mapped ahead of the frames, through public observables only.
 
-    def prefault(dst):
-        calls.append(dst.nbytes)
-        real(dst)
+    A decoder's ``decode_frames`` asked to map its output itself (``prefault=True``) counts that
+    output (``plugin``); what dcmcore maps between the frames it writes counts as its DEBUG record on the
+    ``dcmcore`` logger says (``session``, one entry per call). The list is both, in order.
+    """
 
-    monkeypatch.setattr(_session.pages, "prefault", prefault)
-    return calls
+    def __init__(self):
+        super().__init__()
+        self.plugin: list[int] = []
+        self.session: list[int] = []
+
+
+UIDS = (ExplicitVRLittleEndian, ExplicitVRBigEndian, RLELossless)
+
+
+def _record_prefaults(monkeypatch):
+    mapped = Mapped()
+    plugins = {id(p): p for p in (dcmcore.plugins.decoders(uid)[0].plugin for uid in UIDS)}
+    for plugin in plugins.values():  # the public registry's built-in decoders, each once
+        real = plugin.decode_frames
+
+        def decode_frames(run, spec, out, *, prefault=False, _real=real, **kwargs):
+            if prefault:
+                mapped.plugin.append(out.nbytes)
+                mapped.append(out.nbytes)
+            return _real(run, spec, out, prefault=prefault, **kwargs)
+
+        monkeypatch.setattr(plugin, "decode_frames", decode_frames)
+
+    class Handler(logging.Handler):
+        def emit(self, record):
+            if hasattr(record, "mapped_bytes"):
+                mapped.session.append(record.mapped_bytes)
+                mapped.append(record.mapped_bytes)
+
+    logger = logging.getLogger("dcmcore")
+    handler = Handler(logging.DEBUG)
+    monkeypatch.setattr(logger, "level", logging.DEBUG)
+    logger.addHandler(handler)
+    yield mapped
+    logger.removeHandler(handler)
 
 
 @pytest.fixture
 def spy(monkeypatch):
-    """Records the prefaulted byte counts; small arrays count, recycled heap memory too (as if new)."""
+    """Records the mapped byte counts; small arrays count, recycled heap memory too (as if new)."""
     monkeypatch.setattr(dcmcore.config, "prefault", True)
-    return _record_prefaults(monkeypatch)
+    yield from _record_prefaults(monkeypatch)
 
 
 @pytest.fixture
 def prefault_calls(monkeypatch):
-    """Records the prefaulted byte counts, with the real test of whether memory is mapped."""
-    return _record_prefaults(monkeypatch)
+    """Records the mapped byte counts, with the real test of whether memory is mapped."""
+    yield from _record_prefaults(monkeypatch)
 
 
 def _native16(frames, *, big_endian=False, signed=True):
@@ -131,6 +164,14 @@ def test_new_native_output_is_prefaulted_and_right(spy, big_endian, workers):
     assert len(spy) == (1 if workers == 1 else min(24, 2 * _session.RUNS_PER_WORKER))
 
 
+def test_native_runs_are_bounded_by_run_bytes(spy, monkeypatch):
+    ds = _native16(24)
+    frame = 256 * 256 * 2
+    monkeypatch.setattr(dcmcore.config, "run_bytes", 5 * frame + 1)
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds), pydicom_array(ds))
+    assert spy.plugin == [5 * frame] * 4 + [4 * frame]
+
+
 @contextlib.contextmanager
 def per_frame_plugin():
     """dcmcore's RLE decoder registered without its decode_frames capability, under a label of its own."""
@@ -144,21 +185,17 @@ def per_frame_plugin():
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_new_rle_output_is_prefaulted_and_right(spy, workers, monkeypatch):
-    # dcmcore's RLE kernel maps the pages itself as it decodes a run of frames
-    import dcmcore.codecs.rle_codec as builtin_rle
-
-    asked = []
-    real = builtin_rle.rle_kernels.decode_frames
-    monkeypatch.setattr(builtin_rle.rle_kernels, "decode_frames", lambda *a: asked.append(a[-1]) or real(*a))
+def test_new_rle_output_is_prefaulted_and_right(spy, workers):
+    # dcmcore's RLE decoder maps the pages itself as it decodes a run of frames
     ds = _rle16(16)
     expected = pydicom_array(ds)
     np.testing.assert_array_equal(dcmcore.pixel_array(ds, workers=workers), expected)
-    assert asked and all(asked) and spy == []
-    # every frame through the dispatcher: the run's pages are mapped first
+    assert sum(spy.plugin) == expected.nbytes and spy.session == []
+    # every frame through the dispatcher: dcmcore maps the pages just ahead of them
+    del spy[:], spy.plugin[:]
     with per_frame_plugin() as label:
         np.testing.assert_array_equal(dcmcore.pixel_array(ds, workers=workers, decoding_plugin=label), expected)
-    assert sum(spy) == expected.nbytes
+    assert spy.plugin == [] and spy.session == [expected.nbytes]
 
 
 @linux_only
@@ -184,14 +221,16 @@ def test_out_and_small_outputs_are_not_prefaulted(spy, monkeypatch):
 
 
 @linux_only
-def test_recycled_memory_is_not_prefaulted(prefault_calls, monkeypatch):
-    # memory the allocator hands back already mapped is written as it is
+def test_recycled_memory_is_not_prefaulted(prefault_calls):
+    # memory the allocator hands back already mapped is written as it is (a new output
+    # that is such memory cannot be asked for through the public API: the session is given one)
+    from dcmcore._source import open_source
+
     ds = _native16(24)
     mapped = np.ones((24, 256, 256), np.int16)
-    monkeypatch.setattr(_session, "allocate", lambda shape, dtype: mapped)  # no public way to get recycled memory
-    arr = dcmcore.pixel_array(ds)
-    assert arr is mapped
-    np.testing.assert_array_equal(arr, pydicom_array(ds))
+    with open_source(ds) as source:
+        _session.Session(source).decode(0, 24, mapped, fresh=True)
+    np.testing.assert_array_equal(mapped, pydicom_array(ds))
     assert prefault_calls == []
 
 

@@ -259,17 +259,15 @@ def test_frames_in_several_fragments_are_not_batched(spy):
     assert spy["calls"] == []
 
 
-def test_long_runs_are_split_into_several_calls(monkeypatch):
-    # the GIL (and with it Ctrl-C) is taken back every BATCH_BYTES of output
-    import dcmcore.codecs.rle_codec as builtin_rle
-
+def test_long_runs_are_split_into_several_calls(monkeypatch, spy):
+    # the GIL (and with it Ctrl-C) is taken back every config.run_bytes of output
     ds, _ = _multi(copies=4)  # 40 frames of 64 x 64 x 2 bytes
-    calls = []
-    real = K.decode_frames
-    monkeypatch.setattr(builtin_rle.rle_kernels, "decode_frames", lambda *a: calls.append(len(a[1])) or real(*a))
-    monkeypatch.setattr(builtin_rle, "BATCH_BYTES", 64 * 64 * 2 * 7)
+    monkeypatch.setattr(dcmcore.config, "run_bytes", 64 * 64 * 2 * 7)
     np.testing.assert_array_equal(dcmcore.pixel_array(ds), pydicom_array(ds))
-    assert calls == [7] * 5 + [5]
+    assert spy["calls"] == [7] * 5 + [5]
+    monkeypatch.setattr(dcmcore.config, "run_bytes", 1)  # at least a frame per call
+    np.testing.assert_array_equal(dcmcore.pixel_array(ds), pydicom_array(ds))
+    assert spy["calls"][6:] == [1] * 40
 
 
 @pytest.mark.parametrize("stop_at", [0, 1, 5])

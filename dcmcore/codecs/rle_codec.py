@@ -16,9 +16,6 @@ from dcmcore.uids import RLELossless
 __all__ = ["RLEDecoder", "RLEEncoder", "DECODER", "ENCODER", "RLE_LOSSLESS"]
 
 RLE_LOSSLESS = RLELossless
-#: :meth:`RLEDecoder.decode_frames` decodes at most this many output bytes per kernel call
-#: (a KeyboardInterrupt is seen between calls).
-BATCH_BYTES = 1 << 26
 
 
 class RLEDecoder(PluginBase):
@@ -58,7 +55,7 @@ class RLEDecoder(PluginBase):
         prefault: bool = False,
         **options: Any,
     ) -> tuple[int, PixelSpec]:
-        """Decode the frames of `run` into `out`, many per kernel call with the GIL released.
+        """Decode the frames of `run` into `out` in one kernel call with the GIL released.
 
         Stops at the first frame whose header or segments are not right and
         returns how many frames it decoded before it (0 for options or a
@@ -72,21 +69,11 @@ class RLEDecoder(PluginBase):
         fix = correct_unused_bits and spec.bits_stored < spec.bits_allocated
         bits = spec.bits_stored if fix else 0
         signed = spec.pixel_representation == 1
-        flat = byte_view(out)
-        frame_bytes = spec.frame_decoded_nbytes
-        per_call = max(1, BATCH_BYTES // max(1, frame_bytes))
-        count, done = len(run), 0
-        while done < count:
-            n = min(per_call, count - done)
-            got = rle_kernels.decode_frames(
-                run.buffer, run.starts[done : done + n], run.stops[done : done + n], spec.frame_pixels,
-                spec.samples_per_pixel, spec.itemsize, flat[done * frame_bytes : (done + n) * frame_bytes],
-                bits, signed, prefault,
-            )  # fmt: skip
-            done += got
-            if got < n:
-                break
-        return done, spec
+        got = rle_kernels.decode_frames(
+            run.buffer, run.starts, run.stops, spec.frame_pixels, spec.samples_per_pixel, spec.itemsize,
+            byte_view(out), bits, signed, prefault,
+        )  # fmt: skip
+        return got, spec
 
 
 class RLEEncoder(PluginBase):
