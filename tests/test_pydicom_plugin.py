@@ -142,6 +142,23 @@ def test_dataset_compress_rle_through_pydicom(name, installed):
         assert np.array_equal(decoded, pd_pixel_array(read(NATIVE[name])))
 
 
+@pytest.mark.parametrize(
+    "name, label",
+    [("MR_small_jpeg_ls_lossless.dcm", "pyjpegls"), ("MR_small_jp2klossless.dcm", "pylibjpeg"),
+     ("MR_small_jp2klossless.dcm", "pillow"), ("SC_rgb_jpeg_dcmtk.dcm", "pillow")],
+)  # fmt: skip
+def test_pydicom_labels_for_the_codecs_of_the_imagecodecs_plugin(name, label):
+    # the same codec library as pydicom's plugin of that label: OpenJPEG, CharLS, libjpeg-turbo
+    path = pydicom.data.get_testdata_file(name)
+    uid = pydicom.dcmread(path, stop_before_pixels=True).file_meta.TransferSyntaxUID
+    if not any(i.label == "imagecodecs" and i.available for i in plugins.decoders(uid)):
+        pytest.skip("dcmcore-imagecodecs is not installed")
+    if label not in get_decoder(uid).available_plugins:
+        pytest.skip(f"pydicom's {label!r} plugin is not installed")
+    got = dcmcore.pixel_array(path, decoding_plugin=label)
+    assert np.array_equal(got, pd_pixel_array(path, decoding_plugin=label))
+
+
 def test_decoding_plugin_accepts_pydicom_labels():
     path = ENCAPSULATED["MR_small_RLE.dcm"]
     expected = dcmcore.pixel_array(path)

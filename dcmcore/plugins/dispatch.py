@@ -19,40 +19,40 @@ from dcmcore.errors import CorruptPixelDataError, NoPluginAvailableError, Plugin
 from dcmcore.plugins.helpers import PASS_THROUGH_EXCEPTIONS
 from dcmcore.plugins.registry import DECODER_GROUP, ENCODER_GROUP, PluginInfo, plugin_infos, unannounced_overrides
 from dcmcore.spec import PixelSpec
-from dcmcore.uids import name_of
+from dcmcore.uids import JPEG_XL_TRANSFER_SYNTAXES, name_of
 
 __all__ = ["Dispatcher", "encoder_dispatcher", "install_hint", "resolve_alias", "PYDICOM_ALIASES"]
 
 LOGGER = logging.getLogger("dcmcore")
 
 _GDCM = "the dcmcore-gdcm plugin (pip install ./plugins/dcmcore-gdcm from the dcmcore sources; needs python-gdcm)"
+_IMAGECODECS = (
+    "the dcmcore-imagecodecs plugin (pip install ./plugins/dcmcore-imagecodecs from the dcmcore sources; "
+    "needs imagecodecs)"
+)
+_JPEG = (uid.JPEGBaseline8Bit, uid.JPEGExtended12Bit, uid.JPEGLossless, uid.JPEGLosslessSV1)
+_JPEG_LS = (uid.JPEGLSLossless, uid.JPEGLSNearLossless)
+_JPEG_2000 = (uid.JPEG2000Lossless, uid.JPEG2000)
+_HTJ2K = (uid.HTJ2KLossless, uid.HTJ2KLosslessRPCL, uid.HTJ2K)
 #: What to install for syntaxes no installed plugin serves.
 _HINTS = {
-    **dict.fromkeys(
-        map(
-            str,
-            (
-                uid.JPEGBaseline8Bit,
-                uid.JPEGExtended12Bit,
-                uid.JPEGLossless,
-                uid.JPEGLosslessSV1,
-                uid.JPEGLSLossless,
-                uid.JPEGLSNearLossless,
-                uid.JPEG2000Lossless,
-                uid.JPEG2000,
-            ),
-        ),
-        _GDCM,
-    ),
+    **dict.fromkeys(map(str, _JPEG + _JPEG_LS + _JPEG_2000), f"{_IMAGECODECS}, or {_GDCM}"),
+    **dict.fromkeys(map(str, _HTJ2K + tuple(JPEG_XL_TRANSFER_SYNTAXES)), _IMAGECODECS),
     str(uid.RLELossless): "dcmcore (built in), or the dcmcore-rle / dcmcore-gdcm plugins",
 }
 
 
 #: pydicom's decoding/encoding plugin labels that name the same codec as a dcmcore plugin, per syntax:
 #: ``decoding_plugin="pydicom"`` (pydicom's own RLE codec) means dcmcore's own, "pylibjpeg" means
-#: pylibjpeg-rle. Used only when no plugin has the label itself.
+#: pylibjpeg-rle for RLE and OpenJPEG (which dcmcore-imagecodecs uses) for JPEG 2000 and HTJ2K,
+#: "pyjpegls" CharLS and "pillow" libjpeg-turbo / OpenJPEG (both in dcmcore-imagecodecs). Used only
+#: when no plugin has the label itself.
 PYDICOM_ALIASES = {
     str(uid.RLELossless): {"pydicom": "dcmcore", "pylibjpeg": "pylibjpeg-rle"},
+    **dict.fromkeys(map(str, _JPEG[:2]), {"pillow": "imagecodecs"}),
+    **dict.fromkeys(map(str, _JPEG_LS), {"pyjpegls": "imagecodecs"}),
+    **dict.fromkeys(map(str, _JPEG_2000), {"pylibjpeg": "imagecodecs", "pillow": "imagecodecs"}),
+    **dict.fromkeys(map(str, _HTJ2K), {"pylibjpeg": "imagecodecs"}),
 }
 
 
