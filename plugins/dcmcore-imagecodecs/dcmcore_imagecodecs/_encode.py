@@ -14,7 +14,7 @@
 Option names are pydicom's ``compress`` ones where they exist. What the
 samples become, which :func:`encoded_photometric` tells (the
 ``encoded_photometric_interpretation`` capability, written to (0028,0004)
-by ``dcmcore.compress``), follows PS3.5 section 8.2:
+by the write path (``compress``)), follows PS3.5 section 8.2:
 
 - JPEG-LS, JPEG Lossless and JPEG XL Lossless code the samples as they are:
   the value is kept (RGB stays RGB).
