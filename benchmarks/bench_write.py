@@ -5,7 +5,7 @@ Inputs: ``benchmarks/common_write.py`` (a 20-frame slice of the CT series keeps 
 
 from __future__ import annotations
 
-from pydicom.uid import RLELossless
+from pydicom.uid import JPEG2000Lossless, JPEGLSLossless, RLELossless
 
 import dcmcore
 from benchmarks import common_write
@@ -26,6 +26,28 @@ class Compress:
 
     def time_compress(self, uid, workers):
         dcmcore.compress(common_write.fresh(self.ds), uid, workers=workers)
+
+
+class CompressJPEGFamily:
+    """Compress the CT series to JPEG-LS / JPEG 2000 Lossless: dcmcore-imagecodecs, and pydicom's plugins."""
+
+    params = [str(JPEGLSLossless), str(JPEG2000Lossless)]
+    param_names = ["transfer_syntax"]
+    timeout = 300
+
+    def setup(self, uid):
+        from benchmarks.compare_write import JPEG_FAMILY, usable
+
+        self.label = dict((str(u), label) for u, label in JPEG_FAMILY)[uid]
+        if not usable(uid, self.label):
+            raise NotImplementedError(f"dcmcore-imagecodecs or pydicom's {self.label} cannot encode {uid} here")
+        self.ds = common_write.ct_dataset(FRAMES)
+
+    def time_compress(self, uid):
+        dcmcore.compress(common_write.fresh(self.ds), uid, encoding_plugin="imagecodecs")
+
+    def time_pydicom_compress(self, uid):
+        common_write.fresh(self.ds).compress(uid, encoding_plugin=self.label)
 
 
 class Decompress:

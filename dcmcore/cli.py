@@ -26,7 +26,11 @@ def _window(text: str) -> tuple[float, float]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dcmcore", description="A fast DICOM pixel-data engine.")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="decode every natively encoded image shipped with pydicom and pydicom-data")
+    demo = sub.add_parser(
+        "demo", help="decode and render every image shipped with pydicom and pydicom-data; time it against pydicom"
+    )
+    demo.add_argument("-o", "--output", metavar="OUT.png", help="the contact sheet (default: in the temp directory)")
+    demo.add_argument("--only", action="append", metavar="NAME", help="only the test file NAME (repeatable)")
     sub.add_parser(
         "plugins",
         help="list the codec plugins per transfer syntax, in dispatch order, marking those that run before dcmcore's own",
@@ -80,7 +84,7 @@ def _render(args: argparse.Namespace) -> int:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ds = pydicom.dcmread(args.file)
+        ds = pydicom.dcmread(args.file, force=True)  # files without a preamble (older DICOM) too
     options = {"window": args.window, "voi": args.voi, "overlays": args.overlays}
     if args.all_frames:
         from dcmcore.pixels import iter_pixels
@@ -123,6 +127,10 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pydicom.errors import InvalidDicomError
+
+    from dcmcore.errors import DcmcoreError
+
     args = _parser().parse_args(argv)
     if args.command == "plugins":
         from dcmcore.plugins import report
@@ -132,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from dcmcore.demo import run
 
-        run(sys.stdout)
+        run(sys.stdout, args.output, names=args.only)
         return 0
     try:
         if args.command == "info":
@@ -140,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "render":
             return _render(args)
         return _convert(args)
-    except (OSError, ValueError, ImportError) as exc:
+    except (OSError, ValueError, ImportError, InvalidDicomError, DcmcoreError) as exc:
         print(f"dcmcore {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
 

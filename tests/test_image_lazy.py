@@ -307,3 +307,30 @@ def test_encode_frame_round_trips_and_equals_highdicom():
         dcmcore.frame.encode_frame(mono.astype(np.int16), pydicom.uid.ExplicitVRLittleEndian, 16, 12, "MONOCHROME2", 0)
     with pytest.raises(ValueError, match="planar"):
         dcmcore.frame.encode_frame(rgb, pydicom.uid.ExplicitVRLittleEndian, 8, 8, "RGB")
+
+
+@pytest.mark.parametrize("uid, pi", [(pydicom.uid.JPEGBaseline8Bit, "YBR_FULL_422"), (pydicom.uid.JPEG2000Lossless, "YBR_RCT")])
+def test_encode_frame_colour_as_highdicom(uid, pi):
+    """RGB pixels in, stored as the YCbCr `pi` names: both decode (highdicom) to the same RGB as highdicom's frame."""
+    import highdicom.frame
+    from pydicom import examples
+
+    from dcmcore import plugins
+
+    if not any(i.label == "imagecodecs" and i.available for i in plugins.encoders(str(uid))):
+        pytest.skip("no dcmcore-imagecodecs encoder here")
+    rgb = examples.rgb_color.pixel_array
+    args = (uid, 8, 8, pi, 0, 0)
+    ours = dcmcore.frame.encode_frame(rgb, *args, encoding_plugin="imagecodecs")
+    theirs = highdicom.frame.encode_frame(rgb, *args)
+    decode = dict(transfer_syntax_uid=uid, rows=240, columns=320, samples_per_pixel=3, bits_allocated=8,
+                  bits_stored=8, photometric_interpretation=pi, pixel_representation=0, planar_configuration=0)  # fmt: skip
+    back, reference = highdicom.frame.decode_frame(ours, **decode), highdicom.frame.decode_frame(theirs, **decode)
+    if uid == pydicom.uid.JPEG2000Lossless:
+        np.testing.assert_array_equal(back, rgb)
+    else:
+        assert np.abs(back.astype(int) - rgb).mean() < 2 * max(1.0, np.abs(reference.astype(int) - rgb).mean())
+    # the encoder would store YCbCr (JPEG Baseline converts RGB by default; use_mct asks for the RCT): refused
+    converting = {} if uid == pydicom.uid.JPEGBaseline8Bit else {"use_mct": True}
+    with pytest.raises(ValueError, match="asked for"):
+        dcmcore.frame.encode_frame(rgb, uid, 8, 8, "RGB", 0, 0, encoding_plugin="imagecodecs", **converting)

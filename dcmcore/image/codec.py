@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate
-from pydicom.uid import UID
+from pydicom.uid import UID, JPEGBaseline8Bit
 
 from dcmcore.bits import pack_bits, unpack_bits
 from dcmcore.pixels import pixel_array
@@ -126,7 +126,10 @@ def encode_frame(
     frames packed, LSB first); every other syntax goes to its encoder
     plugins, with `kwargs` passed on (an ``encoding_plugin`` label among
     them picks the plugin). For JPEG Baseline colour frames, give RGB pixels
-    and ``"YBR_FULL_422"``, as highdicom asks.
+    and ``"YBR_FULL_422"`` (or ``"YBR_FULL"``: not subsampled), as highdicom
+    asks; for JPEG 2000 with the component transform, RGB pixels and
+    ``"YBR_RCT"`` / ``"YBR_ICT"``. A `ValueError` is raised when the encoder
+    would store another Photometric Interpretation than the one given.
 
     Raises
     ------
@@ -175,4 +178,15 @@ def encode_frame(
             return pack_bits(arr.reshape(-1))
         return np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<")).tobytes()
     preference = kwargs.pop("encoding_plugin", None)
-    return bytes(encoder_dispatcher(uid, preference).encode(np.ascontiguousarray(arr), spec, **kwargs))
+    given = spec
+    if uid == JPEGBaseline8Bit and samples == 3 and photometric in ("YBR_FULL_422", "YBR_FULL"):
+        # as highdicom: RGB pixels, stored as the YCbCr that the Photometric Interpretation names
+        given = spec.replace(photometric_interpretation="RGB")
+        kwargs.setdefault("jpeg_subsampling", "422" if photometric == "YBR_FULL_422" else "444")
+    encoded, produced = encoder_dispatcher(uid, preference).encode_reporting(np.ascontiguousarray(arr), given, **kwargs)
+    if produced != photometric:
+        raise ValueError(
+            f"The encoder stored the frame as {produced}, not the {photometric} asked for "
+            "(see encoded_photometric_interpretation in docs/plugins.md)"
+        )
+    return bytes(encoded)

@@ -25,7 +25,7 @@ from typing import Any
 from dcmcore.plugins import codestream, helpers, testing
 from dcmcore.plugins.codestream import CodestreamInfo, codestream_info, parse_j2k, parse_jpeg
 from dcmcore.plugins.base import DECODER_MEMBERS, ENCODER_MEMBERS, PLUGIN_API, DecoderPlugin, EncoderPlugin, PluginBase
-from dcmcore.plugins.dispatch import Dispatcher, encoder_dispatcher, install_hint, known_hint_uids
+from dcmcore.plugins.dispatch import Dispatcher, encoded_photometric, encoder_dispatcher, install_hint, known_hint_uids
 from dcmcore.plugins.frames import FrameRun
 from dcmcore.plugins.helpers import (
     PASS_THROUGH_EXCEPTIONS,
@@ -61,6 +61,7 @@ __all__ = [
     "PluginInfo",
     "Dispatcher",
     "encoder_dispatcher",
+    "encoded_photometric",
     "decoders",
     "encoders",
     "register_decoder",

@@ -116,7 +116,11 @@ class EncoderPlugin(Protocol):
     """What the dispatcher needs from an encoder: exactly :data:`ENCODER_MEMBERS`.
 
     ``api_version`` and ``missing_dependencies(uid)`` are optional, as for
-    :class:`DecoderPlugin`.
+    :class:`DecoderPlugin`, and so is the capability
+    ``encoded_photometric_interpretation(spec, **options) -> str``: the
+    (0028,0004) value of what ``encode`` produces from frames of `spec`
+    (e.g. ``"YBR_FULL_422"`` for RGB frames it converted and subsampled),
+    which ``dcmcore.compress`` writes; without it the value is kept.
     """
 
     label: str

@@ -21,7 +21,7 @@ from dcmcore.plugins.registry import DECODER_GROUP, ENCODER_GROUP, PluginInfo, p
 from dcmcore.spec import PixelSpec
 from dcmcore.uids import JPEG_XL_TRANSFER_SYNTAXES, name_of
 
-__all__ = ["Dispatcher", "encoder_dispatcher", "install_hint", "resolve_alias", "PYDICOM_ALIASES"]
+__all__ = ["Dispatcher", "encoder_dispatcher", "encoded_photometric", "install_hint", "resolve_alias", "PYDICOM_ALIASES"]
 
 LOGGER = logging.getLogger("dcmcore")
 
@@ -241,8 +241,8 @@ class Dispatcher:
             return self.plugins
         return [winner, *(p for p in self.plugins if p is not winner)]
 
-    def _run(self, call: str, *args: Any, _fix: bool = False, **kwargs: Any) -> tuple[Any, bool]:
-        """(the first plugin's result that keeps the contract, whether that plugin corrected unused bits)."""
+    def _run(self, call: str, *args: Any, _fix: bool = False, **kwargs: Any) -> tuple[Any, bool, Any]:
+        """(the first plugin's result that keeps the contract, whether it corrected unused bits, the plugin)."""
         errors: list[tuple[str, BaseException]] = []
         check = _check_decoded if call == "decode" else _check_encoded
         fixers = self._fixers if _fix else ()
@@ -272,7 +272,7 @@ class Dispatcher:
             self.last_label = plugin.label
             if LOGGER.isEnabledFor(logging.DEBUG):
                 LOGGER.debug("'%s' %sd a frame of %s", plugin.label, call, name_of(self.uid))
-            return result, fixed
+            return result, fixed, plugin
         details = "; ".join(f"'{label}': {type(exc).__name__}: {exc}" for label, exc in errors)
         skipped = [i for i in self.infos if not i.available]
         hint = ""
@@ -305,12 +305,45 @@ class Dispatcher:
         the plugin that decoded the frame cleared or sign-extended the bits
         above *Bits Stored*; otherwise the caller still has to.
         """
-        (arr, produced), corrected = self._run("decode", src, spec, out=out, _fix=True, **options)
+        (arr, produced), corrected, _ = self._run("decode", src, spec, out=out, _fix=True, **options)
         return arr, produced, corrected
 
     def encode(self, src: np.ndarray | bytes, spec: PixelSpec, **options: Any) -> bytes:
         """Encode one frame with the first plugin that succeeds."""
         return self._run("encode", src, spec, **options)[0]
+
+    def encode_reporting(self, src: np.ndarray | bytes, spec: PixelSpec, **options: Any) -> tuple[bytes, str]:
+        """As :meth:`encode`: ``(encoded frame, the Photometric Interpretation of its samples)``.
+
+        The value is what the encoder that succeeded declares through the
+        optional ``encoded_photometric_interpretation(spec, **options)``
+        capability (docs/plugins.md), else ``spec.photometric_interpretation``.
+        """
+        encoded, _, plugin = self._run("encode", src, spec, **options)
+        return encoded, encoded_photometric(plugin, spec, options)
+
+
+def encoded_photometric(plugin: Any, spec: PixelSpec, options: dict) -> str:
+    """The (0028,0004) value of what `plugin` encodes from frames of `spec` with `options`.
+
+    Asked of the plugin's optional ``encoded_photometric_interpretation``
+    capability, looked up by attribute; without it, the samples keep
+    ``spec.photometric_interpretation``.
+
+    Raises
+    ------
+    PluginError
+        The capability returned something other than a non-empty str.
+    """
+    ask = getattr(plugin, "encoded_photometric_interpretation", None)
+    if ask is None:
+        return spec.photometric_interpretation
+    value = ask(spec, **options)
+    if not isinstance(value, str) or not value:
+        raise PluginError(
+            f"'{plugin.label}' encoded_photometric_interpretation returned {value!r}, not a Photometric Interpretation"
+        )
+    return value
 
 
 def encoder_dispatcher(uid: str, preference: str | Sequence[str] | None = None) -> Dispatcher:

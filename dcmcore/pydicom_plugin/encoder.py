@@ -3,7 +3,9 @@
 pydicom hands the plugin one frame of natively encoded little endian bytes
 and its ``EncodeRunner``; the frame is encoded by dcmcore's encoder
 dispatcher. pydicom's lossy options (``jls_error``, ``j2k_cr``, ``j2k_psnr``)
-are passed on to the dcmcore encoder.
+are passed on to the dcmcore encoder. pydicom keeps the data set's
+Photometric Interpretation, so a frame the encoder would code in another
+colour space (its ``encoded_photometric_interpretation``) is refused.
 """
 
 from __future__ import annotations
@@ -42,4 +44,11 @@ def encode_frame(src: bytes, runner: Any) -> bytes:
         raise ValueError("dcmcore encodes little endian frames only (option byteorder='>')")
     spec = spec_of(runner)
     options = {k: runner.get_option(k) for k in PASSED_OPTIONS if runner.get_option(k) is not None}
-    return bytes(encoder_dispatcher(spec.transfer_syntax_uid).encode(src, spec, **options))
+    encoded, photometric = encoder_dispatcher(spec.transfer_syntax_uid).encode_reporting(src, spec, **options)
+    if photometric != spec.photometric_interpretation:
+        # pydicom keeps the data set's (0028,0004): an encoder that changes the colour space cannot serve it
+        raise ValueError(
+            f"The dcmcore encoder's output would be {photometric}, but pydicom keeps (0028,0004) "
+            f"'Photometric Interpretation' {spec.photometric_interpretation}: use dcmcore.compress"
+        )
+    return bytes(encoded)

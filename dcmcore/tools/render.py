@@ -24,7 +24,9 @@ def _monochrome(ds: Dataset) -> bool:
 
 def _range_window(ds: Dataset, frame: np.ndarray, index: int | None) -> VOILUTTransformation:
     """A window over the frame's modality values, for images that store none."""
-    chain = TransformChain.from_dataset(ds, frame_index=index, apply_voi_transform=False, apply_presentation_lut=False)
+    chain = TransformChain.from_dataset(
+        ds, frame_index=index, apply_voi_transform=False, apply_presentation_lut=False, apply_real_world_transform=False
+    )
     values = chain(frame)
     lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
     return VOILUTTransformation(window_center=(lo + hi) / 2 + 0.5, window_width=max(hi - lo + 1.0, 1.0))
@@ -53,7 +55,12 @@ def render_frame(
     if frame is None:
         frame = pixel_array(ds, index=index)
     if _monochrome(ds):
-        options: dict[str, Any] = {"apply_voi_transform": True, "voi_output_range": (0.0, 1.0)}
+        # for display: modality, VOI and presentation, never a Real World Value Mapping (which replaces them)
+        options: dict[str, Any] = {
+            "apply_voi_transform": True,
+            "voi_output_range": (0.0, 1.0),
+            "apply_real_world_transform": False,
+        }
         if window is not None:
             options["voi_transform_selector"] = VOILUTTransformation(window_center=window[0], window_width=window[1])
         elif voi is not None:

@@ -11,6 +11,7 @@ from pydicom.uid import UID
 from dcmcore._session import resolve_workers
 from dcmcore._threads import run_jobs
 from dcmcore.dataset_elements import transfer_syntax_of, value
+from dcmcore.errors import PluginError
 from dcmcore.pixels import pixel_array
 from dcmcore.plugins.dispatch import encoder_dispatcher
 from dcmcore.spec import PixelSpec
@@ -31,15 +32,30 @@ _LOSSY_RATIO = 0x00282112
 _LOSSY_METHOD = 0x00282114
 
 
-def _encode_frames(dispatcher: Any, frames: np.ndarray, spec: PixelSpec, workers: int | None, options: dict) -> list[bytes]:
-    """Every frame of `frames` (``(frames, *spec.frame_shape)``) encoded, `workers` at a time."""
+def _encode_frames(
+    dispatcher: Any, frames: np.ndarray, spec: PixelSpec, workers: int | None, options: dict
+) -> tuple[list[bytes], str]:
+    """Every frame of `frames` (``(frames, *spec.frame_shape)``) encoded, `workers` at a time.
+
+    Returns the frames and the Photometric Interpretation their encoders
+    declare (docs/plugins.md, ``encoded_photometric_interpretation``); frames
+    that fell back to an encoder declaring another value are an error.
+    """
     encoded: list[bytes] = [b""] * len(frames)
+    photometric: list[str] = [spec.photometric_interpretation] * len(frames)
 
     def one(i: int) -> None:
-        encoded[i] = bytes(dispatcher.encode(frames[i], spec, **options))
+        data, photometric[i] = dispatcher.encode_reporting(frames[i], spec, **options)
+        encoded[i] = bytes(data)
 
     run_jobs(one, ((i,) for i in range(len(frames))), resolve_workers(workers))
-    return encoded
+    values = sorted(set(photometric))
+    if len(values) > 1:
+        raise PluginError(
+            f"The frames were encoded by plugins whose output has different Photometric Interpretations "
+            f"({', '.join(values)}): pass encoding_plugin= to use one encoder"
+        )
+    return encoded, values[0] if values else spec.photometric_interpretation
 
 
 def _source_frames(ds: Dataset, arr: np.ndarray | None, workers: int | None) -> tuple[np.ndarray, PixelSpec]:
@@ -99,8 +115,13 @@ def compress(
     (VR OB, undefined length) with a Basic Offset Table, or with an Extended
     Offset Table ((7FE0,0001) and (7FE0,0002)) when `encapsulate_ext` is True
     or the offsets need more than 32 bits; (0002,0010) *Transfer Syntax UID* is
-    set (a File Meta Information is added when there is none); natively stored
-    YBR_FULL_422 becomes YBR_FULL and planar configuration 0; for a lossy
+    set (a File Meta Information is added when there is none); (0028,0004)
+    *Photometric Interpretation* becomes what the encoder declares its output
+    to be (e.g. ``YBR_FULL_422`` for RGB frames coded as subsampled YCbCr JPEG,
+    ``YBR_RCT`` / ``YBR_ICT`` for JPEG 2000 with the multiple component
+    transform; see ``encoded_photometric_interpretation`` in
+    docs/plugins.md), and natively stored YBR_FULL_422 becomes YBR_FULL
+    otherwise; planar configuration becomes 0; for a lossy
     syntax (0028,2110) *Lossy Image Compression* becomes ``"01"`` and the
     ratio and method are appended to (0028,2112) and (0028,2114).
 
@@ -154,7 +175,7 @@ def compress(
         planar_configuration=0 if spec.samples_per_pixel > 1 else spec.planar_configuration,
         pixel_vr=None,
     )
-    encoded = _encode_frames(dispatcher, frames, target, workers, kwargs)
+    encoded, photometric = _encode_frames(dispatcher, frames, target, workers, kwargs)
     pixel_data, offsets, lengths = encapsulate(encoded, extended=encapsulate_ext)
 
     edit = DatasetEdit(ds)
@@ -164,8 +185,8 @@ def compress(
     else:
         edit.set(_EXTENDED_OFFSETS, "OV", offsets)
         edit.set(_EXTENDED_LENGTHS, "OV", lengths)
-    if target.photometric_interpretation != value(ds, _PHOTOMETRIC):
-        edit.set(_PHOTOMETRIC, "CS", target.photometric_interpretation)
+    if photometric != value(ds, _PHOTOMETRIC):
+        edit.set(_PHOTOMETRIC, "CS", photometric)
     if spec.samples_per_pixel > 1:
         edit.set(_PLANAR, "US", 0)
     lossy = uid in LOSSY_METHOD

@@ -4,18 +4,32 @@
 |---|---|---|
 | JPEG-LS Lossless (.80) | CharLS | |
 | JPEG-LS Near-Lossless (.81) | CharLS, Bits Stored 8 or 16 | ``jls_error`` (default 1): the largest error per sample |
-| JPEG 2000 Lossless (.90) | OpenJPEG, reversible wavelet | |
-| JPEG 2000 (.91) | OpenJPEG, irreversible wavelet | ``j2k_psnr`` (dB) or ``j2k_cr`` (a compression ratio; one quality layer) |
-| HTJ2K Lossless (.201) | OpenJPH, reversible | |
+| JPEG 2000 Lossless (.90) | OpenJPEG, reversible wavelet | ``use_mct`` (default False) |
+| JPEG 2000 (.91) | OpenJPEG, irreversible wavelet | ``j2k_psnr`` (dB) or ``j2k_cr`` (a compression ratio; one quality layer); ``use_mct`` |
+| HTJ2K Lossless (.201) | OpenJPH, reversible | ``use_mct`` |
 | JPEG XL Lossless (.110) | libjxl | |
 | JPEG Lossless SV1 (.70) | libjpeg-turbo, predictor 1 | |
-| JPEG Baseline (.50) | libjpeg-turbo, 8 bits | ``jpeg_quality`` (default 90) |
+| JPEG Baseline (.50) | libjpeg-turbo, 8 bits | ``jpeg_quality`` (default 90), ``jpeg_subsampling`` (``"422"`` or ``"444"``), ``jpeg_color_transform`` (default True) |
 
-Option names are pydicom's ``compress`` ones where they exist. The samples
-are encoded in the colour space ``spec`` says: no colour transform is applied,
-except the reversible/irreversible component transform of JPEG 2000 for
-``YBR_RCT``/``YBR_ICT``, and the JPEG Baseline subsampling of ``YBR_FULL_422``
-(4:2:2), so the data set keeps its (0028,0004). Signed samples: JPEG 2000 and
+Option names are pydicom's ``compress`` ones where they exist. What the
+samples become, which :func:`encoded_photometric` tells (the
+``encoded_photometric_interpretation`` capability, written to (0028,0004)
+by the write path (``compress``)), follows PS3.5 section 8.2:
+
+- JPEG-LS, JPEG Lossless and JPEG XL Lossless code the samples as they are:
+  the value is kept (RGB stays RGB).
+- JPEG 2000 and HTJ2K code RGB as it is unless ``use_mct=True`` (pydicom's
+  option; its default there is off for RGB too): then the reversible (lossless,
+  ``YBR_RCT``) or irreversible (lossy, ``YBR_ICT``) multiple component
+  transform is applied. A data set that already says ``YBR_RCT``/``YBR_ICT``
+  (pydicom's way of asking, the samples being RGB) gets the transform.
+- JPEG Baseline converts RGB to YCbCr (unless ``jpeg_color_transform=False``)
+  and subsamples the chroma horizontally by default (``YBR_FULL_422``; with
+  ``jpeg_subsampling="444"``, ``YBR_FULL``). YBR_FULL samples are coded
+  without subsampling unless ``jpeg_subsampling="422"``, YBR_FULL_422 ones
+  (given at full resolution) with it unless ``"444"``.
+
+Signed samples: JPEG 2000 and
 HTJ2K code them as signed; JPEG-LS and JPEG Lossless (which have no signed
 samples) get the bit patterns of the whole container, so that every decoder
 returns them exactly whatever it does about signedness; JPEG XL gets the
@@ -35,7 +49,7 @@ from pydicom.uid import JPEG2000, HTJ2KLossless, JPEG2000Lossless, JPEGBaseline8
 
 from dcmcore_imagecodecs._rules import JXL_LOSSLESS
 
-__all__ = ["ENCODER_UIDS", "encode_frame"]
+__all__ = ["ENCODER_UIDS", "encode_frame", "encoded_photometric"]
 
 ENCODER_UIDS = frozenset(
     str(u)
@@ -65,7 +79,7 @@ def _unsigned(arr: np.ndarray) -> np.ndarray:
 def _j2k_lossy(arr: np.ndarray, spec: PixelSpec, options: dict) -> bytes:
     import imagecodecs
 
-    mct = spec.photometric_interpretation == "YBR_ICT"
+    mct = _mct(spec, options)
     kwargs = dict(codecformat="J2K", reversible=False, bitspersample=spec.bits_stored, mct=mct)
     if "j2k_psnr" in options and "j2k_cr" in options:
         raise ValueError("Give 'j2k_cr' or 'j2k_psnr', not both")
@@ -95,15 +109,59 @@ def _one_layer(value: Any, name: str) -> float:
     return float(values[0])
 
 
-def _jpeg_colour(spec: PixelSpec) -> dict:
+def _mct(spec: PixelSpec, options: dict) -> bool:
+    """Whether the JPEG 2000 / HTJ2K multiple component transform is applied to frames of `spec`."""
+    if spec.samples_per_pixel != 3:
+        return False
+    pi = spec.photometric_interpretation
+    if pi == "RGB":
+        return options.get("use_mct", False) is True
+    return pi in ("YBR_RCT", "YBR_ICT")
+
+
+def _jpeg_baseline_colour(spec: PixelSpec, options: dict) -> tuple[dict, str]:
+    """The libjpeg-turbo colour options for a JPEG Baseline frame of `spec`, and what the samples become."""
+    pi = spec.photometric_interpretation
+    if spec.samples_per_pixel == 1:
+        return {}, pi
+    subsampling = options.get("jpeg_subsampling")
+    if subsampling not in (None, "422", "444"):
+        raise ValueError(f"'jpeg_subsampling' must be '422' or '444', not {subsampling!r}")
+    if pi == "RGB":
+        if options.get("jpeg_color_transform", True) is False:
+            return dict(colorspace="RGB", outcolorspace="RGB"), "RGB"
+        subsampling = subsampling or "422"
+        kwargs = dict(colorspace="RGB", outcolorspace="YCbCr", subsampling=subsampling)
+    elif pi in ("YBR_FULL", "YBR_FULL_422"):
+        subsampling = subsampling or ("422" if pi == "YBR_FULL_422" else "444")
+        kwargs = dict(colorspace="YCbCr", outcolorspace="YCbCr", subsampling=subsampling)
+    else:
+        raise UnsupportedPixelDataError(f"JPEG frames of 3 samples are encoded as RGB, YBR_FULL or YBR_FULL_422, not {pi!r}")
+    return kwargs, ("YBR_FULL_422" if subsampling == "422" else "YBR_FULL")
+
+
+def _jpeg_lossless_colour(spec: PixelSpec) -> dict:
+    """Lossless JPEG codes the samples as they are (no colour transform)."""
     if spec.samples_per_pixel == 1:
         return {}
     pi = spec.photometric_interpretation
     if pi in ("YBR_FULL", "YBR_FULL_422"):
-        return dict(colorspace="YCbCr", outcolorspace="YCbCr", subsampling="422" if pi == "YBR_FULL_422" else "444")
+        return dict(colorspace="YCbCr", outcolorspace="YCbCr", subsampling="444")
     if pi == "RGB":
         return dict(colorspace="RGB", outcolorspace="RGB")
     raise UnsupportedPixelDataError(f"JPEG frames of 3 samples are encoded as RGB, YBR_FULL or YBR_FULL_422, not {pi!r}")
+
+
+def encoded_photometric(spec: PixelSpec, **options: Any) -> str:
+    """The (0028,0004) value of the frames :func:`encode_frame` makes from frames of `spec` with `options`."""
+    uid = str(spec.transfer_syntax_uid)
+    if uid == JPEGBaseline8Bit:
+        return _jpeg_baseline_colour(spec, options)[1]
+    if uid in (JPEG2000Lossless, HTJ2KLossless):
+        return "YBR_RCT" if _mct(spec, options) else spec.photometric_interpretation
+    if uid == JPEG2000:
+        return "YBR_ICT" if _mct(spec, options) else spec.photometric_interpretation
+    return spec.photometric_interpretation
 
 
 def encode_frame(src: Any, spec: PixelSpec, **options: Any) -> bytes:
@@ -130,23 +188,24 @@ def encode_frame(src: Any, spec: PixelSpec, **options: Any) -> bytes:
             )
         return bytes(imagecodecs.jpegls_encode(arr, level=error))
     if uid == JPEG2000Lossless:
-        mct = spec.photometric_interpretation == "YBR_RCT"
+        mct = _mct(spec, options)
         return bytes(
             imagecodecs.jpeg2k_encode(arr, level=0, codecformat="J2K", reversible=True, bitspersample=spec.bits_stored, mct=mct)
         )
     if uid == JPEG2000:
         return _j2k_lossy(arr, spec, options)
     if uid == HTJ2KLossless:
-        return bytes(imagecodecs.htj2k_encode(arr, reversible=True))
+        # OpenJPH applies the component transform to 3 components unless told not to
+        return bytes(imagecodecs.htj2k_encode(arr, reversible=True, rgb=_mct(spec, options)))
     if uid == JXL_LOSSLESS:
         patterns = _unsigned(arr) & ((1 << spec.bits_stored) - 1)
         return bytes(imagecodecs.jpegxl_encode(patterns, lossless=True, bitspersample=spec.bits_stored))
     if uid == JPEGLosslessSV1:
         bits = spec.bits_allocated if signed else spec.bits_stored
-        return bytes(imagecodecs.jpeg8_encode(_unsigned(arr), lossless=True, predictor=1, bitspersample=bits, **_jpeg_colour(spec)))
+        return bytes(imagecodecs.jpeg8_encode(_unsigned(arr), lossless=True, predictor=1, bitspersample=bits, **_jpeg_lossless_colour(spec)))
     if uid == JPEGBaseline8Bit:
         if spec.bits_stored != 8 or signed:
             raise UnsupportedPixelDataError("JPEG Baseline encodes unsigned 8-bit samples only")
         quality = int(options.get("jpeg_quality", 90))
-        return bytes(imagecodecs.jpeg8_encode(arr, level=quality, **_jpeg_colour(spec)))
+        return bytes(imagecodecs.jpeg8_encode(arr, level=quality, **_jpeg_baseline_colour(spec, options)[0]))
     raise UnsupportedPixelDataError(f"The imagecodecs plugin does not encode the transfer syntax {uid}")

@@ -248,5 +248,11 @@ class ImagecodecsEncoder(ImagecodecsPlugin):
 
         return encode_frame(src, spec, **options)
 
+    def encoded_photometric_interpretation(self, spec: PixelSpec, **options: Any) -> str:
+        """The (0028,0004) value of what :meth:`encode` makes of frames of `spec` (the optional capability)."""
+        from dcmcore_imagecodecs._encode import encoded_photometric
+
+        return encoded_photometric(spec, **options)
+
 
 ENCODER = ImagecodecsEncoder()

@@ -143,17 +143,48 @@ def test_jpeg_2000_rgb_with_component_transforms():
     np.testing.assert_array_equal(pydicom_array(ds, decoding_plugin="pylibjpeg"), frames[0])
 
 
-@pytest.mark.parametrize("pi, subsampling", [("MONOCHROME2", None), ("RGB", None), ("YBR_FULL", None), ("YBR_FULL_422", "422")])
-def test_jpeg_baseline_close_to_the_source_and_equal_to_pillow(pi, subsampling):
+@pytest.mark.parametrize(
+    "pi, options, produced",
+    [
+        ("MONOCHROME2", {}, "MONOCHROME2"),
+        ("RGB", {}, "YBR_FULL_422"),
+        ("RGB", {"jpeg_subsampling": "444"}, "YBR_FULL"),
+        ("RGB", {"jpeg_color_transform": False}, "RGB"),
+        ("YBR_FULL", {}, "YBR_FULL"),
+        ("YBR_FULL_422", {}, "YBR_FULL_422"),
+    ],
+)
+def test_jpeg_baseline_close_to_the_source_and_equal_to_pillow(pi, options, produced):
     samples = 1 if pi.startswith("MONO") else 3
     spec = testing.make_spec(64, 48, samples, 8, uid=str(JPEGBaseline8Bit)).replace(photometric_interpretation=pi)
     y, x = np.mgrid[0:64, 0:48]
     frame = ((x * 4 + y * 2) % 256).astype(np.uint8)
     if samples == 3:
         frame = np.dstack([frame, frame[::-1], np.full_like(frame, 128)])
-    ds, arr = _decode_both([ENCODER.encode(frame, spec, jpeg_quality=95)], spec, raw=True)
-    assert _psnr(arr, frame, 8) > 30
-    np.testing.assert_array_equal(arr, pydicom_array(ds, decoding_plugin="pillow", raw=True))
+    assert ENCODER.encoded_photometric_interpretation(spec, **options) == produced
+    stored = spec.replace(photometric_interpretation=produced)  # what the data set says after compress
+    converted = pi == "RGB" and produced != "RGB"  # RGB in, YCbCr stored: compare as RGB
+    ds, arr = _decode_both([ENCODER.encode(frame, spec, jpeg_quality=95, **options)], stored, raw=not converted)
+    # the chroma of the ramps' hard wraps is halved horizontally when RGB is subsampled
+    assert _psnr(arr, frame, 8) > (27 if converted and produced == "YBR_FULL_422" else 30)
+    theirs = pydicom_array(ds, decoding_plugin="pillow", raw=not converted)
+    if converted:  # two YCbCr -> RGB conversions (libjpeg-turbo's, pydicom's) may round differently
+        assert np.abs(arr.astype(int) - theirs).max() <= 2
+    else:
+        np.testing.assert_array_equal(arr, theirs)
+
+
+@pytest.mark.parametrize("uid, options, produced", [
+    (str(JPEG2000Lossless), {}, "RGB"), (str(JPEG2000Lossless), {"use_mct": True}, "YBR_RCT"),
+    (str(JPEG2000), {"use_mct": True}, "YBR_ICT"), (str(HTJ2KLossless), {}, "RGB"),
+    (str(HTJ2KLossless), {"use_mct": True}, "YBR_RCT"), (str(JPEGLSLossless), {"use_mct": True}, "RGB"),
+    (str(JPEGLosslessSV1), {}, "RGB"),
+])  # fmt: skip
+def test_encoded_photometric_interpretation(uid, options, produced):
+    spec = testing.make_spec(8, 8, 3, 8, uid=uid)
+    assert ENCODER.encoded_photometric_interpretation(spec, **options) == produced
+    mono = testing.make_spec(8, 8, 1, 8, uid=uid)
+    assert ENCODER.encoded_photometric_interpretation(mono, **options) == "MONOCHROME2"
 
 
 def test_refusals():
