@@ -7,6 +7,8 @@
 | JPEG 2000 Lossless (.90) | OpenJPEG, reversible wavelet | ``use_mct`` (default False) |
 | JPEG 2000 (.91) | OpenJPEG, irreversible wavelet | ``j2k_psnr`` (dB) or ``j2k_cr`` (a compression ratio; one quality layer); ``use_mct`` |
 | HTJ2K Lossless (.201) | OpenJPH, reversible | ``use_mct`` |
+| HTJ2K Lossless RPCL (.202) | OpenJPH, reversible, RPCL progression, TLM marker segments | ``use_mct`` |
+| HTJ2K (.203) | OpenJPH, irreversible | ``j2k_psnr`` (dB) or ``j2k_cr`` (a compression ratio), by the quantization step; ``use_mct`` |
 | JPEG XL Lossless (.110) | libjxl | |
 | JPEG Lossless SV1 (.70) | libjpeg-turbo, predictor 1 | |
 | JPEG Baseline (.50) | libjpeg-turbo, 8 bits | ``jpeg_quality`` (default 90), ``jpeg_subsampling`` (``"422"`` or ``"444"``), ``jpeg_color_transform`` (default True) |
@@ -45,7 +47,17 @@ import numpy as np
 from dcmcore import PixelSpec
 from dcmcore.errors import UnsupportedPixelDataError
 from dcmcore.plugins import frame_array
-from pydicom.uid import JPEG2000, HTJ2KLossless, JPEG2000Lossless, JPEGBaseline8Bit, JPEGLosslessSV1, JPEGLSLossless, JPEGLSNearLossless
+from pydicom.uid import (
+    HTJ2K,
+    JPEG2000,
+    HTJ2KLossless,
+    HTJ2KLosslessRPCL,
+    JPEG2000Lossless,
+    JPEGBaseline8Bit,
+    JPEGLosslessSV1,
+    JPEGLSLossless,
+    JPEGLSNearLossless,
+)
 
 from dcmcore_imagecodecs._rules import JXL_LOSSLESS
 
@@ -53,7 +65,10 @@ __all__ = ["ENCODER_UIDS", "encode_frame", "encoded_photometric"]
 
 ENCODER_UIDS = frozenset(
     str(u)
-    for u in (JPEGLSLossless, JPEGLSNearLossless, JPEG2000Lossless, JPEG2000, HTJ2KLossless, JXL_LOSSLESS, JPEGLosslessSV1, JPEGBaseline8Bit)
+    for u in (
+        JPEGLSLossless, JPEGLSNearLossless, JPEG2000Lossless, JPEG2000, HTJ2KLossless, HTJ2KLosslessRPCL, HTJ2K,
+        JXL_LOSSLESS, JPEGLosslessSV1, JPEGBaseline8Bit,
+    )  # fmt: skip
 )
 
 
@@ -100,6 +115,54 @@ def _j2k_lossy(arr: np.ndarray, spec: PixelSpec, options: dict) -> bytes:
         else:
             hi = mid
     return best if best is not None else bytes(imagecodecs.jpeg2k_encode(arr, level=1.0, **kwargs))
+
+
+def _htj2k_lossy(arr: np.ndarray, spec: PixelSpec, options: dict) -> bytes:
+    """HTJ2K with the irreversible wavelet: OpenJPH takes a quantization step, searched for the target.
+
+    A larger step gives a smaller, worse codestream: the search keeps the
+    largest step whose codestream still decodes to ``j2k_psnr`` dB, or the
+    smallest whose codestream fits in ``1 / j2k_cr`` of the frame's bytes
+    (default ratio 10).
+    """
+    import imagecodecs
+
+    mct = _mct(spec, options)
+
+    def encode(log_step: float) -> bytes:
+        return bytes(imagecodecs.htj2k_encode(arr, level=float(np.exp(log_step)), reversible=False, rgb=mct))
+
+    if "j2k_psnr" in options and "j2k_cr" in options:
+        raise ValueError("Give 'j2k_cr' or 'j2k_psnr', not both")
+    by_psnr = "j2k_psnr" in options
+    if by_psnr:
+        target = _one_layer(options["j2k_psnr"], "j2k_psnr")
+        peak = float((1 << spec.bits_stored) - 1)
+
+        def good(encoded: bytes) -> bool:
+            err = imagecodecs.htj2k_decode(encoded, planar=False).astype(np.float64) - arr
+            mse = float(np.mean(err * err))
+            return mse == 0 or 10 * np.log10(peak * peak / mse) >= target
+
+    else:
+        ratio = _one_layer(options.get("j2k_cr", 10), "j2k_cr")
+        if ratio < 1:
+            raise ValueError(f"'j2k_cr' must be a compression ratio of at least 1, not {ratio}")
+
+        def good(encoded: bytes) -> bool:
+            return len(encoded) * ratio <= spec.frame_nbytes
+
+    fine, coarse = np.log(1e-7), np.log(0.5)
+    best = None
+    for _ in range(14):  # bisection on the log of the step
+        mid = (fine + coarse) / 2
+        encoded = encode(mid)
+        if good(encoded):
+            best = encoded
+            fine, coarse = (mid, coarse) if by_psnr else (fine, mid)
+        else:
+            fine, coarse = (fine, mid) if by_psnr else (mid, coarse)
+    return best if best is not None else encode(np.log(1e-7) if by_psnr else np.log(0.5))
 
 
 def _one_layer(value: Any, name: str) -> float:
@@ -157,9 +220,9 @@ def encoded_photometric(spec: PixelSpec, **options: Any) -> str:
     uid = str(spec.transfer_syntax_uid)
     if uid == JPEGBaseline8Bit:
         return _jpeg_baseline_colour(spec, options)[1]
-    if uid in (JPEG2000Lossless, HTJ2KLossless):
+    if uid in (JPEG2000Lossless, HTJ2KLossless, HTJ2KLosslessRPCL):
         return "YBR_RCT" if _mct(spec, options) else spec.photometric_interpretation
-    if uid == JPEG2000:
+    if uid in (JPEG2000, HTJ2K):
         return "YBR_ICT" if _mct(spec, options) else spec.photometric_interpretation
     return spec.photometric_interpretation
 
@@ -194,9 +257,13 @@ def encode_frame(src: Any, spec: PixelSpec, **options: Any) -> bytes:
         )
     if uid == JPEG2000:
         return _j2k_lossy(arr, spec, options)
-    if uid == HTJ2KLossless:
-        # OpenJPH applies the component transform to 3 components unless told not to
-        return bytes(imagecodecs.htj2k_encode(arr, reversible=True, rgb=_mct(spec, options)))
+    if uid in (HTJ2KLossless, HTJ2KLosslessRPCL):
+        # OpenJPH applies the component transform to 3 components unless told not to. Its
+        # progression order is RPCL; for the RPCL syntax the codestream also gets TLM marker segments
+        rpcl = uid == HTJ2KLosslessRPCL
+        return bytes(imagecodecs.htj2k_encode(arr, reversible=True, rgb=_mct(spec, options), tlm=rpcl))
+    if uid == HTJ2K:
+        return _htj2k_lossy(arr, spec, options)
     if uid == JXL_LOSSLESS:
         patterns = _unsigned(arr) & ((1 << spec.bits_stored) - 1)
         return bytes(imagecodecs.jpegxl_encode(patterns, lossless=True, bitspersample=spec.bits_stored))

@@ -35,7 +35,7 @@ from dcmcore import PixelSpec
 from dcmcore.errors import CorruptPixelDataError, PluginError
 from dcmcore.plugins import PASS_THROUGH_EXCEPTIONS, CodestreamInfo, FrameRun, PluginBase, codestream_info, version_tuple
 
-from pydicom.uid import HTJ2KLossless
+from pydicom.uid import HTJ2K, HTJ2KLossless, HTJ2KLosslessRPCL
 
 from dcmcore_imagecodecs._encode import ENCODER_UIDS
 from dcmcore_imagecodecs._rules import DECODER_UIDS, JXL_RECOMPRESSION, Plan, plan_frame, produced_spec
@@ -223,6 +223,10 @@ class ImagecodecsDecoder(ImagecodecsPlugin):
 DECODER = ImagecodecsDecoder()
 
 
+#: Encoded with OpenJPH (imagecodecs' HTJ2K codec); decoded with OpenJPEG.
+HTJ2K_ENCODED = frozenset(map(str, (HTJ2KLossless, HTJ2KLosslessRPCL, HTJ2K)))
+
+
 class ImagecodecsEncoder(ImagecodecsPlugin):
     """Encode frames with imagecodecs (the syntaxes and options of :mod:`dcmcore_imagecodecs._encode`)."""
 
@@ -237,7 +241,7 @@ class ImagecodecsEncoder(ImagecodecsPlugin):
         version = getattr(imagecodecs, "__version__", "0")
         if version_tuple(version) < MIN_VERSION:
             return [f"imagecodecs {version} is installed, {REQUIREMENT} is needed", f"install with: {self.install_hint}"]
-        codec = "HTJ2K" if uid == HTJ2KLossless else _CODECS[codec_for(str(uid))]
+        codec = "HTJ2K" if uid in HTJ2K_ENCODED else _CODECS[codec_for(str(uid))]
         if not getattr(getattr(imagecodecs, codec, None), "available", False):
             return [f"this imagecodecs build has no {codec} codec"]
         return []

@@ -21,8 +21,10 @@ from dcmcore.plugins import EncoderPlugin, testing  # noqa: E402
 from dcmcore_imagecodecs import ENCODER, ENCODER_UIDS  # noqa: E402
 from pydicom.pixels import pixel_array as pydicom_array  # noqa: E402
 from pydicom.uid import (  # noqa: E402
+    HTJ2K,
     JPEG2000,
     HTJ2KLossless,
+    HTJ2KLosslessRPCL,
     JPEG2000Lossless,
     JPEGBaseline8Bit,
     JPEGLosslessSV1,
@@ -36,6 +38,7 @@ PYDICOM_DECODER = {
     str(JPEGLSLossless): "pyjpegls",
     str(JPEG2000Lossless): "pylibjpeg",
     str(HTJ2KLossless): "pylibjpeg",
+    str(HTJ2KLosslessRPCL): "pylibjpeg",
     str(JPEGLosslessSV1): "pylibjpeg",
     JXL_LOSSLESS: None,
 }
@@ -59,11 +62,13 @@ def _decode_both(encoded: list[bytes], spec, **kwargs):
 
 
 HAS_OPENJPH = hasattr(imagecodecs, "htj2k_encode")
+OPENJPH_UIDS = {str(HTJ2KLossless), str(HTJ2KLosslessRPCL), str(HTJ2K)}
+needs_openjph = pytest.mark.skipif(not HAS_OPENJPH, reason="this imagecodecs has no OpenJPH: HTJ2K is decoded, not encoded")
 
 
 def test_registered_for_every_encoded_syntax():
     assert isinstance(ENCODER, EncoderPlugin)
-    for uid in sorted(ENCODER_UIDS - ({str(HTJ2KLossless)} if not HAS_OPENJPH else set())):
+    for uid in sorted(ENCODER_UIDS - (set() if HAS_OPENJPH else OPENJPH_UIDS)):
         (info,) = [i for i in plugins.encoders(uid) if i.label == "imagecodecs"]
         assert info.available and info.plugin is ENCODER, info
 
@@ -71,7 +76,7 @@ def test_registered_for_every_encoded_syntax():
 @pytest.mark.parametrize("uid", sorted(PYDICOM_DECODER))
 @pytest.mark.parametrize("samples, allocated, stored, signed", _LAYOUTS)
 def test_lossless_round_trip_bit_for_bit(uid, samples, allocated, stored, signed):
-    if uid == str(HTJ2KLossless) and not HAS_OPENJPH:
+    if uid in OPENJPH_UIDS and not HAS_OPENJPH:
         assert ENCODER.missing_dependencies(uid) == ["this imagecodecs build has no HTJ2K codec"]
         pytest.skip("this imagecodecs has no OpenJPH: HTJ2K is decoded, not encoded")
     spec, frames = _values(uid, samples, allocated, stored, signed)
@@ -86,7 +91,7 @@ def test_lossless_round_trip_bit_for_bit(uid, samples, allocated, stored, signed
 
 @pytest.mark.parametrize("uid", sorted(PYDICOM_DECODER))
 def test_every_input_form_encodes_to_the_same_bytes(uid):
-    if uid == str(HTJ2KLossless) and not HAS_OPENJPH:
+    if uid in OPENJPH_UIDS and not HAS_OPENJPH:
         pytest.skip("this imagecodecs has no OpenJPH")
     spec, frames = _values(uid, 3, 8, 8, 0, nframes=1)
     testing.check_encoder_input_forms(ENCODER, frames[0], spec)
@@ -135,6 +140,56 @@ def test_jpeg_2000_lossy_by_compression_ratio():
         ENCODER.encode(frame, spec, j2k_cr=[20, 5])
 
 
+def _main_header_markers(codestream: bytes) -> dict[int, bytes]:
+    """The JPEG 2000 main header's marker segments up to the first tile (SOT), by marker."""
+    markers, pos = {}, 2  # after SOC
+    while pos + 4 <= len(codestream):
+        marker, length = int.from_bytes(codestream[pos : pos + 2], "big"), int.from_bytes(codestream[pos + 2 : pos + 4], "big")
+        if marker == 0xFF90:
+            break
+        markers[marker] = codestream[pos + 4 : pos + 2 + length]
+        pos += 2 + length
+    return markers
+
+
+@needs_openjph
+def test_htj2k_rpcl_has_rpcl_progression_and_tlm_markers():
+    spec, frames = _values(str(HTJ2KLosslessRPCL), 1, 16, 12, 0, nframes=1)
+    markers = _main_header_markers(ENCODER.encode(frames[0], spec))
+    assert markers[0xFF52][1] == 2  # COD: Scod, then the progression order, 2 = RPCL (ISO/IEC 15444-1 A.6.1)
+    assert 0xFF55 in markers  # TLM
+    plain = _main_header_markers(ENCODER.encode(frames[0], spec.replace(transfer_syntax_uid=str(HTJ2KLossless))))
+    assert 0xFF55 not in plain
+
+
+@needs_openjph
+@pytest.mark.parametrize("samples, options", [(1, {}), (3, {}), (3, {"use_mct": True})])
+def test_htj2k_lossy_by_psnr(samples, options):
+    spec = testing.make_spec(64, 64, 1, 16, uid=str(HTJ2K)).replace(bits_stored=12, number_of_frames=2)
+    frames = _smooth(spec)
+    if samples == 3:
+        spec = testing.make_spec(64, 64, 3, 8, uid=str(HTJ2K)).replace(number_of_frames=2)
+        frames = np.stack([np.dstack([f % 256, (f * 3) % 256, f // 16]) for f in frames]).astype(np.uint8)
+    bits = spec.bits_stored
+    encoded = [ENCODER.encode(f, spec, j2k_psnr=[45], **options) for f in frames]
+    stored = spec.replace(photometric_interpretation=ENCODER.encoded_photometric_interpretation(spec, **options))
+    ds, arr = _decode_both(encoded, stored)
+    assert _psnr(arr, frames, bits) >= 44.5  # asked for 45 dB (measured with OpenJPH; OpenJPEG decodes here)
+    np.testing.assert_array_equal(pydicom_array(ds, decoding_plugin="pylibjpeg"), arr)
+
+
+@needs_openjph
+def test_htj2k_lossy_by_compression_ratio():
+    spec = testing.make_spec(64, 64, 1, 16, uid=str(HTJ2K)).replace(bits_stored=12)
+    frame = _smooth(spec, 1)[0]
+    encoded = ENCODER.encode(frame, spec, j2k_cr=[8])
+    assert len(encoded) <= spec.frame_nbytes / 8
+    ds, arr = _decode_both([encoded], spec)
+    assert _psnr(arr, frame, 12) > 25  # a smooth ramp at 8:1
+    with pytest.raises(ValueError, match="not both"):
+        ENCODER.encode(frame, spec, j2k_cr=8, j2k_psnr=40)
+
+
 def test_jpeg_2000_rgb_with_component_transforms():
     spec, frames = _values(str(JPEG2000Lossless), 3, 8, 8, 0, nframes=1)
     rct = spec.replace(photometric_interpretation="YBR_RCT")
@@ -177,7 +232,8 @@ def test_jpeg_baseline_close_to_the_source_and_equal_to_pillow(pi, options, prod
 @pytest.mark.parametrize("uid, options, produced", [
     (str(JPEG2000Lossless), {}, "RGB"), (str(JPEG2000Lossless), {"use_mct": True}, "YBR_RCT"),
     (str(JPEG2000), {"use_mct": True}, "YBR_ICT"), (str(HTJ2KLossless), {}, "RGB"),
-    (str(HTJ2KLossless), {"use_mct": True}, "YBR_RCT"), (str(JPEGLSLossless), {"use_mct": True}, "RGB"),
+    (str(HTJ2KLossless), {"use_mct": True}, "YBR_RCT"), (str(HTJ2KLosslessRPCL), {"use_mct": True}, "YBR_RCT"),
+    (str(HTJ2K), {}, "RGB"), (str(HTJ2K), {"use_mct": True}, "YBR_ICT"), (str(JPEGLSLossless), {"use_mct": True}, "RGB"),
     (str(JPEGLosslessSV1), {}, "RGB"),
 ])  # fmt: skip
 def test_encoded_photometric_interpretation(uid, options, produced):
@@ -196,7 +252,7 @@ def test_refusals():
         ENCODER.encode(np.zeros((8, 8), np.uint16), testing.make_spec(8, 8, 1, 16, uid=str(JPEGLSNearLossless)).replace(bits_stored=12))
     with pytest.raises(ValueError, match="'jls_error'"):
         ENCODER.encode(np.zeros((8, 8), np.uint8), testing.make_spec(8, 8, 1, 8, uid=str(JPEGLSNearLossless)), jls_error=-1)
-    assert ENCODER.missing_dependencies("1.2.840.10008.1.2.4.203")[0].endswith("1.2.840.10008.1.2.4.203")
+    assert ENCODER.missing_dependencies("1.2.840.10008.1.2.4.51")[0].endswith("1.2.840.10008.1.2.4.51")  # JPEG Extended: decoded only
 
 
 def test_encode_does_not_modify_its_input():
