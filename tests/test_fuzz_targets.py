@@ -51,14 +51,6 @@ REGRESSIONS = ROOT / "fuzz" / "regressions"
 
 #: Regression inputs whose bug is reported but not fixed yet: (target, file name) -> the bug.
 OPEN_REGRESSIONS: dict[tuple[str, str], str] = {
-    ("overlay", "embedded_excess_frames"): (
-        "overlays/_embedded.py asks pixel_array for all frames, which returns the excess frames of a "
-        "Pixel Data longer than Number of Frames: extract_bit's size check refuses the smaller output"
-    ),
-    ("overlay", "split_excess_frames"): (
-        "overlays/_embedded.py split_embedded_overlays reshapes pixel_array's output, excess frames included, "
-        "to Number of Frames: bare 'ValueError: cannot reshape array'"
-    ),
     ("plugin_gdcm", "jpeg_uncaught_exception"): (
         "dcmcore-gdcm: GDCM's JPEG codec throws a C++ exception nobody catches (std::terminate, SIGABRT) on this "
         "100 x 100 RGB JPEG Baseline frame; the plugin does not refuse it before GDCM sees it"
