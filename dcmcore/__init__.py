@@ -39,6 +39,8 @@ from dcmcore.errors import (
     NotDicomFileError,
     PixelDataLengthError,
     PluginError,
+    TruncatedFileError,
+    UnknownVRError,
     UnsupportedPixelDataError,
 )
 from dcmcore.image import Image, imread
@@ -126,9 +128,11 @@ __all__ = [
     "NotDicomFileError",
     "MissingElementError",
     "InvalidElementError",
+    "UnknownVRError",
     "InvalidPixelSpecError",
     "FrameIndexError",
     "PixelDataLengthError",
+    "TruncatedFileError",
     "CorruptPixelDataError",
     "UnsupportedPixelDataError",
     "PluginError",
