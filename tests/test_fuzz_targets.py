@@ -55,13 +55,6 @@ OPEN_REGRESSIONS: dict[tuple[str, str], str] = {
         "dcmcore-gdcm: GDCM's JPEG codec throws a C++ exception nobody catches (std::terminate, SIGABRT) on this "
         "100 x 100 RGB JPEG Baseline frame; the plugin does not refuse it before GDCM sees it"
     ),
-    ("pixel_file", "elements_after_pixel_data"): (
-        "_source: a file path reads the elements before Pixel Data only, pydicom's Dataset also those after it: "
-        "a repeated (0028,0103) after Pixel Data gives int16 from the file and uint16 from the Dataset"
-    ),
-    ("pixel_file", "pixel_data_twice"): (
-        "_source: two (7FE0,0010) elements: the file path decodes the first, pydicom's Dataset keeps the last"
-    ),
 }
 
 
@@ -167,3 +160,25 @@ def test_regression_input_is_handled(path):
     assert done.returncode == 0, f"the replay died (status {done.returncode}):\n{done.stderr[-3000:]}"
     outcome = done.stdout.strip().splitlines()[-1]
     assert outcome == "ok" or outcome.startswith("expected:"), outcome
+
+
+def test_pixel_file_accepts_only_the_documented_refusals(monkeypatch):
+    """The file path may refuse what pydicom's Dataset path decodes only as docs/robustness.md lists."""
+    import io
+
+    from dcmcore._testdata import testdata_file
+    from dcmcore.errors import CorruptPixelDataError, ElementOrderError
+    from fuzz.targets import pixel_file
+
+    data = Path(testdata_file("CT_small.dcm")).read_bytes()
+    decode = pixel_file.pixel_array
+    for error, outcome in ((CorruptPixelDataError, AssertionError), (ElementOrderError, ElementOrderError)):
+
+        def refuse_files(src, error=error, **kwargs):
+            if isinstance(src, io.BytesIO):
+                raise error("refused")
+            return decode(src, **kwargs)
+
+        monkeypatch.setattr(pixel_file, "pixel_array", refuse_files)
+        with pytest.raises(outcome):
+            pixel_file.run(data)
