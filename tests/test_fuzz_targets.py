@@ -50,12 +50,7 @@ KNOWN_FINDINGS = {
 REGRESSIONS = ROOT / "fuzz" / "regressions"
 
 #: Regression inputs whose bug is reported but not fixed yet: (target, file name) -> the bug.
-OPEN_REGRESSIONS: dict[tuple[str, str], str] = {
-    ("plugin_gdcm", "jpeg_uncaught_exception"): (
-        "dcmcore-gdcm: GDCM's JPEG codec throws a C++ exception nobody catches (std::terminate, SIGABRT) on this "
-        "100 x 100 RGB JPEG Baseline frame; the plugin does not refuse it before GDCM sees it"
-    ),
-}
+OPEN_REGRESSIONS: dict[tuple[str, str], str] = {}
 
 
 def test_every_target_has_a_bounded_run():

@@ -9,7 +9,11 @@ GDCM trusts the geometry it is given: a mismatch can make it return a partly
 filled buffer or abort the whole process. For JPEG the whole header, up to the
 first scan, is walked: GDCM also aborts the process when libjpeg merely warns
 while reading it (bytes between marker segments, a JFIF major version other
-than 1, an unknown Adobe colour transform), so such frames are refused.
+than 1, an unknown Adobe colour transform), so such frames are refused, as is a
+sample precision the frame's JPEG process does not allow. GDCM's JPEG codec
+also asserts that Bits Stored equals Bits Allocated for 8-bit samples (the
+exception ends the process), so a lossless frame of 2 to 7 bits is given to
+it as 8 bits, which decodes its samples unchanged.
 
 What GDCM returns, and what the decoder reports in the produced
 :class:`~dcmcore.PixelSpec`:
@@ -87,6 +91,8 @@ MIN_VERSION = (3, 0, 10)
 
 _REQUIREMENT = "python-gdcm>=3.0.10"
 _RGB_IDS = ((0x52, 0x47, 0x42), (0x72, 0x67, 0x62))  # "RGB" and "rgb" in ASCII
+#: SOF markers of the lossless processes (ISO/IEC 10918-1 B.1.1.3): SOF3, SOF7, SOF11, SOF15.
+_LOSSLESS_SOF = frozenset({0xC3, 0xC7, 0xCB, 0xCF})
 
 
 def _container(precision: int) -> int:
@@ -102,9 +108,10 @@ class _Plan:
     """How GDCM is asked to decode one frame, and what it will return."""
 
     bits_allocated: int  # the container GDCM writes
-    bits_stored: int  # the precision GDCM is told
+    bits_stored: int  # the codestream's precision (what the produced spec reports)
     photometric: str  # the colour space of the returned samples
     sign_shift: int = 0  # > 0: shift left then right by this much (sign correction)
+    told_bits_stored: int | None = None  # the Bits Stored GDCM is told, when not `bits_stored`
 
 
 def _check_geometry(info: CodestreamInfo, spec: PixelSpec) -> None:
@@ -192,13 +199,33 @@ def _check_libjpeg_warnings(info: CodestreamInfo) -> None:
         )
 
 
+def _check_jpeg_precision(info: CodestreamInfo) -> None:
+    """Refuse a sample precision that ISO/IEC 10918-1 does not allow for the frame's process (B.2.2)."""
+    if info.marker in _LOSSLESS_SOF:
+        allowed, valid = "2 to 16 bits", 2 <= info.precision <= 16
+    else:
+        allowed, valid = "8 or 12 bits", info.precision in (8, 12)
+    if not valid:
+        process = "lossless" if info.marker in _LOSSLESS_SOF else "DCT-based"
+        raise CorruptPixelDataError(
+            f"The JPEG frame header (SOF FF {info.marker:02X}, {process}) gives a sample precision of "
+            f"{info.precision} bits; ISO/IEC 10918-1 allows {allowed} for that process: the frame is corrupt"
+        )
+
+
 def _plan_jpeg(src: bytes, spec: PixelSpec, uid: str) -> _Plan:
     info = parse_jpeg(src, "JPEG")
     if info.marker == 0xF7:
         raise CorruptPixelDataError("The frame is a JPEG-LS codestream (SOF55), not JPEG as the transfer syntax says")
     _check_geometry(info, spec)
+    _check_jpeg_precision(info)
     _check_libjpeg_warnings(info)
-    return _Plan(_container(info.precision), info.precision, _jpeg_colour(info, spec, uid))
+    container = _container(info.precision)
+    # GDCM's JPEG codec requires Bits Stored = Bits Allocated for 8-bit containers (gdcmImageCodec.cxx,
+    # ImageCodec::DecodeByStreams asserts it and the exception ends the process): a lossless frame of 2 to
+    # 7 bits is decoded as 8 bits, which returns its samples unchanged.
+    told = 8 if container == 8 else None
+    return _Plan(container, info.precision, _jpeg_colour(info, spec, uid), told_bits_stored=told)
 
 
 def _plan_jpeg_ls(src: bytes, spec: PixelSpec, uid: str) -> _Plan:
@@ -305,10 +332,9 @@ def _gdcm_decode(src: bytes, spec: PixelSpec, uid: str, plan: _Plan) -> bytes:
     if spec.samples_per_pixel > 1:
         image.SetPlanarConfiguration(0)  # GDCM returns interleaved samples whatever it is told
     image.SetTransferSyntax(gdcm.TransferSyntax(gdcm.TransferSyntax.GetTSType(uid)))
+    stored = plan.bits_stored if plan.told_bits_stored is None else plan.told_bits_stored
     image.SetPixelFormat(
-        gdcm.PixelFormat(
-            spec.samples_per_pixel, plan.bits_allocated, plan.bits_stored, plan.bits_stored - 1, spec.pixel_representation
-        )
+        gdcm.PixelFormat(spec.samples_per_pixel, plan.bits_allocated, stored, stored - 1, spec.pixel_representation)
     )
     text = image.GetBuffer()
     if text is None:
