@@ -13,7 +13,10 @@ than 1, an unknown Adobe colour transform), so such frames are refused, as is a
 sample precision the frame's JPEG process does not allow. GDCM's JPEG codec
 also asserts that Bits Stored equals Bits Allocated for 8-bit samples (the
 exception ends the process), so a lossless frame of 2 to 7 bits is given to
-it as 8 bits, which decodes its samples unchanged.
+it as 8 bits, which decodes its samples unchanged. A frame that passes these
+checks but that GDCM cannot decode has corrupt coded data:
+:class:`~dcmcore.errors.CorruptPixelDataError` naming the transfer syntax and
+the frame's size (final for the dispatcher: no plugin after GDCM is tried).
 
 What GDCM returns, and what the decoder reports in the produced
 :class:`~dcmcore.PixelSpec`:
@@ -58,6 +61,7 @@ from dcmcore import PixelSpec
 from dcmcore.errors import CorruptPixelDataError, UnsupportedPixelDataError
 from dcmcore.plugins import PluginBase, check_rle_frame, frame_bytes, rle_segment_count, version_tuple
 from dcmcore.plugins.codestream import CodestreamInfo, codestream_info, parse_j2k, parse_jpeg
+from dcmcore.uids import name_of
 
 __all__ = [
     "GDCMDecoder",
@@ -338,9 +342,12 @@ def _gdcm_decode(src: bytes, spec: PixelSpec, uid: str, plan: _Plan) -> bytes:
     )
     text = image.GetBuffer()
     if text is None:
-        raise RuntimeError(
-            f"GDCM could not decode the {len(src)}-byte frame as {spec.rows} x {spec.columns} pixels of "
-            f"{spec.samples_per_pixel} sample(s) ({plan.bits_stored} bits); see GDCM's messages on stderr"
+        # The header was read and checked before (rows, columns, components, precision): what GDCM
+        # cannot decode past that is the coded data itself.
+        raise CorruptPixelDataError(
+            f"GDCM could not decode the {len(src)}-byte {name_of(uid)} frame as {spec.rows} x "
+            f"{spec.columns} pixels of {spec.samples_per_pixel} sample(s) of {plan.bits_stored} bits: its "
+            "coded data is corrupt or truncated (GDCM's messages on stderr say where)"
         )
     # python-gdcm hands the C buffer back as a str decoded with 'surrogateescape'
     return text.encode("utf-8", "surrogateescape")
