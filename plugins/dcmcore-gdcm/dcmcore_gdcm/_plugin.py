@@ -59,7 +59,7 @@ import numpy as np
 
 from dcmcore import PixelSpec
 from dcmcore.errors import CorruptPixelDataError, UnsupportedPixelDataError
-from dcmcore.plugins import PluginBase, check_rle_frame, frame_bytes, rle_segment_count, version_tuple
+from dcmcore.plugins import PluginBase, check_geometry, check_rle_frame, frame_bytes, rle_segment_count, version_tuple
 from dcmcore.plugins.codestream import CodestreamInfo, codestream_info, parse_j2k, parse_jpeg
 from dcmcore.uids import name_of
 
@@ -116,28 +116,6 @@ class _Plan:
     photometric: str  # the colour space of the returned samples
     sign_shift: int = 0  # > 0: shift left then right by this much (sign correction)
     told_bits_stored: int | None = None  # the Bits Stored GDCM is told, when not `bits_stored`
-
-
-def _check_geometry(info: CodestreamInfo, spec: PixelSpec) -> None:
-    if info.rows == 0 and info.kind != "JPEG 2000":
-        raise UnsupportedPixelDataError(
-            f"The {info.kind} frame defines its number of lines later, in a DNL segment; GDCM cannot decode that"
-        )
-    found = (info.rows, info.columns, info.components)
-    wanted = (spec.rows, spec.columns, spec.samples_per_pixel)
-    if found != wanted:
-        raise CorruptPixelDataError(
-            f"The {info.kind} codestream holds {info.rows} x {info.columns} pixels of {info.components} "
-            f"component(s), but (0028,0010) 'Rows', (0028,0011) 'Columns' and (0028,0002) 'Samples per "
-            f"Pixel' say {spec.rows} x {spec.columns} x {spec.samples_per_pixel}"
-        )
-    if not 1 <= info.precision <= 38:
-        raise CorruptPixelDataError(f"The {info.kind} codestream gives an invalid sample precision of {info.precision} bits")
-    if _container(info.precision) > spec.bits_allocated:
-        raise CorruptPixelDataError(
-            f"The {info.kind} codestream holds {info.precision}-bit samples, more than the (0028,0100) "
-            f"'Bits Allocated' value of {spec.bits_allocated} can hold"
-        )
 
 
 def _jpeg_colour(info: CodestreamInfo, spec: PixelSpec, uid: str) -> str:
@@ -221,7 +199,7 @@ def _plan_jpeg(src: bytes, spec: PixelSpec, uid: str) -> _Plan:
     info = parse_jpeg(src, "JPEG")
     if info.marker == 0xF7:
         raise CorruptPixelDataError("The frame is a JPEG-LS codestream (SOF55), not JPEG as the transfer syntax says")
-    _check_geometry(info, spec)
+    check_geometry(info, spec, "GDCM")
     _check_jpeg_precision(info)
     _check_libjpeg_warnings(info)
     container = _container(info.precision)
@@ -238,7 +216,7 @@ def _plan_jpeg_ls(src: bytes, spec: PixelSpec, uid: str) -> _Plan:
         raise CorruptPixelDataError(
             f"The frame is a JPEG codestream (SOF FF {info.marker:02X}), not JPEG-LS (SOF55) as the transfer syntax says"
         )
-    _check_geometry(info, spec)
+    check_geometry(info, spec, "GDCM")
     # Both refusals are pydicom's for its GDCM plugin too, which finds GDCM's values wrong
     # there (GDCM's own JPEG-LS encoder aborts on 6-bit samples); not checked further here.
     if 6 <= info.precision <= 7 or 6 <= spec.bits_stored <= 7:
@@ -259,7 +237,7 @@ def _plan_jpeg_ls(src: bytes, spec: PixelSpec, uid: str) -> _Plan:
 
 def _plan_j2k(src: bytes, spec: PixelSpec) -> _Plan:
     info = parse_j2k(src)
-    _check_geometry(info, spec)
+    check_geometry(info, spec, "GDCM")
     container = _container(info.precision)
     pi = spec.photometric_interpretation
     if pi in ("YBR_ICT", "YBR_RCT"):
