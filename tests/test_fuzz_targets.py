@@ -111,6 +111,26 @@ def test_runner_sees_crashes_hangs_and_findings(tmp_path):
     assert not result.clean
 
 
+def test_a_run_can_start_at_any_input_index(tmp_path):
+    """``start``: inputs [429, 432) of seed 46's run, whose input 430 crashes (chunks of one long run)."""
+    import json
+
+    from fuzz.runner import run_dir
+    from fuzz.targets._selftest import outcome
+
+    seed, start, runs = 46, 429, 3
+    kinds = [outcome(make_input("_selftest", seed, i)) for i in range(start, start + runs)]
+    assert [k in (0, 1) for k in kinds] == [False, True, False] and kinds[1] == 0
+    result = run_target("_selftest", seed=seed, start=start, runs=runs, workdir=tmp_path, timeout=2)
+    assert (result.start, result.executions, result.end) == (start, runs, start + runs)
+    assert [(e["kind"], e["index"]) for e in result.events] == [("crash", 430)]
+    assert outcome(Path(result.events[0]["input"]).read_bytes()) == 0
+    assert result.expected == kinds.count(4) and result.children == 2
+    saved = json.loads((tmp_path / run_dir("_selftest", seed, start) / "result.json").read_text())
+    assert (saved["start"], saved["executions"], saved["end"]) == (start, runs, start + runs)
+    assert run_dir("_selftest", seed, 0) == "_selftest-seed46" and run_dir("_selftest", seed, start) == "_selftest-seed46-from429"
+
+
 def test_sanitizer_kernels_run_a_target(tmp_path):
     """With the kernels of 'make asan' built, a target runs on them in a child with the sanitizers preloaded."""
     from fuzz.sanitize import ASAN_KERNELS, child_env

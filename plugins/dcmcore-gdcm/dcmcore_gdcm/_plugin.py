@@ -56,12 +56,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from pydicom.uid import UID
 
 from dcmcore import PixelSpec
 from dcmcore.errors import CorruptPixelDataError, UnsupportedPixelDataError
 from dcmcore.plugins import PluginBase, check_geometry, check_rle_frame, frame_bytes, rle_segment_count, version_tuple
 from dcmcore.plugins.codestream import CodestreamInfo, codestream_info, parse_j2k, parse_jpeg
-from dcmcore.uids import name_of
 
 __all__ = [
     "GDCMDecoder",
@@ -323,7 +323,7 @@ def _gdcm_decode(src: bytes, spec: PixelSpec, uid: str, plan: _Plan) -> bytes:
         # The header was read and checked before (rows, columns, components, precision): what GDCM
         # cannot decode past that is the coded data itself.
         raise CorruptPixelDataError(
-            f"GDCM could not decode the {len(src)}-byte {name_of(uid)} frame as {spec.rows} x "
+            f"GDCM could not decode the {len(src)}-byte {UID(uid).name} ({uid}) frame as {spec.rows} x "
             f"{spec.columns} pixels of {spec.samples_per_pixel} sample(s) of {plan.bits_stored} bits: its "
             "coded data is corrupt or truncated (GDCM's messages on stderr say where)"
         )
