@@ -16,7 +16,8 @@ is refused (:class:`~dcmcore.errors.ElementOrderError`).
 Only the top-level element headers after the pixel data are read, and the
 value of an element with a defined length is skipped, never read: the cost is
 bounded by the bytes after the pixel data (one header for the usual trailing
-padding or digital signatures; none when the pixel data ends the file).
+padding, the item headers of a sequence such as the digital signatures, a run
+of zero bytes at once; nothing when the pixel data ends the file).
 Bytes that cannot be parsed as elements end the check quietly: the pixel data
 is not affected by them, and whether pydicom can read them is pydicom's matter.
 """
@@ -32,7 +33,7 @@ from dcmcore.dataset_elements import tag_name
 from dcmcore.errors import ElementOrderError, MissingElementError, TruncatedFileError
 from dcmcore.spec import PIXEL_KEYWORDS, transfer_syntax_of
 
-__all__ = ["LONG_VRS", "PIXEL_TAGS", "Tail", "out_of_order_tag", "pixel_element_header"]
+__all__ = ["LONG_VRS", "PIXEL_TAGS", "Tail", "find_out_of_order", "out_of_order_tag", "pixel_element_header"]
 
 #: Explicit VRs with a 2-byte reserved field and a 4-byte length (PS3.5 7.1.2).
 LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
