@@ -150,6 +150,10 @@ class Session:
         if 0x7FE00001 in ds._dict and 0x7FE00002 in ds._dict:
             ext = (element_value(ds, 0x7FE00001), element_value(ds, 0x7FE00002))
         index = encaps.FragmentIndex.parse(source.read_at, source.size)
+        if source.tail is not None and source.length is None:  # a file: check the elements after the value
+            end = sum(index.fragments[-1]) if index.fragments else index.first_item
+            if end + 8 <= source.size:  # the parse stopped at the sequence delimiter item
+                source.tail.check(source.offset + end + 8, source.offset + source.size)
         return encaps.frame_ranges(index, self.spec.number_of_frames, extended_offsets=ext, tail=source.read_at)
 
     def _byte_range(self, first: int, count: int) -> tuple[int, int]:

@@ -18,6 +18,7 @@ from pydicom.errors import BytesLengthException
 from pydicom.filereader import read_partial
 from pydicom.uid import UID
 
+from dcmcore._pixel_element import LONG_VRS as _LONG_VRS, PIXEL_TAGS, Tail, pixel_element_header
 from dcmcore.dataset_elements import KNOWN_VRS, element, tag_name
 from dcmcore.errors import (
     CorruptPixelDataError,
@@ -32,8 +33,6 @@ from dcmcore.uids import DeflatedExplicitVRLittleEndian
 
 __all__ = ["PixelSource", "open_source"]
 
-_KEYWORD_OF_TAG = {tag: kw for kw, tag in PIXEL_KEYWORDS.items()}
-_LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT"}
 UNDEFINED_LENGTH = 0xFFFFFFFF
 ROWS = 0x00280010
 
@@ -51,6 +50,9 @@ class PixelSource:
         The whole value when it is in memory; None when it is read from a file.
     length : int or None
         The value length in bytes (None for an undefined length).
+    tail : dcmcore._trailing.Tail or None
+        For a file, what checks the elements after the pixel data (done here for a
+        defined length; by the caller that finds the end of an undefined one).
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class PixelSource:
         self._lock = threading.Lock()
         self._fd = _fileno(fp) if fp is not None else None
         self._size: int | None = None
+        self.tail: Tail | None = None
 
     @property
     def size(self) -> int:
@@ -144,41 +147,6 @@ def _fileno(fp: Any) -> int | None:
         return None
 
 
-def _element_header(fp: BinaryIO, ds: Dataset, name: str) -> tuple[str, str | None, int]:
-    """Parse the pixel data element header at the file position: (keyword, VR, length)."""
-    tsyntax = transfer_syntax_of(ds)
-    little = tsyntax.is_little_endian if tsyntax.is_transfer_syntax else True
-    implicit = tsyntax.is_implicit_VR if tsyntax.is_transfer_syntax else False
-    end = "<" if little else ">"
-    at = fp.tell()
-    head = fp.read(8)
-    group, elem = struct.unpack(f"{end}HH", head[:4])
-    tag = group << 16 | elem
-    if tag not in _KEYWORD_OF_TAG:
-        raise MissingElementError(f"Expected a pixel data element, found ({group:04X},{elem:04X})")
-    if not implicit and not (65 <= head[4] <= 90 and 65 <= head[5] <= 90):
-        implicit = True  # the data set says explicit VR but was written implicit (pydicom copes too)
-    elif implicit and head[4:6] in _LONG_VRS and head[6:8] == b"\0\0":
-        implicit = False  # said implicit, written explicit: as implicit, an odd length, which is invalid
-    if implicit:
-        (length,) = struct.unpack(f"{end}L", head[4:])
-        vr = None
-    else:
-        vr_bytes = head[4:6]
-        if vr_bytes in _LONG_VRS:
-            rest = fp.read(4)
-            if len(rest) < 4:
-                raise TruncatedFileError(
-                    f"{name}: the file ends at byte {at + 8 + len(rest)}, inside the header of "
-                    f"{tag_name(tag)} at byte {at}: it is truncated"
-                )
-            (length,) = struct.unpack(f"{end}L", rest)
-        else:
-            (length,) = struct.unpack(f"{end}H", head[6:])
-        vr = vr_bytes.decode("ascii", "replace")
-    return _KEYWORD_OF_TAG[tag], vr, length
-
-
 class _BoundedReader:
     """A file object as pydicom reads it, never asked for more bytes than the file has left.
 
@@ -240,7 +208,7 @@ class _HeaderCheck:
             # (pydicom reads other bytes as an implicit VR element; it also calls this hook with
             # them, peeking at the first element to detect implicit VR)
             raise _BadHeader("vr", tag, vr, start, length)
-        is_pixels = tag in _KEYWORD_OF_TAG
+        is_pixels = tag in PIXEL_TAGS
         if self.stop_at_pixels and is_pixels:
             self.at_pixels = True
             return True  # its length is checked by _from_file
@@ -393,7 +361,7 @@ def _from_file(fp: BinaryIO, name: str) -> PixelSource:
         return _from_dataset(_read_dataset(fp, name, dicm)[0])
     if not check.at_pixels:
         raise _no_pixel_data(ds, check, name, dicm)
-    keyword, vr, length = _element_header(fp, ds, name)
+    keyword, vr, length = pixel_element_header(fp, ds, name)
     offset = fp.tell()
     spec = PixelSpec.from_dataset(ds, pixel_keyword=keyword, pixel_vr=vr)
     if length == UNDEFINED_LENGTH:
@@ -402,7 +370,7 @@ def _from_file(fp: BinaryIO, name: str) -> PixelSource:
                 f"{name}: natively encoded pixel data with an undefined length is invalid "
                 f"for the transfer syntax {tsyntax}"
             )
-        return PixelSource(ds, spec, fp=fp, offset=offset, length=None)
+        return _with_tail(PixelSource(ds, spec, fp=fp, offset=offset, length=None), name, keyword, vr)
     here = fp.tell()
     size = fp.seek(0, io.SEEK_END)
     fp.seek(here)
@@ -412,7 +380,17 @@ def _from_file(fp: BinaryIO, name: str) -> PixelSource:
             f"{tag_name(PIXEL_KEYWORDS[keyword])} (from byte {offset}), which is {length} bytes long: "
             "the file is truncated"
         )
-    return PixelSource(ds, spec, fp=fp, offset=offset, length=length)
+    source = _with_tail(PixelSource(ds, spec, fp=fp, offset=offset, length=length), name, keyword, vr)
+    if offset + length < size:  # elements after the pixel data (usually none, or trailing padding)
+        source.tail.check(offset + length, size)  # type: ignore[union-attr]
+    return source
+
+
+def _with_tail(source: PixelSource, name: str, keyword: str, vr: str | None) -> PixelSource:
+    offset = source.offset
+    read = lambda pos, n: source.read_at(pos - offset, n)  # noqa: E731
+    source.tail = Tail(name, PIXEL_KEYWORDS[keyword], little=not source.spec.is_big_endian, implicit=vr is None, read=read)
+    return source
 
 
 def _from_dataset(ds: Dataset) -> PixelSource:

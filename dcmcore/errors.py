@@ -36,6 +36,7 @@ __all__ = [
     "MissingElementError",
     "InvalidElementError",
     "UnknownVRError",
+    "ElementOrderError",
     "InvalidPixelSpecError",
     "FrameIndexError",
     "PixelDataLengthError",
@@ -85,6 +86,21 @@ class UnknownVRError(InvalidElementError, NotImplementedError):
     (``ValueError``), as for any element dcmcore cannot read, and a
     ``NotImplementedError``, which is what pydicom raises when it converts
     such an element.
+    """
+
+
+class ElementOrderError(InvalidElementError):
+    """A file has an element describing its pixel data after the end of the pixel data.
+
+    PS3.5 7.1 requires a data set's elements in ascending tag order, each at
+    most once. A file read from a path, a file object or bytes is read up to
+    its pixel data; an element of group 0028 (the Image Pixel module and the
+    rest of the image description) or a second pixel data element found
+    after the end of the pixel data is out of order and would change what
+    the pixel data means (pydicom keeps the last value of a repeated element,
+    dcmcore's reader the one before the pixel data), so the file is refused.
+    The message names the element and its byte offset. An
+    :class:`InvalidElementError` (``ValueError``).
     """
 
 

@@ -23,7 +23,7 @@ def _run(args: argparse.Namespace) -> int:
     failed = 0
     for name in names:
         result = run_target(
-            name, seed=args.seed, runs=args.runs, seconds=args.seconds, workdir=args.workdir,
+            name, seed=args.seed, start=args.start, runs=args.runs, seconds=args.seconds, workdir=args.workdir,
             timeout=args.timeout, rss_mb=args.rss_mb, env=env, log=sys.stderr,
         )  # fmt: skip
         summary = {k: v for k, v in result.to_json().items() if k not in ("events",)}
@@ -61,8 +61,11 @@ def _status(args: argparse.Namespace) -> int:
             for table, got in ((escaped, data["escaped"]), (findings, data["findings"])):
                 for key, value in got.items():
                     table[key] = table.get(key, 0) + value[0]
+        first = info.get("start", 0)
         print(json.dumps({
-            "run": out.name, "finished": done.exists(), "executions": info.get("executions"), "seconds": info.get("seconds"),
+            "run": out.name, "finished": done.exists(), "seed": info.get("seed"), "start": first,
+            "end": None if info.get("executions") is None else first + info["executions"],
+            "executions": info.get("executions"), "seconds": info.get("seconds"),
             "crashes": info.get("crashes"), "hangs": info.get("hangs"), "rss_kills": info.get("rss_kills"),
             "sanitizer_reports": info.get("sanitizer_reports"), "findings": findings, "escaped": escaped,
         }, indent=1))  # fmt: skip
@@ -90,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("targets", nargs="+", help=f"'all' or some of: {', '.join(TARGETS)}")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--runs", type=int, default=None, help="inputs per target")
+    run.add_argument(
+        "--start", type=int, default=0,
+        help="the first input index (default 0): with --runs N, inputs [start, start+N) of the seed's run, so "
+        "chunks of contiguous indices together make one long run; each chunk has its own directory (-from<start>)",
+    )  # fmt: skip
     run.add_argument("--seconds", type=float, default=None, help="time per target")
     run.add_argument("--timeout", type=float, default=10.0, help="seconds one input may take before it is a hang")
     run.add_argument("--rss-mb", type=float, default=3072.0, help="resident memory of a child that counts as a blow-up")

@@ -25,7 +25,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["Result", "run_target", "default_workdir", "make_input", "SANITIZER_MARKS"]
+__all__ = ["Result", "run_target", "run_dir", "default_workdir", "make_input", "SANITIZER_MARKS"]
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Lines of a child's stderr that mean a sanitizer reported an error.
@@ -45,6 +45,7 @@ class Result:
 
     target: str
     seed: int
+    start: int = 0  # the first input index of the run: it runs inputs start, start + 1, ...
     executions: int = 0
     seconds: float = 0.0
     crashes: int = 0
@@ -59,12 +60,17 @@ class Result:
     events: list = field(default_factory=list)  # crashes / hangs / rss: {kind, index, input, detail}
 
     @property
+    def end(self) -> int:
+        """One past the last input index the run reached: it covered inputs ``[start, end)``."""
+        return self.start + self.executions
+
+    @property
     def clean(self) -> bool:
         """No crash, hang, memory blow-up, sanitizer report or finding."""
         return not (self.crashes or self.hangs or self.rss_kills or self.sanitizer_reports or self.findings)
 
     def to_json(self) -> dict:
-        return {**asdict(self), "clean": self.clean}
+        return {**asdict(self), "end": self.end, "clean": self.clean}
 
 
 def _child_env(env: dict | None) -> dict:
@@ -117,7 +123,7 @@ def _merge(result: Result, stats_path: Path) -> None:
 def _status(out: Path, result: Result, running: int, seconds: float, log) -> None:
     """Write ``status.json`` (and a log line): the counts so far of a run that goes on."""
     status = {
-        "target": result.target, "seed": result.seed, "executions": result.executions + max(running, 0),
+        "target": result.target, "seed": result.seed, "start": result.start, "executions": result.executions + max(running, 0),
         "seconds": round(seconds), "crashes": result.crashes, "hangs": result.hangs, "rss_kills": result.rss_kills,
         "sanitizer_reports": result.sanitizer_reports, "findings": sorted(result.findings),
     }  # fmt: skip
@@ -137,10 +143,16 @@ def _record(result: Result, kind: str, name: str, seed: int, index: int, out: Pa
     result.events.append({"kind": kind, "index": index, "input": str(path), "detail": detail[-2000:]})
 
 
+def run_dir(name: str, seed: int, start: int = 0) -> str:
+    """The name of a run's directory under the work directory: ``<target>-seed<N>`` (``-from<start>`` for a chunk)."""
+    return f"{name}-seed{seed}" + (f"-from{start}" if start else "")
+
+
 def run_target(
     name: str,
     *,
     seed: int = 0,
+    start: int = 0,
     runs: int | None = None,
     seconds: float | None = None,
     workdir: Path | None = None,
@@ -149,15 +161,23 @@ def run_target(
     env: dict | None = None,
     log=None,
 ) -> Result:
-    """Run target `name` for `runs` inputs and/or `seconds`, in supervised child processes."""
+    """Run target `name` for `runs` inputs and/or `seconds`, in supervised child processes.
+
+    The inputs are those of indices ``start``, ``start + 1``, ... of the run with
+    `seed` (``[start, start + runs)`` with `runs`): a long run can be split into
+    chunks of contiguous indices, each in its own directory (:func:`run_dir`),
+    that together are the inputs of one run from 0.
+    """
     if runs is None and seconds is None:
         raise ValueError("give 'runs' or 'seconds'")
-    stop = runs if runs is not None else 1 << 62
-    out = (workdir or default_workdir()) / f"{name}-seed{seed}"
+    if start < 0:
+        raise ValueError(f"'start' must be 0 or more, not {start}")
+    stop = start + runs if runs is not None else 1 << 62
+    out = (workdir or default_workdir()) / run_dir(name, seed, start)
     out.mkdir(parents=True, exist_ok=True)
     for old in [*out.glob("stderr-*.txt"), *out.glob("stats-*.json")]:
         old.unlink()
-    result = Result(name, seed)
+    result = Result(name, seed, start)
     child_env = _child_env(env)
     t0 = time.time()
     deadline = t0 + seconds if seconds is not None else 1e18
@@ -166,7 +186,6 @@ def run_target(
     with open(progress, "r+b") as fh:
         mm = mmap.mmap(fh.fileno(), 32)
     shared = (ctypes.c_int64 * 4).from_buffer(mm)  # see fuzz.worker
-    start = 0
     next_log = t0 + 60
     while start < stop and time.time() < deadline:
         shared[:] = [-1, 0, 0, 0]  # the child sets the index to `start` once its target and corpus are ready

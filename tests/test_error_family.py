@@ -226,6 +226,11 @@ def test_the_new_classes_keep_their_bases():
     assert dcmcore.errors.TruncatedFileError is TruncatedFileError and "UnknownVRError" in dcmcore.errors.__all__
 
 
+def test_every_error_class_is_in_the_top_level_namespace():
+    for name in dcmcore.errors.__all__:
+        assert getattr(dcmcore, name) is getattr(dcmcore.errors, name) and name in dcmcore.__all__, name
+
+
 # ---- overlays ---------------------------------------------------------------------------------
 
 OVERLAY_FILE = "MR-SIEMENS-DICOM-WithOverlays.dcm"

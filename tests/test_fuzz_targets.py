@@ -50,27 +50,7 @@ KNOWN_FINDINGS = {
 REGRESSIONS = ROOT / "fuzz" / "regressions"
 
 #: Regression inputs whose bug is reported but not fixed yet: (target, file name) -> the bug.
-OPEN_REGRESSIONS: dict[tuple[str, str], str] = {
-    ("overlay", "embedded_excess_frames"): (
-        "overlays/_embedded.py asks pixel_array for all frames, which returns the excess frames of a "
-        "Pixel Data longer than Number of Frames: extract_bit's size check refuses the smaller output"
-    ),
-    ("overlay", "split_excess_frames"): (
-        "overlays/_embedded.py split_embedded_overlays reshapes pixel_array's output, excess frames included, "
-        "to Number of Frames: bare 'ValueError: cannot reshape array'"
-    ),
-    ("plugin_gdcm", "jpeg_uncaught_exception"): (
-        "dcmcore-gdcm: GDCM's JPEG codec throws a C++ exception nobody catches (std::terminate, SIGABRT) on this "
-        "100 x 100 RGB JPEG Baseline frame; the plugin does not refuse it before GDCM sees it"
-    ),
-    ("pixel_file", "elements_after_pixel_data"): (
-        "_source: a file path reads the elements before Pixel Data only, pydicom's Dataset also those after it: "
-        "a repeated (0028,0103) after Pixel Data gives int16 from the file and uint16 from the Dataset"
-    ),
-    ("pixel_file", "pixel_data_twice"): (
-        "_source: two (7FE0,0010) elements: the file path decodes the first, pydicom's Dataset keeps the last"
-    ),
-}
+OPEN_REGRESSIONS: dict[tuple[str, str], str] = {}
 
 
 def test_every_target_has_a_bounded_run():
@@ -131,6 +111,26 @@ def test_runner_sees_crashes_hangs_and_findings(tmp_path):
     assert not result.clean
 
 
+def test_a_run_can_start_at_any_input_index(tmp_path):
+    """``start``: inputs [429, 432) of seed 46's run, whose input 430 crashes (chunks of one long run)."""
+    import json
+
+    from fuzz.runner import run_dir
+    from fuzz.targets._selftest import outcome
+
+    seed, start, runs = 46, 429, 3
+    kinds = [outcome(make_input("_selftest", seed, i)) for i in range(start, start + runs)]
+    assert [k in (0, 1) for k in kinds] == [False, True, False] and kinds[1] == 0
+    result = run_target("_selftest", seed=seed, start=start, runs=runs, workdir=tmp_path, timeout=2)
+    assert (result.start, result.executions, result.end) == (start, runs, start + runs)
+    assert [(e["kind"], e["index"]) for e in result.events] == [("crash", 430)]
+    assert outcome(Path(result.events[0]["input"]).read_bytes()) == 0
+    assert result.expected == kinds.count(4) and result.children == 2
+    saved = json.loads((tmp_path / run_dir("_selftest", seed, start) / "result.json").read_text())
+    assert (saved["start"], saved["executions"], saved["end"]) == (start, runs, start + runs)
+    assert run_dir("_selftest", seed, 0) == "_selftest-seed46" and run_dir("_selftest", seed, start) == "_selftest-seed46-from429"
+
+
 def test_sanitizer_kernels_run_a_target(tmp_path):
     """With the kernels of 'make asan' built, a target runs on them in a child with the sanitizers preloaded."""
     from fuzz.sanitize import ASAN_KERNELS, child_env
@@ -175,3 +175,25 @@ def test_regression_input_is_handled(path):
     assert done.returncode == 0, f"the replay died (status {done.returncode}):\n{done.stderr[-3000:]}"
     outcome = done.stdout.strip().splitlines()[-1]
     assert outcome == "ok" or outcome.startswith("expected:"), outcome
+
+
+def test_pixel_file_accepts_only_the_documented_refusals(monkeypatch):
+    """The file path may refuse what pydicom's Dataset path decodes only as docs/robustness.md lists."""
+    import io
+
+    from dcmcore._testdata import testdata_file
+    from dcmcore.errors import CorruptPixelDataError, ElementOrderError
+    from fuzz.targets import pixel_file
+
+    data = Path(testdata_file("CT_small.dcm")).read_bytes()
+    decode = pixel_file.pixel_array
+    for error, outcome in ((CorruptPixelDataError, AssertionError), (ElementOrderError, ElementOrderError)):
+
+        def refuse_files(src, error=error, **kwargs):
+            if isinstance(src, io.BytesIO):
+                raise error("refused")
+            return decode(src, **kwargs)
+
+        monkeypatch.setattr(pixel_file, "pixel_array", refuse_files)
+        with pytest.raises(outcome):
+            pixel_file.run(data)

@@ -215,3 +215,31 @@ def test_absurd_image_size_refused_before_allocation(frame_origin):
     finally:
         tracemalloc.stop()
     assert peak < 50_000_000
+
+
+@pytest.mark.parametrize("frames, ts", [(1, LE), (3, BE)])
+def test_pixel_data_with_excess_frames(frames, ts):
+    # Pixel Data holding whole frames more than Number of Frames (or 1 when absent) declares, and 5 bytes:
+    # the overlay frames are image frames of Number of Frames, the excess is left out
+    ds, clean, stored, planes = _embedded_dataset(frames=frames, bits=(12, 15), ts=ts)
+    if frames == 1:
+        assert "NumberOfFrames" not in ds
+    extra = np.random.default_rng(5).integers(0, 1 << 16, (2, 7, 9), dtype=np.uint16)
+    ds.PixelData = ds.PixelData + extra.astype(">u2" if ts == BE else "<u2").tobytes() + bytes(5)
+    shape = (7, 9) if frames == 1 else (frames, 7, 9)
+    with pytest.warns(UserWarning, match="the excess is ignored"):
+        got = dcmcore.overlay_array(ds, 0x6002)
+    np.testing.assert_array_equal(got, planes[0x6002].reshape(shape))
+    with pytest.warns(UserWarning, match="the excess is ignored"):
+        np.testing.assert_array_equal(dcmcore.overlay_array(ds, 0x6000, index=frames - 1), planes[0x6000][-1])
+    with pytest.warns(UserWarning, match="the excess is ignored"):
+        pixels, found = overlays.split_embedded_overlays(ds, correct_unused_bits=True)
+    assert sorted(found) == [0x6000, 0x6002]
+    np.testing.assert_array_equal(found[0x6000], planes[0x6000].reshape(shape))
+    # pydicom (the oracle) with only the declared frames
+    expected = pydicom_array(ds, allow_excess_frames=False)
+    assert expected.shape == shape
+    np.testing.assert_array_equal(pixels, expected)
+    # an image frame beyond Number of Frames is not one to split
+    with pytest.raises(dcmcore.DcmcoreError, match="Number of Frames"), pytest.warns(UserWarning):
+        overlays.split_embedded_overlays(ds, index=frames)

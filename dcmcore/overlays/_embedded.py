@@ -120,13 +120,16 @@ def _check_pixel_length(ds: Dataset, spec: PixelSpec) -> None:
 
 def _stored_values(ds: Dataset, spec: PixelSpec, first: int, count: int) -> np.ndarray:
     """Stored values (unused bits intact) of image frames ``first .. first+count-1``, unsigned view."""
+    # Overlay frames refer to image frames by (0028,0008) Number of Frames: whole frames of
+    # excess data (which pixel_array returns by default, as pydicom does) are not image frames.
+    options = dict(raw=True, correct_unused_bits=False, allow_excess_frames=False)
     if count == spec.number_of_frames:
-        arr = pixel_array(ds, raw=True, correct_unused_bits=False)
+        arr = pixel_array(ds, **options)
     elif count == 1:
-        arr = pixel_array(ds, index=first, raw=True, correct_unused_bits=False)
+        arr = pixel_array(ds, index=first, **options)
     else:
         arr = np.empty((count, spec.rows, spec.columns), spec.dtype)
-        for _ in iter_pixels(ds, indices=range(first, first + count), raw=True, correct_unused_bits=False, out=arr):
+        for _ in iter_pixels(ds, indices=range(first, first + count), out=arr, **options):
             pass
     return arr.view(_UNSIGNED[arr.dtype.itemsize])
 
@@ -182,19 +185,21 @@ def split_embedded_overlays(
     Returns
     -------
     pixels : numpy.ndarray
-        Shaped as :func:`dcmcore.pixel_array` would return it.
+        Shaped as :func:`dcmcore.pixel_array` returns it with ``allow_excess_frames=False``:
+        (0028,0008) *Number of Frames* frames, whole frames of excess data left out.
     overlays : dict of int to numpy.ndarray
         By group, each overlay's ``uint8`` 0/1 array, shaped as
         :func:`~dcmcore.overlays.overlay_array` returns it; with `index`, only
         the overlays that cover that image frame, each ``(rows, columns)``.
     """
     spec = PixelSpec.from_dataset(ds)
+    options = dict(raw=True, correct_unused_bits=False, allow_excess_frames=False)  # see _stored_values
     if index is None:
-        pixels = pixel_array(ds, raw=True, correct_unused_bits=False)
+        pixels = pixel_array(ds, **options)
         stack = pixels.reshape(spec.number_of_frames, spec.rows, spec.columns)
         lo = 0
     else:
-        pixels = pixel_array(ds, index=index, raw=True, correct_unused_bits=False)
+        pixels = pixel_array(ds, index=index, **options)
         stack = pixels.reshape(1, spec.rows, spec.columns)
         lo = int(index)
     values = stack.view(_UNSIGNED[stack.dtype.itemsize])

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from dcmcore.plugins import codestream, helpers, testing
-from dcmcore.plugins.codestream import CodestreamInfo, codestream_info, parse_j2k, parse_jpeg
+from dcmcore.plugins.codestream import CodestreamInfo, check_geometry, codestream_info, parse_j2k, parse_jpeg
 from dcmcore.plugins.base import DECODER_MEMBERS, ENCODER_MEMBERS, PLUGIN_API, DecoderPlugin, EncoderPlugin, PluginBase
 from dcmcore.plugins.dispatch import Dispatcher, encoded_photometric, encoder_dispatcher, install_hint, known_hint_uids
 from dcmcore.plugins.frames import FrameRun

@@ -19,15 +19,18 @@ ISO/IEC 15444-1 Annexes A and I (JPEG 2000 codestream and JP2 file format).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydicom.uid import JPEGLSTransferSyntaxes
 
-from dcmcore.errors import CorruptPixelDataError
+from dcmcore.errors import CorruptPixelDataError, UnsupportedPixelDataError
 from dcmcore.uids import JPEG_2000_FAMILY_TRANSFER_SYNTAXES, JPEG_FAMILY_TRANSFER_SYNTAXES
 from dcmcore.plugins.helpers import frame_view
 
-__all__ = ["CodestreamInfo", "parse_jpeg", "parse_j2k", "codestream_info"]
+if TYPE_CHECKING:
+    from dcmcore.spec import PixelSpec
+
+__all__ = ["CodestreamInfo", "parse_jpeg", "parse_j2k", "codestream_info", "check_geometry"]
 
 #: Start Of Frame markers of ISO/IEC 10918-1 (not DHT C4, JPG C8, DAC CC) and SOF55 of JPEG-LS.
 _SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF, 0xF7})
@@ -296,3 +299,52 @@ def codestream_info(src: Any, uid: str) -> CodestreamInfo | None:
     if uid in JPEG_2000_FAMILY_TRANSFER_SYNTAXES:
         return parse_j2k(src)
     return None
+
+
+def check_geometry(info: CodestreamInfo, spec: PixelSpec, library: str) -> None:
+    """Refuse a codestream whose image is not the one the data set describes.
+
+    For a plugin whose codec library trusts the geometry it is given (or
+    decodes whatever the codestream holds): call it with the header read by
+    :func:`parse_jpeg`, :func:`parse_j2k` or :func:`codestream_info` before
+    the library sees the frame.
+
+    Parameters
+    ----------
+    info : CodestreamInfo
+        The frame's codestream header.
+    spec : PixelSpec
+        The data set's description of the frame.
+    library : str
+        The codec library's name, for messages (``"GDCM"``).
+
+    Raises
+    ------
+    CorruptPixelDataError
+        The codestream's rows, columns or components differ from (0028,0010)
+        *Rows*, (0028,0011) *Columns* and (0028,0002) *Samples per Pixel*; its
+        precision is not 1 to 38 bits, or more than (0028,0100) *Bits
+        Allocated* can hold.
+    UnsupportedPixelDataError
+        A JPEG or JPEG-LS frame with 0 lines in its frame header, which defines
+        them later in a DNL segment (not decoded by the libraries wrapped here).
+    """
+    if info.rows == 0 and info.kind != "JPEG 2000":
+        raise UnsupportedPixelDataError(
+            f"The {info.kind} frame defines its number of lines later, in a DNL segment; {library} cannot decode that"
+        )
+    found = (info.rows, info.columns, info.components)
+    wanted = (spec.rows, spec.columns, spec.samples_per_pixel)
+    if found != wanted:
+        raise CorruptPixelDataError(
+            f"The {info.kind} codestream holds {info.rows} x {info.columns} pixels of {info.components} "
+            f"component(s), but (0028,0010) 'Rows', (0028,0011) 'Columns' and (0028,0002) 'Samples per "
+            f"Pixel' say {spec.rows} x {spec.columns} x {spec.samples_per_pixel}"
+        )
+    if not 1 <= info.precision <= 38:
+        raise CorruptPixelDataError(f"The {info.kind} codestream gives an invalid sample precision of {info.precision} bits")
+    if info.precision > spec.bits_allocated:
+        raise CorruptPixelDataError(
+            f"The {info.kind} codestream holds {info.precision}-bit samples, more than the (0028,0100) "
+            f"'Bits Allocated' value of {spec.bits_allocated} can hold"
+        )

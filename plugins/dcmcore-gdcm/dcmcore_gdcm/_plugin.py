@@ -9,7 +9,14 @@ GDCM trusts the geometry it is given: a mismatch can make it return a partly
 filled buffer or abort the whole process. For JPEG the whole header, up to the
 first scan, is walked: GDCM also aborts the process when libjpeg merely warns
 while reading it (bytes between marker segments, a JFIF major version other
-than 1, an unknown Adobe colour transform), so such frames are refused.
+than 1, an unknown Adobe colour transform), so such frames are refused, as is a
+sample precision the frame's JPEG process does not allow. GDCM's JPEG codec
+also asserts that Bits Stored equals Bits Allocated for 8-bit samples (the
+exception ends the process), so a lossless frame of 2 to 7 bits is given to
+it as 8 bits, which decodes its samples unchanged. A frame that passes these
+checks but that GDCM cannot decode has corrupt coded data:
+:class:`~dcmcore.errors.CorruptPixelDataError` naming the transfer syntax and
+the frame's size (final for the dispatcher: no plugin after GDCM is tried).
 
 What GDCM returns, and what the decoder reports in the produced
 :class:`~dcmcore.PixelSpec`:
@@ -49,10 +56,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from pydicom.uid import UID
 
 from dcmcore import PixelSpec
 from dcmcore.errors import CorruptPixelDataError, UnsupportedPixelDataError
-from dcmcore.plugins import PluginBase, check_rle_frame, frame_bytes, rle_segment_count, version_tuple
+from dcmcore.plugins import PluginBase, check_geometry, check_rle_frame, frame_bytes, rle_segment_count, version_tuple
 from dcmcore.plugins.codestream import CodestreamInfo, codestream_info, parse_j2k, parse_jpeg
 
 __all__ = [
@@ -87,6 +95,8 @@ MIN_VERSION = (3, 0, 10)
 
 _REQUIREMENT = "python-gdcm>=3.0.10"
 _RGB_IDS = ((0x52, 0x47, 0x42), (0x72, 0x67, 0x62))  # "RGB" and "rgb" in ASCII
+#: SOF markers of the lossless processes (ISO/IEC 10918-1 B.1.1.3): SOF3, SOF7, SOF11, SOF15.
+_LOSSLESS_SOF = frozenset({0xC3, 0xC7, 0xCB, 0xCF})
 
 
 def _container(precision: int) -> int:
@@ -102,31 +112,10 @@ class _Plan:
     """How GDCM is asked to decode one frame, and what it will return."""
 
     bits_allocated: int  # the container GDCM writes
-    bits_stored: int  # the precision GDCM is told
+    bits_stored: int  # the codestream's precision (what the produced spec reports)
     photometric: str  # the colour space of the returned samples
     sign_shift: int = 0  # > 0: shift left then right by this much (sign correction)
-
-
-def _check_geometry(info: CodestreamInfo, spec: PixelSpec) -> None:
-    if info.rows == 0 and info.kind != "JPEG 2000":
-        raise UnsupportedPixelDataError(
-            f"The {info.kind} frame defines its number of lines later, in a DNL segment; GDCM cannot decode that"
-        )
-    found = (info.rows, info.columns, info.components)
-    wanted = (spec.rows, spec.columns, spec.samples_per_pixel)
-    if found != wanted:
-        raise CorruptPixelDataError(
-            f"The {info.kind} codestream holds {info.rows} x {info.columns} pixels of {info.components} "
-            f"component(s), but (0028,0010) 'Rows', (0028,0011) 'Columns' and (0028,0002) 'Samples per "
-            f"Pixel' say {spec.rows} x {spec.columns} x {spec.samples_per_pixel}"
-        )
-    if not 1 <= info.precision <= 38:
-        raise CorruptPixelDataError(f"The {info.kind} codestream gives an invalid sample precision of {info.precision} bits")
-    if _container(info.precision) > spec.bits_allocated:
-        raise CorruptPixelDataError(
-            f"The {info.kind} codestream holds {info.precision}-bit samples, more than the (0028,0100) "
-            f"'Bits Allocated' value of {spec.bits_allocated} can hold"
-        )
+    told_bits_stored: int | None = None  # the Bits Stored GDCM is told, when not `bits_stored`
 
 
 def _jpeg_colour(info: CodestreamInfo, spec: PixelSpec, uid: str) -> str:
@@ -192,13 +181,33 @@ def _check_libjpeg_warnings(info: CodestreamInfo) -> None:
         )
 
 
+def _check_jpeg_precision(info: CodestreamInfo) -> None:
+    """Refuse a sample precision that ISO/IEC 10918-1 does not allow for the frame's process (B.2.2)."""
+    if info.marker in _LOSSLESS_SOF:
+        allowed, valid = "2 to 16 bits", 2 <= info.precision <= 16
+    else:
+        allowed, valid = "8 or 12 bits", info.precision in (8, 12)
+    if not valid:
+        process = "lossless" if info.marker in _LOSSLESS_SOF else "DCT-based"
+        raise CorruptPixelDataError(
+            f"The JPEG frame header (SOF FF {info.marker:02X}, {process}) gives a sample precision of "
+            f"{info.precision} bits; ISO/IEC 10918-1 allows {allowed} for that process: the frame is corrupt"
+        )
+
+
 def _plan_jpeg(src: bytes, spec: PixelSpec, uid: str) -> _Plan:
     info = parse_jpeg(src, "JPEG")
     if info.marker == 0xF7:
         raise CorruptPixelDataError("The frame is a JPEG-LS codestream (SOF55), not JPEG as the transfer syntax says")
-    _check_geometry(info, spec)
+    check_geometry(info, spec, "GDCM")
+    _check_jpeg_precision(info)
     _check_libjpeg_warnings(info)
-    return _Plan(_container(info.precision), info.precision, _jpeg_colour(info, spec, uid))
+    container = _container(info.precision)
+    # GDCM's JPEG codec requires Bits Stored = Bits Allocated for 8-bit containers (gdcmImageCodec.cxx,
+    # ImageCodec::DecodeByStreams asserts it and the exception ends the process): a lossless frame of 2 to
+    # 7 bits is decoded as 8 bits, which returns its samples unchanged.
+    told = 8 if container == 8 else None
+    return _Plan(container, info.precision, _jpeg_colour(info, spec, uid), told_bits_stored=told)
 
 
 def _plan_jpeg_ls(src: bytes, spec: PixelSpec, uid: str) -> _Plan:
@@ -207,7 +216,7 @@ def _plan_jpeg_ls(src: bytes, spec: PixelSpec, uid: str) -> _Plan:
         raise CorruptPixelDataError(
             f"The frame is a JPEG codestream (SOF FF {info.marker:02X}), not JPEG-LS (SOF55) as the transfer syntax says"
         )
-    _check_geometry(info, spec)
+    check_geometry(info, spec, "GDCM")
     # Both refusals are pydicom's for its GDCM plugin too, which finds GDCM's values wrong
     # there (GDCM's own JPEG-LS encoder aborts on 6-bit samples); not checked further here.
     if 6 <= info.precision <= 7 or 6 <= spec.bits_stored <= 7:
@@ -228,7 +237,7 @@ def _plan_jpeg_ls(src: bytes, spec: PixelSpec, uid: str) -> _Plan:
 
 def _plan_j2k(src: bytes, spec: PixelSpec) -> _Plan:
     info = parse_j2k(src)
-    _check_geometry(info, spec)
+    check_geometry(info, spec, "GDCM")
     container = _container(info.precision)
     pi = spec.photometric_interpretation
     if pi in ("YBR_ICT", "YBR_RCT"):
@@ -305,16 +314,18 @@ def _gdcm_decode(src: bytes, spec: PixelSpec, uid: str, plan: _Plan) -> bytes:
     if spec.samples_per_pixel > 1:
         image.SetPlanarConfiguration(0)  # GDCM returns interleaved samples whatever it is told
     image.SetTransferSyntax(gdcm.TransferSyntax(gdcm.TransferSyntax.GetTSType(uid)))
+    stored = plan.bits_stored if plan.told_bits_stored is None else plan.told_bits_stored
     image.SetPixelFormat(
-        gdcm.PixelFormat(
-            spec.samples_per_pixel, plan.bits_allocated, plan.bits_stored, plan.bits_stored - 1, spec.pixel_representation
-        )
+        gdcm.PixelFormat(spec.samples_per_pixel, plan.bits_allocated, stored, stored - 1, spec.pixel_representation)
     )
     text = image.GetBuffer()
     if text is None:
-        raise RuntimeError(
-            f"GDCM could not decode the {len(src)}-byte frame as {spec.rows} x {spec.columns} pixels of "
-            f"{spec.samples_per_pixel} sample(s) ({plan.bits_stored} bits); see GDCM's messages on stderr"
+        # The header was read and checked before (rows, columns, components, precision): what GDCM
+        # cannot decode past that is the coded data itself.
+        raise CorruptPixelDataError(
+            f"GDCM could not decode the {len(src)}-byte {UID(uid).name} ({uid}) frame as {spec.rows} x "
+            f"{spec.columns} pixels of {spec.samples_per_pixel} sample(s) of {plan.bits_stored} bits: its "
+            "coded data is corrupt or truncated (GDCM's messages on stderr say where)"
         )
     # python-gdcm hands the C buffer back as a str decoded with 'surrogateescape'
     return text.encode("utf-8", "surrogateescape")

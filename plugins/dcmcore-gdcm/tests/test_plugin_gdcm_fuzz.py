@@ -238,3 +238,40 @@ def test_valid_headers_still_decode():
         frame, spec = _first_frame(name)
         arr, _ = DECODER.decode(bytes(frame), spec)
         assert arr.shape == spec.frame_shape and np.any(arr)
+
+
+def test_a_precision_its_jpeg_process_does_not_allow_is_corrupt(gdcm_must_not_run):
+    frame, spec = _first_frame("SC_rgb_jpeg_dcmtk.dcm")  # baseline (SOF0): 8 bits
+    sof = frame.find(b"\xff\xc0")
+    frame[sof + 4] = 7
+    with pytest.raises(CorruptPixelDataError, match=r"SOF FF C0, DCT-based\) gives a sample precision of 7 bits"):
+        DECODER.decode(bytes(frame), spec)
+
+
+_LOW_PRECISION_SCRIPT = r'''
+import sys, warnings
+import numpy as np
+import imagecodecs
+import dcmcore
+from dcmcore.plugins import testing
+warnings.simplefilter("ignore")
+bits, samples = int(sys.argv[1]), int(sys.argv[2])
+spec = testing.make_spec(20, 30, samples, 8, uid="1.2.840.10008.1.2.4.70").replace(bits_stored=bits)
+values = np.random.default_rng(bits).integers(0, 1 << bits, spec.frame_shape, dtype=np.uint8)
+frame = imagecodecs.jpeg8_encode(values, lossless=True, bitspersample=bits)
+assert np.array_equal(imagecodecs.jpeg8_decode(frame), values)  # the oracle: libjpeg-turbo's lossless round trip
+got = dcmcore.pixel_array(testing.encapsulated_dataset([frame], spec), decoding_plugin="gdcm")
+print(np.array_equal(got, values))
+'''
+
+
+@pytest.mark.parametrize("bits, samples", [(7, 3), (4, 1), (2, 1)])
+def test_lossless_jpeg_of_fewer_than_8_bits_decodes(bits, samples):
+    # GDCM's JPEG codec asserts Bits Stored = Bits Allocated for 8-bit containers and the uncaught exception
+    # ended the process (fuzz/regressions/plugin_gdcm/jpeg_uncaught_exception): in a child, in case it comes back
+    pytest.importorskip("imagecodecs")
+    done = subprocess.run(
+        [sys.executable, "-c", _LOW_PRECISION_SCRIPT, str(bits), str(samples)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["True"], done.stderr[-3000:]

@@ -96,7 +96,7 @@ def bad_input_outcomes():
 @pytest.mark.parametrize("name", BAD_INPUT_FILES)
 def test_bad_input_raises_clearly(bad_input_outcomes, name):
     outcomes = bad_input_outcomes[name]
-    corrupt_or_failed = {"CorruptPixelDataError", "RuntimeError"}
+    corrupt_or_failed = {"CorruptPixelDataError"}
     for case in ("empty", "garbage"):
         kind, message = outcomes[case]
         assert kind == "CorruptPixelDataError", (case, outcomes[case])
@@ -114,9 +114,12 @@ def test_bad_input_raises_clearly(bad_input_outcomes, name):
         else:
             assert kind == "CorruptPixelDataError", (case, outcomes[case])
             assert "(0028,0010) 'Rows'" in message and "codestream holds" in message, message
+    syntax = testing.first_frame(name)[1].transfer_syntax_uid
     for case, (kind, message) in outcomes.items():
         if case.startswith("cut"):
             assert kind in corrupt_or_failed, (case, kind, message)
+            if message.startswith("GDCM could not decode"):  # past the header checks: GDCM's own failure
+                assert f"({syntax}) frame as" in message and "corrupt or truncated" in message, message
         elif case.startswith("fuzz"):
             # changed entropy-coded bytes may still decode (to other values): no crash is the point
             assert kind in corrupt_or_failed | {"decoded"}, (case, kind, message)
@@ -261,3 +264,38 @@ def test_encoder_dispatcher_falls_back_from_gdcm():
     values = testing.encoder_values(spec, seed=1)
     encoded = encoder_dispatcher(RLE, ["gdcm", "dcmcore"]).encode(values, spec)
     np.testing.assert_array_equal(testing.decode_with("dcmcore", encoded, spec), values)
+
+
+_UNDECODABLE_SCRIPT = r'''
+import sys, warnings
+warnings.simplefilter("ignore")
+import dcmcore
+from dcmcore.plugins import testing
+from dcmcore_gdcm import DECODER
+for name in sys.argv[1:]:
+    frame, spec = testing.first_frame(name)
+    cut = frame[: len(frame) // 2]  # the header intact, the coded data cut in half
+    for call in (lambda: DECODER.decode(cut, spec),
+                 lambda: dcmcore.pixel_array(testing.encapsulated_dataset([cut], spec), decoding_plugin="gdcm")):
+        try:
+            call()
+            print("decoded")
+        except Exception as exc:
+            print(type(exc).__name__, "|", exc)
+'''
+
+
+def test_a_frame_gdcm_cannot_decode_is_corrupt_naming_the_syntax():
+    """GDCM's failure past the header checks is a CorruptPixelDataError (final: no plugin after it is tried)."""
+    names = ["SC_rgb_jpeg_dcmtk.dcm", "JPEG-LL.dcm", "MR_small_jpeg_ls_lossless.dcm", "MR_small_jp2klossless.dcm"]
+    done = subprocess.run([sys.executable, "-c", _UNDECODABLE_SCRIPT, *names], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2 * len(names), done.stdout
+    for name, line in zip([n for n in names for _ in range(2)], lines):
+        spec = testing.first_frame(name)[1]
+        kind, message = line.split(" | ", 1)
+        assert kind == "CorruptPixelDataError", line
+        half = len(testing.first_frame(name)[0]) // 2
+        assert message.startswith((f"GDCM could not decode the {half}-byte ", f"GDCM could not decode the {half + half % 2}-byte ")), line
+        assert f"({spec.transfer_syntax_uid}) frame as {spec.rows} x {spec.columns} pixels" in message, line

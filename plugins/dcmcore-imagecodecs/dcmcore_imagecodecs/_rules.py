@@ -2,7 +2,7 @@
 
 Every frame's codestream header is read here (:mod:`dcmcore.plugins`'
 ``parse_jpeg`` and ``parse_j2k``, bounded pure Python) and checked against the
-data set before imagecodecs sees the frame: a codestream whose rows, columns or
+data set (``check_geometry``) before imagecodecs sees the frame: a codestream whose rows, columns or
 components differ from the data set, or whose precision needs more than
 (0028,0100) *Bits Allocated*, is :class:`~dcmcore.errors.CorruptPixelDataError`.
 The plan says which imagecodecs function decodes the frame, with which colour
@@ -31,7 +31,7 @@ import numpy as np
 
 from dcmcore import PixelSpec
 from dcmcore.errors import CorruptPixelDataError, UnsupportedPixelDataError
-from dcmcore.plugins import CodestreamInfo, frame_view, parse_j2k, parse_jpeg
+from dcmcore.plugins import CodestreamInfo, check_geometry, frame_view, parse_j2k, parse_jpeg
 from pydicom.uid import (
     HTJ2K,
     JPEG2000,
@@ -100,29 +100,6 @@ def _container(precision: int, signed: bool = False) -> np.dtype:
     raise UnsupportedPixelDataError(f"imagecodecs cannot return samples of {precision} bits (at most 32)")
 
 
-def check_geometry(info: CodestreamInfo, spec: PixelSpec) -> None:
-    """Refuse a codestream whose image is not the data set's (CorruptPixelDataError)."""
-    if info.rows == 0 and info.kind != "JPEG 2000":
-        raise UnsupportedPixelDataError(
-            f"The {info.kind} frame defines its number of lines later, in a DNL segment; it is not decoded here"
-        )
-    found = (info.rows, info.columns, info.components)
-    wanted = (spec.rows, spec.columns, spec.samples_per_pixel)
-    if found != wanted:
-        raise CorruptPixelDataError(
-            f"The {info.kind} codestream holds {info.rows} x {info.columns} pixels of {info.components} "
-            f"component(s), but (0028,0010) 'Rows', (0028,0011) 'Columns' and (0028,0002) 'Samples per "
-            f"Pixel' say {spec.rows} x {spec.columns} x {spec.samples_per_pixel}"
-        )
-    if not 1 <= info.precision <= 38:
-        raise CorruptPixelDataError(f"The {info.kind} codestream gives an invalid sample precision of {info.precision} bits")
-    if info.precision > spec.bits_allocated:
-        raise CorruptPixelDataError(
-            f"The {info.kind} codestream holds {info.precision}-bit samples, more than the (0028,0100) "
-            f"'Bits Allocated' value of {spec.bits_allocated} can hold"
-        )
-
-
 def check_ends(buf: memoryview, kind: str) -> None:
     """Refuse a codestream that does not end with its end marker (EOI, EOC: FF D9): it is truncated.
 
@@ -167,7 +144,7 @@ def _plan_jpeg(buf: memoryview, spec: PixelSpec, as_rgb: bool) -> Plan:
     info = parse_jpeg(buf, "JPEG")
     if info.marker == 0xF7:
         raise CorruptPixelDataError("The frame is a JPEG-LS codestream (SOF55), not JPEG as the transfer syntax says")
-    check_geometry(info, spec)
+    check_geometry(info, spec, "imagecodecs")
     if info.marker in _HIERARCHICAL:
         raise UnsupportedPixelDataError(
             f"The JPEG frame is hierarchical (SOF FF {info.marker:02X}), which libjpeg-turbo does not decode"
@@ -193,7 +170,7 @@ def _plan_jpeg_ls(buf: memoryview, spec: PixelSpec) -> Plan:
         raise CorruptPixelDataError(
             f"The frame is a JPEG codestream (SOF FF {info.marker:02X}), not JPEG-LS (SOF55) as the transfer syntax says"
         )
-    check_geometry(info, spec)
+    check_geometry(info, spec, "imagecodecs")
     check_ends(buf, "JPEG-LS")
     if info.precision < 2:
         raise CorruptPixelDataError(f"The JPEG-LS codestream gives an invalid sample precision of {info.precision} bits")
@@ -208,7 +185,7 @@ def _plan_jpeg_ls(buf: memoryview, spec: PixelSpec) -> Plan:
 
 def _plan_j2k(buf: memoryview, spec: PixelSpec, codec: str) -> Plan:
     info = parse_j2k(buf)
-    check_geometry(info, spec)
+    check_geometry(info, spec, "imagecodecs")
     if not info.jp2:
         check_ends(buf, "JPEG 2000")
     pi = spec.photometric_interpretation

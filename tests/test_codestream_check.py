@@ -1,0 +1,61 @@
+"""dcmcore.plugins.check_geometry: a codestream header against the data set, before a codec decodes.
+
+Headers come from real frames of pydicom's test files read by
+``dcmcore.plugins.parse_jpeg`` / ``parse_j2k``; the expected geometry is
+pydicom's reading of the same files' Image Pixel elements.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+import dcmcore.plugins as plugins
+from dcmcore.errors import CorruptPixelDataError, UnsupportedPixelDataError
+from dcmcore.plugins import check_geometry, codestream_info, testing
+
+FILES = ["SC_rgb_jpeg_dcmtk.dcm", "JPEG-LL.dcm", "MR_small_jpeg_ls_lossless.dcm", "MR_small_jp2klossless.dcm"]
+
+
+def test_it_is_exported_for_plugin_authors():
+    assert "check_geometry" in plugins.__all__ and plugins.check_geometry is check_geometry
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_the_frame_of_its_data_set_passes(name):
+    src, spec = testing.first_frame(name)
+    ds = testing.read_dataset(name)
+    info = codestream_info(src, spec.transfer_syntax_uid)
+    assert (info.rows, info.columns, info.components) == (ds.Rows, ds.Columns, ds.SamplesPerPixel)
+    assert check_geometry(info, spec, "a library") is None
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_another_geometry_is_corrupt(name):
+    src, spec = testing.first_frame(name)
+    info = codestream_info(src, spec.transfer_syntax_uid)
+    for other in (spec.replace(rows=spec.rows + 1), spec.replace(columns=spec.columns - 1)):
+        with pytest.raises(CorruptPixelDataError, match=r"\(0028,0010\) 'Rows', \(0028,0011\) 'Columns' and \(0028,0002\)"):
+            check_geometry(info, other, "a library")
+    wider = dataclasses.replace(info, components=info.components + 1)
+    with pytest.raises(CorruptPixelDataError, match=f"{info.components + 1} component"):
+        check_geometry(wider, spec, "a library")
+
+
+def test_precision():
+    src, spec = testing.first_frame("JPEG-LL.dcm")  # 16-bit samples
+    info = codestream_info(src, spec.transfer_syntax_uid)
+    assert info.precision == testing.read_dataset("JPEG-LL.dcm").BitsStored
+    with pytest.raises(CorruptPixelDataError, match=r"16-bit samples, more than the \(0028,0100\) 'Bits Allocated' value of 8"):
+        check_geometry(info, spec.replace(bits_allocated=8, bits_stored=8), "a library")
+    for bad in (0, 39):
+        with pytest.raises(CorruptPixelDataError, match=f"invalid sample precision of {bad} bits"):
+            check_geometry(dataclasses.replace(info, precision=bad), spec, "a library")
+
+
+def test_lines_given_later_by_dnl_name_the_library():
+    src, spec = testing.first_frame("SC_rgb_jpeg_dcmtk.dcm")
+    info = dataclasses.replace(codestream_info(src, spec.transfer_syntax_uid), rows=0)
+    with pytest.raises(UnsupportedPixelDataError, match="DNL segment; SomeCodec cannot decode that"):
+        check_geometry(info, spec, "SomeCodec")
