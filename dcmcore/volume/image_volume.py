@@ -18,6 +18,8 @@ from typing import Any, Callable
 import numpy as np
 from pydicom.dataset import Dataset
 
+from dcmcore._arrays import byte_view
+from dcmcore._kernels import pages
 from dcmcore._session import resolve_workers
 from dcmcore._threads import run_jobs
 from dcmcore.image._numbers import region_indices
@@ -25,7 +27,7 @@ from dcmcore.volume._dataset import get_image_coordinate_system, is_multiframe
 from dcmcore.volume.channels import RGB_COLOR_CHANNEL_DESCRIPTOR
 from dcmcore.volume.enums import CoordinateSystemNames
 from dcmcore.volume.geometry import VolumeGeometry
-from dcmcore.volume.series import volume_geometry_from_positions
+from dcmcore.volume.series import new_memory, volume_geometry_from_positions
 from dcmcore.volume.volume import Volume
 
 __all__ = ["FramePlanes", "frame_planes", "image_volume_geometry", "image_volume", "slice_indices"]
@@ -259,6 +261,7 @@ def image_volume(
     full = (r0, r1, c0, c1) == (0, rows, 0, columns)
     make = np.empty if len(jobs) == end - start else np.zeros  # missing positions stay 0, as highdicom's
     out = make((end - start, r1 - r0, c1 - c0, *((3,) if shared.color_output else ())), dtype=shared.dtype)
+    prefault = new_memory(out)
     scratch = threading.local()
 
     def one(index: int, slot: int) -> None:
@@ -273,7 +276,10 @@ def image_volume(
             stored = scratch.buffer = decode(index)
         if not full:
             stored = np.ascontiguousarray(stored[r0:r1, c0:c1])
+        if prefault:
+            pages.prefault(byte_view(out[slot]))
         chain_for(index)(stored, out=out[slot])
 
+    jobs.sort(key=lambda job: job[1])  # the output written front to back
     run_jobs(one, jobs, max(1, min(resolve_workers(workers), len(jobs))))
     return Volume(out, geometry[start:end, r0:r1, c0:c1].affine, system, geometry.frame_of_reference_uid, channels)
