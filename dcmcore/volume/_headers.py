@@ -173,19 +173,20 @@ _LONG = struct.Struct("<L")
 
 
 class _Layout(NamedTuple):
-    """Where one file's elements start (the pixel data element's last), which are kept, and its bytes up to there."""
+    """Where one file's elements start (the pixel data element's last), its bytes up to there, and for each
+    element kept its (tag, header size, VR, undefined length), None for the others."""
 
     ref: bytes
     starts: list[int]
-    kept: list[bool]
+    kept: list[tuple | None]
     syntax: str
 
 
-def _scan(buf: bytes, pos: int, explicit: bool) -> tuple[list[tuple[int, int]], tuple[int, int, int, bytes]]:
+def _scan(buf: bytes, pos: int, explicit: bool) -> tuple[list[tuple], tuple[int, int, int, bytes]]:
     """The byte ranges of the elements to keep, and the pixel data element's header."""
     if not explicit:
         return _scan_implicit(buf, pos)
-    keep: list[tuple[int, int]] = []
+    keep: list[tuple] = []
     size = len(buf)
     unpack_head, unpack_long, long_vrs, keep_tags, keep_groups = _HEAD.unpack_from, _LONG.unpack_from, _LONG_VRS, _KEEP, _KEEP_GROUPS
     while True:  # one unpack per element, the tag made only when needed
@@ -207,19 +208,19 @@ def _scan(buf: bytes, pos: int, explicit: bool) -> tuple[list[tuple[int, int]], 
             if end > size:
                 raise _OutOfBytes
         if group in keep_groups or (group << 16 | element) in keep_tags:
-            keep.append((pos, end))
+            keep.append((pos, end, group << 16 | element, start, vr, length == _UNDEFINED))
         pos = end
 
 
-def _layout(buf: bytes, first: int, keep: list[tuple[int, int]], pixel: int, explicit: bool, syntax: str) -> _Layout:
+def _layout(buf: bytes, first: int, keep: list[tuple], pixel: int, explicit: bool, syntax: str) -> _Layout:
     """The layout of a file scanned from `first` (the data set's first element) to `pixel` (its pixel data element)."""
     starts, pos = [], first
     while pos < pixel:
         starts.append(pos)
         tag, start, length, _ = _element(buf, pos, explicit)
         pos = _skip_undefined(buf, start, explicit) if length == _UNDEFINED else start + length
-    kept_at = {a for a, _ in keep}
-    return _Layout(bytes(buf[:pixel]), starts + [pixel], [a in kept_at for a in starts], syntax)
+    kept_at = {k[0]: (k[2], k[3] - k[0], k[4], k[5]) for k in keep}
+    return _Layout(bytes(buf[:pixel]), starts + [pixel], [kept_at.get(a) for a in starts], syntax)
 
 
 def _prefix(buf: bytes, ref: bytes, at: int, delta: int, stop: int) -> bool:
@@ -227,7 +228,7 @@ def _prefix(buf: bytes, ref: bytes, at: int, delta: int, stop: int) -> bool:
     return buf[at + delta : stop + delta] == ref[at:stop]
 
 
-def _scan_like(buf: bytes, pos: int, explicit: bool, layout: _Layout) -> tuple[list[tuple[int, int]], tuple[int, int, int, bytes]]:
+def _scan_like(buf: bytes, pos: int, explicit: bool, layout: _Layout) -> tuple[list[tuple], tuple[int, int, int, bytes]]:
     """:func:`_scan` guided by the layout of another file of the series.
 
     Runs of elements whose bytes equal the other file's (found by bisection
@@ -237,7 +238,7 @@ def _scan_like(buf: bytes, pos: int, explicit: bool, layout: _Layout) -> tuple[l
     """
     ref, starts, kept = layout.ref, layout.starts, layout.kept
     n = len(starts) - 1
-    keep: list[tuple[int, int]] = []
+    keep: list[tuple] = []
     i, delta = 0, pos - starts[0]
     while True:
         at = starts[i]
@@ -252,7 +253,11 @@ def _scan_like(buf: bytes, pos: int, explicit: bool, layout: _Layout) -> tuple[l
                 else:
                     hi = mid - 1
             j = lo
-        keep.extend((starts[m] + delta, starts[m + 1] + delta) for m in range(i, j) if kept[m])
+        for m in range(i, j):
+            info = kept[m]
+            if info is not None:
+                a = starts[m] + delta
+                keep.append((a, starts[m + 1] + delta, info[0], a + info[1], info[2], info[3]))
         here = starts[j] + delta
         tag, start, length, vr = _element(buf, here, explicit)
         if j == n or tag != _element(ref, starts[j], explicit)[0]:
@@ -261,13 +266,13 @@ def _scan_like(buf: bytes, pos: int, explicit: bool, layout: _Layout) -> tuple[l
         end = _skip_undefined(buf, start, explicit) if length == _UNDEFINED else start + length
         if end > len(buf):
             raise _OutOfBytes
-        if kept[j]:
-            keep.append((here, end))
+        if kept[j] is not None:
+            keep.append((here, end, tag, start, vr, length == _UNDEFINED))
         delta, i = end - starts[j + 1], j + 1
 
 
-def _scan_implicit(buf: bytes, pos: int) -> tuple[list[tuple[int, int]], tuple[int, int, int, bytes]]:
-    keep: list[tuple[int, int]] = []
+def _scan_implicit(buf: bytes, pos: int) -> tuple[list[tuple], tuple[int, int, int, bytes]]:
+    keep: list[tuple] = []
     size = len(buf)
     while True:
         if pos + 12 > size:
@@ -279,7 +284,7 @@ def _scan_implicit(buf: bytes, pos: int) -> tuple[list[tuple[int, int]], tuple[i
         if end > size:
             raise _OutOfBytes
         if tag in _KEEP or (tag >> 16) in _KEEP_GROUPS:
-            keep.append((pos, end))
+            keep.append((pos, end, tag, start, vr, length == _UNDEFINED))
         pos = end
 
 
@@ -338,12 +343,11 @@ def _parse(buf: bytes, path: str, layout: _Layout | None = None) -> Header:
         return _fallback(path)
     if new_layout is None:
         new_layout = _layout(buf, pos, keep, start - (12 if explicit and vr in _LONG_VRS else 8), explicit, syntax)
-    elements = [(first, last, *_element(buf, first, explicit)) for first, last in keep]
-    if any(length == _UNDEFINED for *_, length, _ in elements):
+    if True in [k[5] for k in keep]:
         given, raw = _read_selected(buf, pos, keep), None  # sequences of undefined length: pydicom reads them
     else:
-        given, raw = None, {t: (v, bytes(buf[start:last])) for _, last, t, start, _, v in elements}
-    key = b"".join(bytes(buf[a:b]) for a, b, t, *_ in elements if not _spatial(t))
+        given, raw = None, {t: (v, buf[start:last]) for _, last, t, start, v, _ in keep}
+    key = b"".join([buf[a:b] for a, b, t, *_ in keep if not _spatial(t)])
     if vr:
         pixel_vr = vr.decode("ascii")
     else:
@@ -355,11 +359,11 @@ def _parse(buf: bytes, path: str, layout: _Layout | None = None) -> Header:
     )
 
 
-def _read_selected(buf: bytes, meta_end: int, keep: list[tuple[int, int]]) -> Dataset:
+def _read_selected(buf: bytes, meta_end: int, keep: list[tuple]) -> Dataset:
     """The kept elements read by pydicom (the file meta, then only those elements)."""
     selected = io.BytesIO()
     selected.write(buf[:meta_end])
-    for first, last in keep:
+    for first, last, *_ in keep:
         selected.write(buf[first:last])
     selected.seek(0)
     return pydicom.dcmread(selected)
