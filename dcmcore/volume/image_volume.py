@@ -60,6 +60,11 @@ def _frame_items(ds: Dataset, sequence: str) -> list[Dataset | None]:
     return items
 
 
+def _frame_values(ds: Dataset, sequence: str, keyword: str) -> list:
+    """Each frame's value of `keyword` in its functional group `sequence` (None where absent)."""
+    return [None if item is None else item.get(keyword) for item in _frame_items(ds, sequence)]
+
+
 def _shared(values: list, keyword: str, missing_ok: bool = False) -> Any:
     """The one value every frame has for `keyword`, as a list (None when absent and `missing_ok`)."""
     if any(v is None for v in values):
@@ -89,14 +94,12 @@ def frame_planes(ds: Dataset) -> FramePlanes:
             [list(ds.ImagePositionPatient)], list(ds.ImageOrientationPatient), list(ds.PixelSpacing),
             None if between is None else float(between),
         )  # fmt: skip
-    positions = [item.get("ImagePositionPatient") if item is not None else None for item in _frame_items(ds, "PlanePositionSequence")]
+    positions = _frame_values(ds, "PlanePositionSequence", "ImagePositionPatient")
     if any(p is None for p in positions):
         raise RuntimeError("Not every frame has an ImagePositionPatient.")
-    orientations = [item.get("ImageOrientationPatient") if item is not None else None for item in _frame_items(ds, "PlaneOrientationSequence")]
-    measures = _frame_items(ds, "PixelMeasuresSequence")
-    spacings = [item.get("PixelSpacing") if item is not None else None for item in measures]
-    between = [item.get("SpacingBetweenSlices") if item is not None else None for item in measures]
-    hint = _shared(between, "SpacingBetweenSlices", missing_ok=True)
+    orientations = _frame_values(ds, "PlaneOrientationSequence", "ImageOrientationPatient")
+    spacings = _frame_values(ds, "PixelMeasuresSequence", "PixelSpacing")
+    hint = _shared(_frame_values(ds, "PixelMeasuresSequence", "SpacingBetweenSlices"), "SpacingBetweenSlices", missing_ok=True)
     return FramePlanes(
         [list(p) for p in positions], _shared(orientations, "ImageOrientationPatient"),
         _shared(spacings, "PixelSpacing"), None if hint is None else float(hint[0]),
@@ -105,13 +108,13 @@ def frame_planes(ds: Dataset) -> FramePlanes:
 
 def _tiled_geometry(ds: Dataset) -> VolumeGeometry:
     """The plane of the total pixel matrix of a tiled slide image."""
-    spacing = _shared([item.get("PixelSpacing") if item is not None else None for item in _frame_items(ds, "PixelMeasuresSequence")], "PixelSpacing")
-    between = _shared(
-        [item.get("SpacingBetweenSlices") if item is not None else None for item in _frame_items(ds, "PixelMeasuresSequence")],
-        "SpacingBetweenSlices", missing_ok=True,
-    )  # fmt: skip
+    spacing = _shared(_frame_values(ds, "PixelMeasuresSequence", "PixelSpacing"), "PixelSpacing")
+    between = _shared(_frame_values(ds, "PixelMeasuresSequence", "SpacingBetweenSlices"), "SpacingBetweenSlices", missing_ok=True)
     origin = ds.TotalPixelMatrixOriginSequence[0]
-    position = [origin.XOffsetInSlideCoordinateSystem, origin.YOffsetInSlideCoordinateSystem, origin.get("ZOffsetInSlideCoordinateSystem", 0.0)]
+    position = [
+        origin.XOffsetInSlideCoordinateSystem, origin.YOffsetInSlideCoordinateSystem,
+        origin.get("ZOffsetInSlideCoordinateSystem", 0.0),
+    ]  # fmt: skip
     return VolumeGeometry.from_attributes(
         image_position=position, image_orientation=list(ds.ImageOrientationSlide), rows=int(ds.TotalPixelMatrixRows),
         columns=int(ds.TotalPixelMatrixColumns), pixel_spacing=spacing, number_of_frames=1,
@@ -199,7 +202,8 @@ def slice_indices(slice_start: int | None, slice_end: int | None, count: int, as
             value += count
         limit = count - 1 if name == "slice_start" else count
         if not 0 <= value <= limit:
-            raise IndexError(f"Value of {slice_start if name == 'slice_start' else slice_end} for '{name}' is not valid for an image with {count} volume positions.")
+            given = slice_start if name == "slice_start" else slice_end
+            raise IndexError(f"Value of {given} for '{name}' is not valid for an image with {count} volume positions.")
         bounds.append(value)
     start, end = bounds
     if end <= start:
