@@ -3,11 +3,16 @@
 A pydicom header read parses every element of the file; a series of CT
 slices spends most of its time there. :func:`read_header` scans the element
 headers of the file's first bytes with :mod:`struct` (skipping values and
-nested sequences), lets pydicom parse only the elements a volume uses (the
+nested sequences), keeps the bytes of the elements a volume uses (the
 spatial, pixel description and pixel transform elements), and records the
-offset and length of the pixel data, which :func:`read_pixel_data` reads later
-in one call. Anything unusual (no preamble, deflated or big endian data,
-encapsulated pixel data, a scan error) falls back to pydicom's own reading.
+offset and length of the pixel data, which :func:`read_pixel_bytes` reads
+later in one call. The values a series compares are parsed from those bytes
+(:meth:`Header.value`); a pydicom data set of the kept elements is made only
+when asked for. Given the header of another file of the series, the scan
+follows that file's layout and parses only the elements whose bytes differ.
+Anything unusual (no preamble, deflated or big endian data, encapsulated
+pixel data, sequences of undefined length, a scan error) falls back to
+pydicom's own reading.
 """
 
 from __future__ import annotations
