@@ -207,3 +207,12 @@ def test_tiled_slide_image(tmp_path, color):
     same_volume(ours.get_volume(dtype=np.uint8), theirs.get_volume(dtype=np.uint8))
     region = dict(row_start=5, row_end=30, column_start=-20, dtype=np.float32)
     same_volume(ours.get_volume(**region, workers=2), theirs.get_volume(**region))
+
+
+def test_lazily_read_image(tmp_path):
+    positions = series_positions(ORIENTATIONS["oblique"], 5, 2.0)
+    path = enhanced(tmp_path, positions, ORIENTATIONS["oblique"], order=[2, 4, 0, 3, 1])
+    theirs = hd.imread(str(path), lazy_frame_retrieval=True)
+    with dcmcore.imread(path, lazy_frame_retrieval=True) as ours:
+        same_volume(ours.get_volume(slice_start=2, workers=2), theirs.get_volume(slice_start=2))
+        same_geometry(ours.get_volume_geometry(), theirs.get_volume_geometry())
