@@ -5,8 +5,6 @@ Inputs: ``benchmarks/common_volume.py``.
 
 from __future__ import annotations
 
-import numpy as np
-
 import dcmcore
 from benchmarks import common_volume as cv
 
@@ -31,7 +29,7 @@ class MapIndices:
     param_names = ["n"]
 
     def setup(self, n):
-        self.geometry = dcmcore.VolumeGeometry(np.diag([0.7, 0.7, 1.25, 1.0]), (512, 512, 512), "PATIENT")
+        self.geometry = cv.map_geometry(dcmcore)
         self.indices = cv.indices(n)
         self.points = self.geometry.map_indices_to_reference(self.indices)
 
@@ -48,10 +46,10 @@ class VolumeOperations:
     timeout = 300
 
     def setup(self, size):
-        self.volume = dcmcore.Volume(cv.float_volume(size), np.diag([0.5, 0.5, 0.5, 1.0]), "PATIENT")
+        self.volume = dcmcore.Volume(cv.float_volume(size), cv.VOLUME_AFFINE, "PATIENT")
 
     def time_crop_permute_normalize(self, size):
-        self.volume.crop_to_spatial_shape((size - 32,) * 3).permute_spatial_axes([2, 0, 1]).normalize_mean_std()
+        cv.crop_permute_normalize(self.volume)
 
     def time_flip_pad(self, size):
         self.volume.flip_spatial([0, 2]).pad(4)

@@ -68,6 +68,26 @@ def float_volume(size: int) -> np.ndarray:
     return np.random.default_rng(1).standard_normal((size, size, size), dtype=np.float32) * 100 + 40
 
 
+#: The geometry point mapping is measured on: 512^3 voxels of 0.7 x 0.7 x 1.25 mm.
+MAP_AFFINE = np.diag([0.7, 0.7, 1.25, 1.0])
+MAP_SHAPE = (512, 512, 512)
+#: The affine of the volumes the operations are measured on.
+VOLUME_AFFINE = np.diag([0.5, 0.5, 0.5, 1.0])
+#: Voxels cropped from each side's end by the crop + permute + normalise benchmark.
+CROP_MARGIN = 32
+
+
+def map_geometry(module):
+    """The point-mapping geometry, made by `module` (``dcmcore`` or ``highdicom``)."""
+    return module.VolumeGeometry(MAP_AFFINE, MAP_SHAPE, "PATIENT")
+
+
+def crop_permute_normalize(volume):
+    """`volume` cropped by CROP_MARGIN on each axis, its axes permuted, then normalised (either library's Volume)."""
+    shape = tuple(n - CROP_MARGIN for n in volume.spatial_shape)
+    return volume.crop_to_spatial_shape(shape).permute_spatial_axes([2, 0, 1]).normalize_mean_std()
+
+
 @functools.cache
 def indices(n: int) -> np.ndarray:
     """`n` seeded integer voxel indices, (n, 3)."""

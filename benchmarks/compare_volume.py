@@ -37,10 +37,26 @@ def _highdicom(paths):
     return hd.get_volume_from_series([pydicom.dcmread(p) for p in paths], dtype=np.float32)
 
 
-def _crop_permute_normalize(module, array):
-    volume = module.Volume(array, np.diag([0.5, 0.5, 0.5, 1.0]), "PATIENT")
-    size = array.shape[0]
-    return volume.crop_to_spatial_shape((size - 32, size - 32, size - 32)).permute_spatial_axes([2, 0, 1]).normalize_mean_std()
+def _series(paths, workers: int = 1):
+    return dcmcore.get_volume_from_series(paths, dtype=np.float32, workers=workers)
+
+
+def _series_case(label: str, paths, workers: int, reference_label: str, reference, target: float, repeat: int) -> Case:
+    """The series to a float32 volume on `workers` threads, against `reference` (at least `target` times slower)."""
+    return Case(
+        label, lambda: _series(paths, workers), reference_label, reference, target=target,
+        target_text=f">= {target:g}x", repeat=repeat,
+    )  # fmt: skip
+
+
+def _volume_case(label: str, module, array, repeat: int) -> Case:
+    """crop + permute + normalize_mean_std of `array` as a Volume of dcmcore's and of `module`'s."""
+    ours = dcmcore.Volume(array, cv.VOLUME_AFFINE, "PATIENT")
+    theirs = module.Volume(array, cv.VOLUME_AFFINE, "PATIENT")
+    return Case(
+        label, lambda: cv.crop_permute_normalize(ours), "highdicom", lambda: cv.crop_permute_normalize(theirs),
+        target=1.0, target_text=">= 1x (no slower)", repeat=repeat,
+    )  # fmt: skip
 
 
 def cases(quick: bool = False) -> list[Case]:
@@ -51,39 +67,13 @@ def cases(quick: bool = False) -> list[Case]:
     label = f"{count} CT slices {size}x{size} files -> float32 volume"
     n = 10_000 if quick else 1_000_000
     ix = cv.indices(n)
-    geometry = dcmcore.VolumeGeometry(np.diag([0.7, 0.7, 1.25, 1.0]), (512, 512, 512), "PATIENT")
-    geometry_hd = hd.VolumeGeometry(np.diag([0.7, 0.7, 1.25, 1.0]), (512, 512, 512), "PATIENT")
+    geometry, geometry_hd = cv.map_geometry(dcmcore), cv.map_geometry(hd)
     side = 96 if quick else 512
-    array = cv.float_volume(side)
     repeat = 2 if quick else 5
     return [
-        Case(
-            label,
-            lambda: dcmcore.get_volume_from_series(paths, dtype=np.float32),
-            "highdicom dcmread + get_volume",
-            lambda: _highdicom(paths),
-            target=5.0,
-            target_text=">= 5x",
-            repeat=repeat,
-        ),
-        Case(
-            label,
-            lambda: dcmcore.get_volume_from_series(paths, dtype=np.float32),
-            "pydicom dcmread+sort+stack+rescale",
-            lambda: _pydicom_stack(paths),
-            target=2.0,
-            target_text=">= 2x",
-            repeat=repeat,
-        ),
-        Case(
-            label + ", workers=2",
-            lambda: dcmcore.get_volume_from_series(paths, dtype=np.float32, workers=2),
-            "dcmcore workers=1",
-            lambda: dcmcore.get_volume_from_series(paths, dtype=np.float32, workers=1),
-            target=1.6,
-            target_text=">= 1.6x",
-            repeat=repeat,
-        ),
+        _series_case(label, paths, 1, "highdicom dcmread + get_volume", lambda: _highdicom(paths), 5.0, repeat),
+        _series_case(label, paths, 1, "pydicom dcmread+sort+stack+rescale", lambda: _pydicom_stack(paths), 2.0, repeat),
+        _series_case(label + ", workers=2", paths, 2, "dcmcore workers=1", lambda: _series(paths, 1), 1.6, repeat),
         Case(
             f"map_indices_to_reference {n} indices",
             lambda: geometry.map_indices_to_reference(ix),
@@ -93,13 +83,5 @@ def cases(quick: bool = False) -> list[Case]:
             target_text=">= 1x (no slower)",
             repeat=15,
         ),
-        Case(
-            f"{side}^3 float32 Volume crop + permute + normalize_mean_std",
-            lambda: _crop_permute_normalize(dcmcore.volume, array),
-            "highdicom",
-            lambda: _crop_permute_normalize(hd, array),
-            target=1.0,
-            target_text=">= 1x (no slower)",
-            repeat=repeat,
-        ),
+        _volume_case(f"{side}^3 float32 Volume crop + permute + normalize_mean_std", hd, cv.float_volume(side), repeat),
     ]

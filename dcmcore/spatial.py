@@ -2,8 +2,8 @@
 
 Pixel indices, image coordinates and frame-of-reference coordinates of 2-D
 images, affine matrices from DICOM attributes or components, patient
-orientations, and the sorting and spacing checks that turn planes into
-volumes. The volume classes themselves are in :mod:`dcmcore.volume`.
+orientations, the sorting and spacing checks that turn planes into
+volumes, and the tiles of a total pixel matrix. The volume classes themselves are in :mod:`dcmcore.volume`.
 """
 
 from dcmcore.volume._affine import (
@@ -30,6 +30,13 @@ from dcmcore.volume.positions import (
     map_pixel_into_coordinate_system,
     sort_datasets,
 )
+from dcmcore.volume.tiling import (
+    compute_tile_positions_per_frame,
+    get_tile_array,
+    is_tiled_image,
+    iter_tiled_full_frame_data,
+    tile_pixel_matrix,
+)
 from dcmcore.volume.transformers import (
     ImageToImageTransformer,
     ImageToReferenceTransformer,
@@ -51,6 +58,11 @@ __all__ = [
     "LPS_PATIENT_REFERENCE_CONVENTION",
     "RAS_PATIENT_REFERENCE_CONVENTION",
     "are_points_coplanar",
+    "compute_tile_positions_per_frame",
+    "get_tile_array",
+    "is_tiled_image",
+    "iter_tiled_full_frame_data",
+    "tile_pixel_matrix",
     "convert_affine_to_convention",
     "create_affine_matrix_from_attributes",
     "create_affine_matrix_from_components",

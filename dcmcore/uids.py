@@ -29,6 +29,7 @@ __all__ = [
     "JPEGXLLossless",
     "JPEGXLJPEGRecompression",
     "JPEGXL",
+    "LabelMapSegmentationStorage",
     "JPEG_FAMILY_TRANSFER_SYNTAXES",
     "JPEG_2000_FAMILY_TRANSFER_SYNTAXES",
     "JPEG_XL_TRANSFER_SYNTAXES",
@@ -51,6 +52,9 @@ JPEGXLLossless = getattr(_pydicom_uid, "JPEGXLLossless", UID("1.2.840.10008.1.2.
 JPEGXLJPEGRecompression = getattr(_pydicom_uid, "JPEGXLJPEGRecompression", UID("1.2.840.10008.1.2.4.111"))
 #: JPEG XL (PS3.5 A.4.13), when pydicom has no constant for it.
 JPEGXL = getattr(_pydicom_uid, "JPEGXL", UID("1.2.840.10008.1.2.4.112"))
+
+#: Label Map Segmentation Storage (a SOP Class, PS3.4 B.5), when pydicom has no constant for it.
+LabelMapSegmentationStorage = getattr(_pydicom_uid, "LabelMapSegmentationStorage", UID("1.2.840.10008.5.1.4.1.1.66.7"))
 
 #: Syntaxes whose frames are JPEG (ISO/IEC 10918-1) or JPEG-LS (ISO/IEC 14495-1) codestreams.
 JPEG_FAMILY_TRANSFER_SYNTAXES = frozenset(_pydicom_uid.JPEGTransferSyntaxes) | frozenset(_pydicom_uid.JPEGLSTransferSyntaxes)

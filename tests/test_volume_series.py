@@ -264,3 +264,32 @@ def test_series_files_of_every_kind(tmp_path, save):
     paths = make_series(tmp_path, positions, ORIENTATIONS["oblique"], order=[2, 0, 3, 1], save=save)
     datasets = [pydicom.dcmread(p) for p in paths]
     same(dcmcore.get_volume_from_series(paths, dtype=np.float32), hd.get_volume_from_series(datasets, dtype=np.float32))
+
+
+def _mixed(ds, path):
+    # files of one series laid out differently: an element only some files have, values of other
+    # lengths, private blobs whose bytes look like element headers, and one file in implicit VR
+    n = ds.InstanceNumber
+    if n % 2:
+        ds.ImageComments = "odd" * n
+    if n % 3 == 0:
+        ds.add_new(0x00091010, "OB", b"\x20\x00\x32\x00DS\x10\x00" * (n + 1))
+    ds.SeriesDescription = "s" * (n % 5)
+    ds.InstanceNumber = n * 1000
+    if n == 3:
+        ds.file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian
+    ds.save_as(path, enforce_file_format=True)
+
+
+def test_series_files_laid_out_differently(tmp_path):
+    positions = series_positions(ORIENTATIONS["sagittal"], 7, 1.5)
+
+    def number(ds, i):
+        ds.InstanceNumber = i + 1
+        ds.RescaleIntercept = -1000 - 8 * (i % 3)
+
+    paths = make_series(tmp_path, positions, ORIENTATIONS["sagittal"], order=[4, 1, 6, 0, 3, 5, 2], change=number, save=_mixed)
+    datasets = [pydicom.dcmread(p) for p in paths]
+    for workers in (1, 2):
+        got = dcmcore.get_volume_from_series(paths, dtype=np.float32, workers=workers)
+        same(got, hd.get_volume_from_series(datasets, dtype=np.float32))

@@ -378,6 +378,52 @@ class Image(MetadataMixin, Dataset):
         return read_region(pieces, out, store.frame, transform, resolve_workers(workers))
 
 
+    # -- volumes (implemented in dcmcore.volume.image_volume) -------------------------
+    def get_volume_geometry(
+        self, *, rtol: float | None = None, atol: float | None = None, perpendicular_tol: float | None = None,
+        allow_missing_positions: bool = False, allow_duplicate_positions: bool = True,
+    ) -> Any:
+        """The image's :class:`~dcmcore.volume.VolumeGeometry` (frames stacked along their normal, a single frame
+        or a tiled total pixel matrix), or None when it is not a regularly spaced volume, as highdicom's."""
+        from dcmcore.volume.image_volume import image_volume_geometry
+
+        return image_volume_geometry(
+            self, rtol=rtol, atol=atol, perpendicular_tol=perpendicular_tol,
+            allow_missing_positions=allow_missing_positions, allow_duplicate_positions=allow_duplicate_positions,
+        )  # fmt: skip
+
+    def get_volume(
+        self, *, slice_start: int | None = None, slice_end: int | None = None, row_start: int | None = None,
+        row_end: int | None = None, column_start: int | None = None, column_end: int | None = None,
+        as_indices: bool = False, dtype: Any = np.float64, apply_real_world_transform: bool | None = None,
+        real_world_value_map_selector: Any = 0, apply_modality_transform: bool | None = None,
+        apply_voi_transform: bool | None = False, voi_transform_selector: Any = 0,
+        voi_output_range: tuple[float, float] = (0.0, 1.0), apply_presentation_lut: bool = True,
+        apply_palette_color_lut: bool | None = None, apply_icc_profile: bool | None = None,
+        allow_missing_positions: bool = False, rtol: float | None = None, atol: float | None = None,
+        perpendicular_tol: float | None = None, workers: int | None = 1,
+    ) -> Any:
+        """A :class:`~dcmcore.volume.Volume` of the image, as highdicom's: slices, rows and columns numbered
+        from 1 (0-based with `as_indices`), frames decoded on `workers` threads into the output."""
+        from dcmcore.volume.image_volume import image_volume
+
+        options = _options(
+            dtype, apply_real_world_transform, real_world_value_map_selector, apply_modality_transform,
+            apply_voi_transform, voi_transform_selector, voi_output_range, apply_presentation_lut,
+            apply_palette_color_lut, apply_icc_profile,
+        )
+        chains = self._chains()
+        return image_volume(
+            self, lambda index, out=None: self._store().frame(index, out),
+            lambda index: chains.shared(options) if index is None else chains.chain(index, options),
+            lambda r0, r1, c0, c1: self.get_total_pixel_matrix(r0, r1, c0, c1, as_indices=True, workers=workers, **options),
+            slice_start=slice_start, slice_end=slice_end, row_start=row_start, row_end=row_end,
+            column_start=column_start, column_end=column_end, as_indices=as_indices,
+            allow_missing_positions=allow_missing_positions, rtol=rtol, atol=atol, perpendicular_tol=perpendicular_tol,
+            workers=workers,
+        )  # fmt: skip
+
+
 def _restore(cls: type, state: dict, decoding_plugin: Any) -> Image:
     ds = Dataset.__new__(Dataset)
     ds.__dict__.update(state)

@@ -135,7 +135,12 @@ def get_volume_positions(
 
 def check_orientation_consistency(series_datasets: Sequence[Dataset], orientation_tol: float) -> list[float] | None:
     """The most common Image Orientation (Patient), if every other is within `orientation_tol` of it."""
-    counts = Counter(tuple(ds.ImageOrientationPatient) for ds in series_datasets)
+    return common_orientation([tuple(ds.ImageOrientationPatient) for ds in series_datasets], orientation_tol)
+
+
+def common_orientation(orientations: Sequence[tuple[float, ...]], orientation_tol: float) -> list[float] | None:
+    """The most common of `orientations` (six direction cosines each), if every other is within `orientation_tol` of it."""
+    counts = Counter(orientations)
     common = counts.most_common(1)[0][0]
     rows, cols = np.array(common[:3]), np.array(common[3:])
     for other in counts:

@@ -14,17 +14,22 @@ from collections.abc import Sequence
 import numpy as np
 from pydicom.dataset import Dataset
 
-from dcmcore._session import resolve_workers
+from dcmcore import config
+from dcmcore._arrays import byte_view
+from dcmcore._kernels import pages
+from dcmcore._native_plan import NativePlan, check_native_length, needs_rgb_conversion
+from dcmcore._session import Session, resolve_workers
+from dcmcore._source import PixelSource
 from dcmcore._threads import run_jobs
 from dcmcore.pixels import pixel_array
-from dcmcore.spec import PixelSpec
+from dcmcore.spec import PIXEL_KEYWORDS, PixelSpec
 from dcmcore.transforms import TransformChain
-from dcmcore.volume._headers import Header, read_header, read_pixel_data
-from dcmcore.volume._dataset import get_image_coordinate_system, is_multiframe
+from dcmcore.volume._headers import Header, dataset_header, read_header, read_pixel_bytes, read_pixel_data
+from dcmcore.volume._dataset import get_image_coordinate_system
 from dcmcore.volume.channels import RGB_COLOR_CHANNEL_DESCRIPTOR
 from dcmcore.volume.enums import CoordinateSystemNames
 from dcmcore.volume.geometry import VolumeGeometry
-from dcmcore.volume.positions import check_orientation_consistency, get_volume_positions
+from dcmcore.volume.positions import common_orientation, get_volume_positions
 from dcmcore.volume.volume import Volume
 
 __all__ = ["get_volume_from_series", "volume_geometry_from_positions", "NOT_A_VOLUME"]
@@ -32,6 +37,7 @@ __all__ = ["get_volume_from_series", "volume_geometry_from_positions", "NOT_A_VO
 #: The start of the message of the ValueError raised for planes that do not form a volume (highdicom's).
 NOT_A_VOLUME = "Series is not a regularly-spaced volume."
 _scratch = threading.local()
+_PIXEL_KEYWORD = {tag: keyword for keyword, tag in PIXEL_KEYWORDS.items()}
 
 
 def _why_not_a_volume(positions: np.ndarray, orientation, allow_duplicates: bool) -> str:
@@ -90,42 +96,43 @@ def volume_geometry_from_positions(
     return geometry, where
 
 
-def _read_header(item) -> Header:
-    """A data set (with its pixel data, or where to find it in its file)."""
+def _read_header(item, previous: Header | None) -> Header:
+    """A data set (with its pixel data, or where to find it in its file, scanned as `previous` was laid out)."""
     if isinstance(item, Dataset):
-        return Header(item, "")
+        return dataset_header(item)
     if isinstance(item, (str, os.PathLike)):
-        return read_header(item)
+        return read_header(item, previous)
     raise TypeError(f"Series items must be pydicom Datasets or paths, not {type(item).__name__}")
 
 
-def _check_series(headers: Sequence[Dataset], orientation_tol: float | None) -> list[float]:
-    first = headers[0]
-    if get_image_coordinate_system(first) is not CoordinateSystemNames.PATIENT:
+def _same(headers: Sequence[Header], keyword: str, message: str):
+    """The first image's value of `keyword`, which every image must have (``ValueError(message)`` otherwise)."""
+    values = [h.value(keyword) for h in headers]
+    if values[0] is None:
+        raise AttributeError(f"The images have no '{keyword}'.")
+    if any(v != values[0] for v in values):
+        raise ValueError(message)
+    return values[0]
+
+
+def _check_series(headers: Sequence[Header], orientation_tol: float | None) -> list[float]:
+    if get_image_coordinate_system(headers[0].dataset) is not CoordinateSystemNames.PATIENT:
         raise ValueError("Dataset should exist in the patient coordinate_system.")
-    if any(is_multiframe(ds) for ds in headers):
+    if any(h.is_multiframe for h in headers):
         raise ValueError("Datasets should be single-frame images.")
-    series = first.SeriesInstanceUID
-    if any(ds.SeriesInstanceUID != series for ds in headers):
-        raise ValueError("Images do not belong to the same series.")
-    frame_of_reference = first.FrameOfReferenceUID
-    if any(ds.FrameOfReferenceUID != frame_of_reference for ds in headers):
-        raise ValueError("Images do not share a frame of reference.")
+    _same(headers, "SeriesInstanceUID", "Images do not belong to the same series.")
+    _same(headers, "FrameOfReferenceUID", "Images do not share a frame of reference.")
     if orientation_tol is None:
-        orientation = first.ImageOrientationPatient
-        if any(ds.ImageOrientationPatient != orientation for ds in headers):
-            raise ValueError("Images do not have the same orientation.")
-        orientation = list(orientation)
+        orientation = list(_same(headers, "ImageOrientationPatient", "Images do not have the same orientation."))
     else:
-        orientation = check_orientation_consistency(headers, orientation_tol)  # type: ignore[assignment]
+        orientation = common_orientation([h.value("ImageOrientationPatient") for h in headers], orientation_tol)  # type: ignore[assignment]
         if orientation is None:
             raise ValueError("Orientations are not consistent within the specified tolerance.")
-    spacing = first.PixelSpacing
-    if any(ds.PixelSpacing != spacing for ds in headers):
-        raise ValueError("Images do not have the same spacing.")
-    shape = (first.Rows, first.Columns)
-    if any((ds.Rows, ds.Columns) != shape for ds in headers):
-        raise ValueError("Images do not have the same number of rows and columns.")
+    _same(headers, "PixelSpacing", "Images do not have the same spacing.")
+    message = "Images do not have the same number of rows and columns."
+    _same(headers, "Rows", message), _same(headers, "Columns", message)
+    if any(h.value("ImagePositionPatient") is None for h in headers):
+        raise AttributeError("An image has no 'ImagePositionPatient'.")
     return orientation
 
 
@@ -183,17 +190,20 @@ def get_volume_from_series(
     items = list(series_datasets)
     if not items:
         raise ValueError("The series is empty.")
-    read = [_read_header(item) for item in items]
-    headers = [header.dataset for header in read]
-    orientation = _check_series(headers, orientation_tol)
-    first = headers[0]
+    read: list[Header] = []
+    for item in items:
+        read.append(_read_header(item, read[-1] if read else None))
+    orientation = _check_series(read, orientation_tol)
+    first = read[0]
     hint = None
-    if len(headers) == 1:
-        hint = float(first.get("SpacingBetweenSlices", 1.0))
+    if len(read) == 1:
+        between = first.value("SpacingBetweenSlices")
+        hint = 1.0 if between is None else between[0]
+    rows, columns = first.value("Rows"), first.value("Columns")
     geometry, where = volume_geometry_from_positions(
-        [ds.ImagePositionPatient for ds in headers], orientation, first.PixelSpacing, first.Rows, first.Columns,
-        frame_of_reference_uid=first.FrameOfReferenceUID, rtol=rtol, atol=atol, perpendicular_tol=perpendicular_tol,
-        spacing_hint=hint,
+        [h.value("ImagePositionPatient") for h in read], orientation, first.value("PixelSpacing"), rows, columns,
+        frame_of_reference_uid=first.value("FrameOfReferenceUID"), rtol=rtol, atol=atol,
+        perpendicular_tol=perpendicular_tol, spacing_hint=hint,
     )  # fmt: skip
     options = dict(
         dtype=dtype, apply_real_world_transform=apply_real_world_transform,
@@ -215,19 +225,82 @@ def get_volume_from_series(
     color = chains[0].color_output
     if any(chain.color_output != color for chain in chains):
         raise ValueError("Some images of the series are colour and some are not.")
-    frame_shape = (int(first.Rows), int(first.Columns)) + ((3,) if color else ())
-    out = np.empty((len(headers), *frame_shape), dtype=chains[0].dtype)
+    out = np.empty((len(read), rows, columns, *((3,) if color else ())), dtype=chains[0].dtype)
+    prefault = new_memory(out)
+    specs: dict = {}
 
     def decode(position: int, index: int) -> None:
         header = read[index]
-        ds = read_pixel_data(header)
-        chains[index](_decode_stored(ds), out=out[position])
-        if header.length is not None or header.path:
-            ds.pop(header.pixel_tag or 0x7FE00010, None)  # the series' pixel bytes are not kept once in the volume
+        key = header.transform_key
+        if header.length is not None and key is not None:  # from a file: its pixel bytes, described once per key
+            found = specs.get(key)
+            if found is None:
+                found = specs[key] = _describe(header)
+            spec, ds, plan = found
+            if plan is not None:  # read into the buffer, then fix the bits there: one pass, no other copy
+                check_native_length(spec, header.length or 0, allow_excess_frames=True)
+                stored = _buffer(spec.frame_shape, plan.dtype)
+                read_pixel_bytes(header, stored, spec.frame_nbytes)
+                plan.transform_in_place(stored, 1)
+            else:
+                stored = _decode_bytes(_read_raw(header), spec, ds)
+        else:
+            ds = read_pixel_data(header)
+            stored = _decode_stored(ds)
+            if header.path:
+                ds.pop(header.pixel_tag or 0x7FE00010, None)  # the series' pixel bytes are not kept once in the volume
+        if prefault:  # map the slice's pages from their end (see dcmcore._kernels.pages), without the GIL
+            pages.prefault(byte_view(out[position]))
+        chains[index](stored, out=out[position])
 
-    run_jobs(decode, [(where[i], i) for i in range(len(headers))], resolve_workers(workers))
+    # slices in volume order: the output is written front to back
+    jobs = sorted(((where[i], i) for i in range(len(read))), key=lambda job: job[0])
+    run_jobs(decode, jobs, resolve_workers(workers))
     channels = {RGB_COLOR_CHANNEL_DESCRIPTOR: ["R", "G", "B"]} if color else None
     return geometry.with_array(out, channels=channels)
+
+
+def new_memory(out: np.ndarray) -> bool:
+    """Whether to map the pages of the new array `out` a slice at a time before writing it (:mod:`dcmcore.config`)."""
+    if config.prefault is not None:
+        return bool(config.prefault)
+    return out.nbytes >= config.prefault_bytes and not pages.is_mapped(byte_view(out))
+
+
+def _describe(header: Header) -> tuple[PixelSpec, Dataset, NativePlan | None]:
+    """The pixel description of a file's header, and the plan decoding its frame in place (None: decoded otherwise)."""
+    spec = PixelSpec.from_dataset(header.dataset, pixel_keyword=_PIXEL_KEYWORD[header.pixel_tag])
+    plan = None
+    if spec.is_native and spec.number_of_frames == 1:
+        plan = NativePlan(spec, to_rgb=needs_rgb_conversion(spec, raw=False, as_rgb=True))
+        if not plan.works_in_place or spec.frame_nbytes != spec.frame_decoded_nbytes or spec.bits_allocated == 1:
+            plan = None
+    return spec, header.dataset, plan
+
+
+def _buffer(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """This thread's reusable buffer of stored values of `shape` and `dtype`."""
+    buffer = getattr(_scratch, "buffer", None)
+    if buffer is None or buffer.shape != shape or buffer.dtype != dtype:
+        buffer = _scratch.buffer = np.empty(shape, dtype)
+    return buffer
+
+
+def _read_raw(header: Header) -> memoryview:
+    """The header's pixel bytes, read into this thread's reusable byte buffer."""
+    raw = getattr(_scratch, "raw", None)
+    if raw is None or raw.size < (header.length or 0):
+        raw = _scratch.raw = np.empty(header.length or 0, np.uint8)
+    read_pixel_bytes(header, raw)
+    return memoryview(raw)[: header.length]
+
+
+def _decode_bytes(data: memoryview, spec: PixelSpec, ds: Dataset) -> np.ndarray:
+    """The stored values of one frame's pixel bytes described by `spec`, into this thread's reusable buffer."""
+    session = Session(PixelSource(ds, spec, buffer=data))
+    buffer = _buffer(spec.frame_shape, session.dtype)
+    session.decode(0, 1, buffer)
+    return buffer
 
 
 def _decode_stored(ds: Dataset) -> np.ndarray:

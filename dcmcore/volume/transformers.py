@@ -71,6 +71,28 @@ def _check_coplanar(position_a, orientation_a, position_b, orientation_b) -> Non
         )
 
 
+def _in_plane(out: np.ndarray, drop: bool, what: str) -> np.ndarray:
+    """(n, 3) outputs, or their first two columns with `drop` (refused more than half a slice off the plane)."""
+    if not drop:
+        return out
+    if out.shape[0] and np.abs(out[:, 2]).max() > 0.5:
+        raise RuntimeError(f"Output {what} do not lie within the given image plane.")
+    return out[:, :2]
+
+
+def _plane_of(dataset: Dataset, frame_number, for_total_pixel_matrix: bool) -> tuple:
+    """(position, orientation, pixel spacing, spacing between slices, 1.0 when absent) of an image or frame."""
+    position, orientation, spacing, between = spatial_information(dataset, frame_number, for_total_pixel_matrix)
+    return position, orientation, spacing, 1.0 if between is None else between
+
+
+def _between(position_from, orientation_from, spacing_from, position_to, orientation_to, spacing_to) -> np.ndarray:
+    """The affine from pixel indices of a "from" plane to those of a coplanar "to" plane."""
+    _check_coplanar(position_from, orientation_from, position_to, orientation_to)
+    forward = create_affine_matrix_from_attributes(position_from, orientation_from, spacing_from)
+    return inverse_affine_from_attributes(position_to, orientation_to, spacing_to) @ forward
+
+
 def _pair_information(dataset_from, dataset_to, frame_from, frame_to, total_from, total_to):
     for ds in (dataset_from, dataset_to):
         if "FrameOfReferenceUID" not in ds:
@@ -111,8 +133,7 @@ class PixelToReferenceTransformer(_Affine):
     @classmethod
     def for_image(cls, dataset: Dataset, frame_number: int | None = None, for_total_pixel_matrix: bool = False):
         """The transformer of an image (1-based `frame_number` for a multi-frame image)."""
-        position, orientation, spacing, _ = spatial_information(dataset, frame_number, for_total_pixel_matrix)
-        return cls(position, orientation, spacing)
+        return cls(*_plane_of(dataset, frame_number, for_total_pixel_matrix)[:3])
 
 
 class ReferenceToPixelTransformer(_Affine):
@@ -142,11 +163,7 @@ class ReferenceToPixelTransformer(_Affine):
         than half a slice off the image plane.
         """
         _check_points(coordinates, 3, "coordinates")
-        out = _apply(self._affine, coordinates, 3, 3)
-        if self._drop_slice_index:
-            if out.shape[0] and np.abs(out[:, 2]).max() > 0.5:
-                raise RuntimeError("Output indices do not lie within the given image plane.")
-            out = out[:, :2]
+        out = _in_plane(_apply(self._affine, coordinates, 3, 3), self._drop_slice_index, "indices")
         return np.around(out).astype(int) if self._round_output else out
 
     @classmethod
@@ -159,9 +176,7 @@ class ReferenceToPixelTransformer(_Affine):
         drop_slice_index: bool = False,
     ):
         """The transformer of an image (1-based `frame_number` for a multi-frame image)."""
-        position, orientation, spacing, between = spatial_information(dataset, frame_number, for_total_pixel_matrix)
-        between = 1.0 if between is None else between
-        return cls(position, orientation, spacing, between, round_output, drop_slice_index)
+        return cls(*_plane_of(dataset, frame_number, for_total_pixel_matrix), round_output, drop_slice_index)
 
 
 class PixelToPixelTransformer(_Affine):
@@ -180,10 +195,9 @@ class PixelToPixelTransformer(_Affine):
         round_output: bool = True,
     ):
         self._round_output = round_output
-        _check_coplanar(image_position_from, image_orientation_from, image_position_to, image_orientation_to)
-        forward = create_affine_matrix_from_attributes(image_position_from, image_orientation_from, pixel_spacing_from)
-        backward = inverse_affine_from_attributes(image_position_to, image_orientation_to, pixel_spacing_to)
-        self._affine = backward @ forward
+        self._affine = _between(
+            image_position_from, image_orientation_from, pixel_spacing_from, image_position_to, image_orientation_to, pixel_spacing_to
+        )
 
     def __call__(self, indices: np.ndarray) -> np.ndarray:
         """(n, 2) integer indices of the "from" image -> (n, 2) indices of the "to" image."""
@@ -208,7 +222,7 @@ class PixelToPixelTransformer(_Affine):
             dataset_from, dataset_to, frame_number_from, frame_number_to,
             for_total_pixel_matrix_from, for_total_pixel_matrix_to,
         )  # fmt: skip
-        return cls(a[0], a[1], a[2], b[0], b[1], b[2], round_output=round_output)
+        return cls(*a[:3], *b[:3], round_output=round_output)
 
 
 class ImageToReferenceTransformer(_Affine):
@@ -228,8 +242,7 @@ class ImageToReferenceTransformer(_Affine):
     @classmethod
     def for_image(cls, dataset: Dataset, frame_number: int | None = None, for_total_pixel_matrix: bool = False):
         """The transformer of an image (1-based `frame_number` for a multi-frame image)."""
-        position, orientation, spacing, _ = spatial_information(dataset, frame_number, for_total_pixel_matrix)
-        return cls(position, orientation, spacing)
+        return cls(*_plane_of(dataset, frame_number, for_total_pixel_matrix)[:3])
 
 
 class ReferenceToImageTransformer(_Affine):
@@ -254,12 +267,7 @@ class ReferenceToImageTransformer(_Affine):
     def __call__(self, coordinates: np.ndarray) -> np.ndarray:
         """(n, 3) reference coordinates -> (n, 3) image coordinates, or (n, 2) with `drop_slice_coord`."""
         _check_points(coordinates, 3, "coordinates")
-        out = _apply(self._affine, coordinates, 3, 3)
-        if self._drop_slice_coord:
-            if out.shape[0] and np.abs(out[:, 2]).max() > 0.5:
-                raise RuntimeError("Output coordinates do not lie within the given image plane.")
-            out = out[:, :2]
-        return out
+        return _in_plane(_apply(self._affine, coordinates, 3, 3), self._drop_slice_coord, "coordinates")
 
     @classmethod
     def for_image(
@@ -270,9 +278,7 @@ class ReferenceToImageTransformer(_Affine):
         drop_slice_coord: bool = False,
     ):
         """The transformer of an image (1-based `frame_number` for a multi-frame image)."""
-        position, orientation, spacing, between = spatial_information(dataset, frame_number, for_total_pixel_matrix)
-        between = 1.0 if between is None else between
-        return cls(position, orientation, spacing, between, drop_slice_coord)
+        return cls(*_plane_of(dataset, frame_number, for_total_pixel_matrix), drop_slice_coord)
 
 
 class ImageToImageTransformer(_Affine):
@@ -289,10 +295,10 @@ class ImageToImageTransformer(_Affine):
         image_orientation_to,
         pixel_spacing_to,
     ):
-        _check_coplanar(image_position_from, image_orientation_from, image_position_to, image_orientation_to)
-        forward = create_affine_matrix_from_attributes(image_position_from, image_orientation_from, pixel_spacing_from)
-        backward = inverse_affine_from_attributes(image_position_to, image_orientation_to, pixel_spacing_to)
-        self._affine = _PIXEL_TO_IMAGE @ backward @ forward @ _IMAGE_TO_PIXEL
+        between = _between(
+            image_position_from, image_orientation_from, pixel_spacing_from, image_position_to, image_orientation_to, pixel_spacing_to
+        )
+        self._affine = _PIXEL_TO_IMAGE @ between @ _IMAGE_TO_PIXEL
 
     def __call__(self, coordinates: np.ndarray) -> np.ndarray:
         """(n, 2) image coordinates of the "from" image -> (n, 2) image coordinates of the "to" image."""
@@ -314,4 +320,4 @@ class ImageToImageTransformer(_Affine):
             dataset_from, dataset_to, frame_number_from, frame_number_to,
             for_total_pixel_matrix_from, for_total_pixel_matrix_to,
         )  # fmt: skip
-        return cls(a[0], a[1], a[2], b[0], b[1], b[2])
+        return cls(*a[:3], *b[:3])
