@@ -267,7 +267,10 @@ def _plan_rle(src: bytes, spec: PixelSpec) -> _Plan:
     check_rle_frame(src, spec)
     # Bits Stored = Bits Allocated: GDCM returns the stored bit patterns untouched
     # (dcmcore masks or sign-extends them afterwards, as for every syntax).
-    return _Plan(spec.bits_allocated, spec.bits_allocated, spec.photometric_interpretation)
+    # RLE segments hold every sample of every pixel (PS3.5 G.2): YCbCr labelled YBR_FULL_422 is
+    # full resolution, and GDCM, told 4:2:2, asserts on the length and aborts the process
+    pi = spec.photometric_interpretation
+    return _Plan(spec.bits_allocated, spec.bits_allocated, "YBR_FULL" if pi == "YBR_FULL_422" else pi)
 
 
 @functools.lru_cache(maxsize=64)
@@ -310,7 +313,8 @@ def _gdcm_decode(src: bytes, spec: PixelSpec, uid: str, plan: _Plan) -> bytes:
     image.SetNumberOfDimensions(2)
     image.SetDimensions((spec.columns, spec.rows, 1))
     image.SetDataElement(pixel_data)
-    image.SetPhotometricInterpretation(_gdcm_photometric(gdcm, spec.photometric_interpretation))
+    told = plan.photometric if uid == RLE_LOSSLESS else spec.photometric_interpretation
+    image.SetPhotometricInterpretation(_gdcm_photometric(gdcm, told))
     if spec.samples_per_pixel > 1:
         image.SetPlanarConfiguration(0)  # GDCM returns interleaved samples whatever it is told
     image.SetTransferSyntax(gdcm.TransferSyntax(gdcm.TransferSyntax.GetTSType(uid)))

@@ -299,3 +299,42 @@ def test_a_frame_gdcm_cannot_decode_is_corrupt_naming_the_syntax():
         half = len(testing.first_frame(name)[0]) // 2
         assert message.startswith((f"GDCM could not decode the {half}-byte ", f"GDCM could not decode the {half + half % 2}-byte ")), line
         assert f"({spec.transfer_syntax_uid}) frame as {spec.rows} x {spec.columns} pixels" in message, line
+
+
+# -- data sets whose description GDCM asserted on (the process aborted), as a user relabels them ---------
+_RELABELLED_SCRIPT = '''
+import json, sys, warnings
+import numpy as np
+import pydicom
+from pydicom.data import get_testdata_file
+import dcmcore
+warnings.simplefilter("ignore")
+
+CASES = [
+    ("JPEG2000.dcm", "RGB"), ("JPEG2000.dcm", "YBR_FULL"), ("JPEG2000.dcm", "ARGB"), ("JPEG2000.dcm", "XYB"),
+    ("US1_J2KR.dcm", "MONOCHROME2"), ("SC_rgb_rle.dcm", "YBR_FULL_422"),
+]
+out = []
+for name, pi in CASES:
+    ds = pydicom.dcmread(get_testdata_file(name))
+    ds.PhotometricInterpretation = pi
+    try:
+        arr = dcmcore.pixel_array(ds, decoding_plugin="gdcm")
+    except dcmcore.DcmcoreError as exc:
+        out.append([name, pi, type(exc).__name__, None])
+        continue
+    ours = dcmcore.pixel_array(ds, decoding_plugin="dcmcore") if name.endswith("rle.dcm") else None
+    out.append([name, pi, "array", None if ours is None else bool(np.array_equal(arr, ours))])
+print(json.dumps(out))
+'''
+
+
+def test_relabelled_data_sets_never_abort_the_process():
+    run = subprocess.run([sys.executable, "-c", _RELABELLED_SCRIPT], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, f"the child process died (GDCM abort?): {run.stderr[-2000:]}"
+    outcomes = {(name, pi): (kind, same) for name, pi, kind, same in json.loads(run.stdout)}
+    for (name, pi), (kind, _) in outcomes.items():
+        if name != "SC_rgb_rle.dcm":  # Samples per Pixel contradicts the Photometric Interpretation
+            assert kind == "InvalidPixelSpecError", (name, pi, kind)
+    # RLE segments hold every sample: YBR_FULL_422 there is full-resolution YCbCr, as dcmcore's decoder reads it
+    assert outcomes[("SC_rgb_rle.dcm", "YBR_FULL_422")] == ("array", True)
