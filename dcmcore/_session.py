@@ -26,6 +26,7 @@ from dcmcore._kernels import color, convert, pages
 from dcmcore._native_plan import NativePlan, check_native_length, needs_rgb_conversion
 from dcmcore._source import PixelSource
 from dcmcore._threads import run_jobs
+from dcmcore.codecs.native_decoder import DECODER as NATIVE_DECODER
 from dcmcore._arrays import byte_view
 from dcmcore.dataset_elements import element_value
 from dcmcore.errors import PluginError
@@ -217,6 +218,47 @@ class Session:
         bounds = [count * k // nchunks for k in range(nchunks + 1)]
         jobs = [(first + a, b - a, frames[a:b], prefault) for a, b in zip(bounds, bounds[1:]) if b > a]
         run_jobs(self._decode_run, jobs, workers)
+
+    @cached_property
+    def _one_plan(self) -> NativePlan | None:
+        """How :meth:`decode_one` decodes a frame with dcmcore's native decoder, or None to go the general way."""
+        spec = self.spec
+        if not spec.is_native or spec.bits_allocated == 1 or self.dispatcher.first is not NATIVE_DECODER:
+            return None
+        to_rgb = self._ybr_to_rgb and needs_rgb_conversion(spec, raw=False, as_rgb=True)
+        plan = NativePlan(spec, to_rgb=to_rgb, correct_unused_bits=self._fix_bits)
+        if self.source.buffer is None and not plan.works_in_place:
+            return None
+        return plan
+
+    def decode_one(self, index: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Frame `index` decoded into `out` (C-contiguous, one frame of :attr:`dtype`) or a new array.
+
+        What :meth:`decode` does for one frame, with less work per call:
+        natively encoded frames read from a file go straight into the
+        output, then are turned into stored values there.
+        """
+        spec = self.spec
+        plan = self._one_plan
+        if plan is None or not 0 <= index < spec.number_of_frames:
+            if out is None:
+                out = self.new_output(index, 1, spec.frame_shape)
+                self.decode(index, 1, out, fresh=True)
+            else:
+                self.check_frames((index,))
+                self.decode(index, 1, out)
+            return out
+        if out is None:
+            out = allocate(spec.frame_shape, spec.dtype)
+        source = self.source
+        if source.buffer is None:
+            nbytes = spec.frame_nbytes
+            source.readinto(index * nbytes, byte_view(out)[:nbytes])
+            plan.transform_in_place(out, 1)
+        else:
+            plan.decode_into(source.buffer, 0, index, 1, out)
+        self.dispatcher.succeeded(NATIVE_DECODER)
+        return out
 
     def _decode_run(self, first: int, count: int, frames: np.ndarray, prefault: bool = False) -> None:
         done = 0

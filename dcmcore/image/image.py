@@ -20,6 +20,7 @@ import pydicom
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
+from dcmcore._arrays import new_array
 from dcmcore._session import resolve_workers
 from dcmcore.dataset_elements import transfer_syntax_of
 from dcmcore.errors import MissingElementError
@@ -32,7 +33,11 @@ from dcmcore.spec import PIXEL_KEYWORDS
 
 __all__ = ["Image", "imread"]
 
-_STATE = ("_image_store", "_image_chains", "_image_lock", "_image_lazy", "_image_plugin", "_image_tiles", "_image_cache")
+_STATE = (
+    "_image_store", "_image_chains", "_image_lock", "_image_lazy", "_image_plugin", "_image_tiles", "_image_cache",
+    "_image_nframes",
+)
+_NUMBER_OF_FRAMES = 0x00280008
 _PIXEL_TAGS = tuple(PIXEL_KEYWORDS.values())
 Path = str | os.PathLike[str] | BinaryIO
 
@@ -73,7 +78,7 @@ class Image(MetadataMixin, Dataset):
             image = ds  # type: ignore[assignment]
         image.__dict__.update(
             _image_store=store, _image_chains=None, _image_lock=threading.Lock(), _image_lazy=lazy,
-            _image_plugin=decoding_plugin, _image_tiles=None, _image_cache=None,
+            _image_plugin=decoding_plugin, _image_tiles=None, _image_cache=None, _image_nframes=None,
         )
         return image
 
@@ -167,8 +172,17 @@ class Image(MetadataMixin, Dataset):
     @property
     def number_of_frames(self) -> int:
         """The number of frames: (0028,0008) *Number of Frames*, 1 when absent."""
+        elem = self._dict.get(_NUMBER_OF_FRAMES)
+        if elem is None:
+            return 1
+        cached = self.__dict__.get("_image_nframes")
+        if cached is not None and cached[0] is elem and cached[1] is elem.value:
+            return cached[2]  # the element (and its value) unchanged since last asked
         value = self.get("NumberOfFrames")
-        return int(value) if value not in (None, "") else 1
+        count = int(value) if value not in (None, "") else 1
+        elem = self._dict.get(_NUMBER_OF_FRAMES)  # converted from raw by the get
+        self.__dict__["_image_nframes"] = (elem, getattr(elem, "value", None), count)
+        return count
 
     @property
     def transfer_syntax_uid(self) -> UID:
@@ -235,7 +249,14 @@ class Image(MetadataMixin, Dataset):
             apply_palette_color_lut, apply_icc_profile,
         )
         chain = self._chains().chain(index, options)
-        return chain(self._store().frame(index))
+        # the stored values go through a per-thread scratch frame into the one new array returned
+        stored = self._store().scratch_frame(index)
+        shape = stored.shape + ((3,) if chain.color_output and stored.ndim == 2 else ())
+        out = new_array(shape, chain.dtype, "the frame", huge_pages=True)
+        result = chain(stored, out=out)
+        if result is not out and np.may_share_memory(result, stored):
+            result = result.copy()
+        return result
 
     def get_frames(
         self, frame_numbers: Iterable[int] | None = None, as_indices: bool = False, *, dtype: Any = np.float64,
