@@ -196,8 +196,12 @@ class PixelSpec:
             _PC: "planar_configuration",
         }
 
+        seen: dict[int, Any] = {}
+
         def value(tag: int) -> Any:
-            return _quick_value(ds, tag)
+            if tag not in seen:
+                seen[tag] = _quick_value(ds, tag)
+            return seen[tag]
 
         missing = [
             tag_name(tag)

@@ -234,19 +234,18 @@ def _plane_position(item: Dataset) -> Dataset | None:
 def read_region(
     pieces: list[TilePiece],
     out: np.ndarray,
-    frame: Callable[[int], np.ndarray],
-    transform: Callable[[int, np.ndarray], np.ndarray],
+    fetch: Callable[[int], np.ndarray],
     workers: int,
 ) -> np.ndarray:
-    """Fill `out` with the pieces: each frame decoded by `frame`, transformed, its part copied in place.
+    """Fill `out` with the pieces: each frame's values from `fetch` (decoded, transformed), its part copied in place.
 
-    Pieces go to `workers` threads; they write disjoint parts of `out`.
+    Pieces go to `workers` threads (the decoders and the copies release the
+    GIL); they write disjoint parts of `out`. `fetch` may return a scratch
+    array of its thread: it is read before that thread's next call.
     """
 
     def one(piece: TilePiece) -> None:
-        values = transform(piece.frame, frame(piece.frame))
-        out[piece.dst] = values[piece.src]
+        out[piece.dst] = fetch(piece.frame)[piece.src]
 
     run_jobs(one, [(p,) for p in pieces], max(1, min(workers, len(pieces))))
     return out
-

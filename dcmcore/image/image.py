@@ -387,16 +387,28 @@ class Image(MetadataMixin, Dataset):
                 "to leave their pixels 0"
             )
         store = self._store()
+        # each tile is decoded into its thread's scratch frame (transformed into a second one), and
+        # only the part the region needs is copied into the output: no array allocated per tile
         if shared.is_identity and shared.dtype == store.spec.dtype:
-            def transform(index: int, frame: np.ndarray) -> np.ndarray:
-                return frame  # stored values as they are: copied straight into the output
-        elif shared.applies_to_all_frames:
-            def transform(index: int, frame: np.ndarray) -> np.ndarray:
-                return shared(frame)
+            fetch = store.scratch_frame  # stored values as they are: copied straight into the output
         else:
-            def transform(index: int, frame: np.ndarray) -> np.ndarray:
-                return chains.chain(index, options)(frame)
-        return read_region(pieces, out, store.frame, transform, resolve_workers(workers))
+            local = threading.local()
+            if shared.applies_to_all_frames:
+                def fetch(index: int) -> np.ndarray:
+                    return _transform_into_scratch(shared, store.scratch_frame(index), local)
+            else:
+                def fetch(index: int) -> np.ndarray:
+                    return _transform_into_scratch(chains.chain(index, options), store.scratch_frame(index), local)
+        return read_region(pieces, out, fetch, resolve_workers(workers))
+
+
+def _transform_into_scratch(chain: Any, stored: np.ndarray, local: threading.local) -> np.ndarray:
+    """`chain` applied to `stored` in this thread's scratch output (valid until its next use)."""
+    shape = stored.shape + ((3,) if chain.color_output and stored.ndim == 2 else ())
+    scratch = getattr(local, "out", None)
+    if scratch is None or scratch.shape != shape or scratch.dtype != chain.dtype:
+        scratch = local.out = np.empty(shape, chain.dtype)
+    return chain(stored, out=scratch)
 
 
 def _restore(cls: type, state: dict, decoding_plugin: Any) -> Image:
