@@ -220,8 +220,13 @@ class Session:
         run_jobs(self._decode_run, jobs, workers)
 
     @cached_property
-    def _one_plan(self) -> NativePlan | None:
-        """How :meth:`decode_one` decodes a frame with dcmcore's native decoder, or None to go the general way."""
+    def _one_plan(self) -> tuple[NativePlan, tuple | None] | None:
+        """How :meth:`decode_one` decodes a frame with dcmcore's native decoder, or None to go the general way.
+
+        The plan, and the arguments of the one in-place kernel call that
+        turns a frame's bytes into its stored values (None when the plan's
+        own transform is needed, or nothing is).
+        """
         spec = self.spec
         if not spec.is_native or spec.bits_allocated == 1 or self.dispatcher.first is not NATIVE_DECODER:
             return None
@@ -229,7 +234,12 @@ class Session:
         plan = NativePlan(spec, to_rgb=to_rgb, correct_unused_bits=self._fix_bits)
         if self.source.buffer is None and not plan.works_in_place:
             return None
-        return plan
+        simple = not (to_rgb or spec.is_ybr422_subsampled or (spec.samples_per_pixel > 1 and spec.planar_configuration == 1))
+        kernel = None
+        if simple and (plan.swap or plan.fix_bits):
+            bits = spec.bits_stored if plan.fix_bits else spec.bits_allocated
+            kernel = (spec.itemsize, plan.swap, bits, plan.fix_bits and spec.is_signed)
+        return plan, kernel
 
     def decode_one(self, index: int, out: np.ndarray | None = None) -> np.ndarray:
         """Frame `index` decoded into `out` (C-contiguous, one frame of :attr:`dtype`) or a new array.
@@ -239,8 +249,8 @@ class Session:
         output, then are turned into stored values there.
         """
         spec = self.spec
-        plan = self._one_plan
-        if plan is None or not 0 <= index < spec.number_of_frames:
+        one = self._one_plan
+        if one is None or not 0 <= index < spec.number_of_frames:
             if out is None:
                 out = self.new_output(index, 1, spec.frame_shape)
                 self.decode(index, 1, out, fresh=True)
@@ -248,13 +258,18 @@ class Session:
                 self.check_frames((index,))
                 self.decode(index, 1, out)
             return out
+        plan, kernel = one
         if out is None:
             out = allocate(spec.frame_shape, spec.dtype)
         source = self.source
         if source.buffer is None:
             nbytes = spec.frame_nbytes
-            source.readinto(index * nbytes, byte_view(out)[:nbytes])
-            plan.transform_in_place(out, 1)
+            flat = out.reshape(-1).view(np.uint8)
+            source.readinto(index * nbytes, flat[:nbytes] if flat.size != nbytes else flat)
+            if kernel is not None:
+                convert.convert(flat, flat, *kernel)
+            else:
+                plan.transform_in_place(out, 1)
         else:
             plan.decode_into(source.buffer, 0, index, 1, out)
         self.dispatcher.succeeded(NATIVE_DECODER)

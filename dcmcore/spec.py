@@ -8,11 +8,10 @@ import warnings
 from typing import Any
 
 import numpy as np
-from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
-from dcmcore.dataset_elements import as_int, element_value, tag_name, transfer_syntax_of
+from dcmcore.dataset_elements import as_int, element_value, plain_value, tag_name, transfer_syntax_of
 from dcmcore.errors import InvalidPixelSpecError, MissingElementError, UnsupportedPixelDataError
 from dcmcore.uids import BIG_ENDIAN_TRANSFER_SYNTAXES, NATIVE_TRANSFER_SYNTAXES, ExplicitVRLittleEndian
 
@@ -27,39 +26,6 @@ PIXEL_KEYWORDS = {
 
 _ROWS, _COLS, _SPP, _PI = 0x00280010, 0x00280011, 0x00280002, 0x00280004
 _PC, _NF, _BA, _BS, _PR = 0x00280006, 0x00280008, 0x00280100, 0x00280101, 0x00280103
-
-# The description's elements and their VRs: a raw value of one of these is read here without
-# pydicom's conversion when it is plainly one value (see _quick_value).
-_US_TAGS = frozenset((_ROWS, _COLS, _SPP, _PC, _BA, _BS, _PR))
-_DIGITS = frozenset(b"0123456789")
-
-
-def _quick_value(ds: Dataset, tag: int) -> Any:
-    """The value of one of the description's elements, as :func:`element_value` gives it.
-
-    A raw element read from a file that holds one plain value (a 2-byte US,
-    an IS of digits, a CS without backslash) is read from its bytes; the
-    element itself stays raw. Anything else goes through pydicom.
-    """
-    elem = ds._dict.get(tag)
-    if elem is None:
-        return None
-    if elem.__class__ is not DataElement and elem.length != 0xFFFFFFFF:
-        raw, vr = elem.value, elem.VR
-        if isinstance(raw, bytes):
-            if tag in _US_TAGS:
-                if vr in ("US", None) and len(raw) == 2:
-                    return int.from_bytes(raw, "little" if elem.is_little_endian else "big")
-            elif tag == _NF:
-                digits = raw.strip(b" \0")
-                if vr in ("IS", None) and digits and len(digits) <= 9 and set(digits) <= _DIGITS:
-                    return int(digits)
-            elif vr in ("CS", None) and b"\\" not in raw:
-                text = raw.decode("ascii", "replace").strip("\0 ")
-                if text.isascii() and text.replace("_", "").isalnum():
-                    return text
-    return element_value(ds, tag)
-
 
 #: Every Photometric Interpretation of PS3.3 C.7.6.3.1.2 (retired ones included)
 #: with the Samples per Pixel it defines.
@@ -200,7 +166,7 @@ class PixelSpec:
 
         def value(tag: int) -> Any:
             if tag not in seen:
-                seen[tag] = _quick_value(ds, tag)
+                seen[tag] = plain_value(ds, tag)
             return seen[tag]
 
         missing = [

@@ -22,7 +22,7 @@ from pydicom.uid import UID
 
 from dcmcore._arrays import new_array
 from dcmcore._session import resolve_workers
-from dcmcore.dataset_elements import transfer_syntax_of
+from dcmcore.dataset_elements import plain_value, transfer_syntax_of
 from dcmcore.errors import MissingElementError
 from dcmcore.image._chains import OPTION_NAMES, ChainCache
 from dcmcore.image._metadata import COLUMN_POSITION, ROW_POSITION, MetadataMixin
@@ -178,9 +178,9 @@ class Image(MetadataMixin, Dataset):
         cached = self.__dict__.get("_image_nframes")
         if cached is not None and cached[0] is elem and cached[1] is elem.value:
             return cached[2]  # the element (and its value) unchanged since last asked
-        value = self.get("NumberOfFrames")
+        value = plain_value(self, _NUMBER_OF_FRAMES)
         count = int(value) if value not in (None, "") else 1
-        elem = self._dict.get(_NUMBER_OF_FRAMES)  # converted from raw by the get
+        elem = self._dict.get(_NUMBER_OF_FRAMES)  # converted when pydicom read it
         self.__dict__["_image_nframes"] = (elem, getattr(elem, "value", None), count)
         return count
 
@@ -284,7 +284,8 @@ class Image(MetadataMixin, Dataset):
             return chains.shared(options)(stored) if stored.size else stored.astype(np.dtype(dtype))
         chain = chains.chain(indices[0], options)
         if chain.applies_to_all_frames:
-            return chain(stored)
+            shape = stored.shape + ((3,) if chain.color_output and stored.ndim == 3 else ())
+            return chain(stored, out=new_array(shape, chain.dtype, "the frames", huge_pages=True))
         return np.stack([chains.chain(i, options)(f) for i, f in zip(indices, stored)])
 
     def iter_frames(
