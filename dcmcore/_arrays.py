@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from dcmcore import config
+from dcmcore._kernels import pages
 from dcmcore._kernels.pages import HUGE_PAGE
 from dcmcore.errors import ArrayTooLargeError
 
@@ -66,7 +67,9 @@ def output_array(
     return out
 
 
-def new_array(shape: tuple[int, ...], dtype: np.dtype, what: str = "the decoded pixel data") -> np.ndarray:
+def new_array(
+    shape: tuple[int, ...], dtype: np.dtype, what: str = "the decoded pixel data", *, huge_pages: bool = False
+) -> np.ndarray:
     """An uninitialised C-contiguous array, as ``np.empty``; a large one starts on a 2 MiB boundary.
 
     Every output dcmcore allocates comes from here: an array over
@@ -81,6 +84,11 @@ def new_array(shape: tuple[int, ...], dtype: np.dtype, what: str = "the decoded 
     block) starting at a :data:`HUGE_PAGE` boundary of a block allocated
     less than 4 MiB larger; less than 2 MiB of that is ever touched, the end
     of the array's last huge page.
+
+    With `huge_pages`, an array of one :data:`HUGE_PAGE` or more that fills
+    at least three quarters of its last huge page is aligned so too, and its
+    pages are mapped before it is returned (one fault per huge page instead
+    of one per 4 KiB page): for outputs made one frame at a time.
     """
     dtype = np.dtype(dtype)
     dims = tuple(int(d) for d in shape)
@@ -89,13 +97,17 @@ def new_array(shape: tuple[int, ...], dtype: np.dtype, what: str = "the decoded 
     if limit is not None and nbytes > limit:
         raise ArrayTooLargeError(f"{what} would take {nbytes} bytes, more than dcmcore.config.max_array_bytes ({limit})")
     try:
-        if dtype.hasobject or min(dims, default=0) < 0 or nbytes < ALIGN_BYTES:
+        huge = huge_pages and nbytes >= HUGE_PAGE and (-nbytes % HUGE_PAGE) * 4 <= HUGE_PAGE
+        if dtype.hasobject or min(dims, default=0) < 0 or (nbytes < ALIGN_BYTES and not huge):
             return np.empty(shape, dtype)  # NumPy's own result, or its own error
         block = np.empty(-(-nbytes // HUGE_PAGE) * HUGE_PAGE + HUGE_PAGE, np.uint8)
     except MemoryError:
         raise ArrayTooLargeError(f"{what} needs {nbytes} bytes, which could not be allocated") from None
     start = -block.ctypes.data % HUGE_PAGE
-    return block[start : start + nbytes].view(dtype).reshape(dims)
+    arr = block[start : start + nbytes]
+    if huge_pages and not pages.is_mapped(arr):
+        pages.prefault(arr)
+    return arr.view(dtype).reshape(dims)
 
 
 def byte_view(arr: np.ndarray) -> np.ndarray:

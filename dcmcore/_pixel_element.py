@@ -28,6 +28,7 @@ import struct
 from typing import BinaryIO, Callable
 
 from pydicom.dataset import Dataset
+from pydicom.uid import UID
 
 from dcmcore.dataset_elements import tag_name
 from dcmcore.errors import ElementOrderError, MissingElementError, TruncatedFileError
@@ -49,9 +50,13 @@ _MAX_DEPTH = 64
 Read = Callable[[int, int], bytes]
 
 
-def pixel_element_header(fp: BinaryIO, ds: Dataset, name: str) -> tuple[str, str | None, int]:
-    """Parse the pixel data element header at the file position: (keyword, VR, length)."""
-    tsyntax = transfer_syntax_of(ds)
+def pixel_element_header(fp: BinaryIO, ds: Dataset, name: str, tsyntax: UID | None = None) -> tuple[str, str | None, int]:
+    """Parse the pixel data element header at the file position: (keyword, VR, length).
+
+    `tsyntax`: the data set's transfer syntax, when the caller knows it already.
+    """
+    if tsyntax is None:
+        tsyntax = transfer_syntax_of(ds)
     little = tsyntax.is_little_endian if tsyntax.is_transfer_syntax else True
     implicit = tsyntax.is_implicit_VR if tsyntax.is_transfer_syntax else False
     end = "<" if little else ">"

@@ -46,6 +46,7 @@ __all__ = [
     "tag_name",
     "element",
     "element_value",
+    "plain_value",
     "value",
     "as_int",
     "integer",
@@ -121,6 +122,43 @@ def element_value(ds: Dataset, tag: int) -> Any:
     if elem.__class__ is DataElement:  # already converted: skip Dataset.__getitem__
         return elem.value
     return element(ds, tag).value  # type: ignore[union-attr]
+
+
+# Elements whose raw value plain_value reads from its bytes when it is plainly one value: US
+# (Rows, Columns, Samples per Pixel, Planar Configuration, Bits Allocated, Bits Stored, Pixel
+# Representation), IS (Number of Frames) and CS (Photometric Interpretation)
+_PLAIN_US = frozenset((0x00280010, 0x00280011, 0x00280002, 0x00280006, 0x00280100, 0x00280101, 0x00280103))
+_PLAIN_IS = 0x00280008
+_PLAIN_CS = 0x00280004
+_DIGITS = frozenset(b"0123456789")
+
+
+def plain_value(ds: Dataset, tag: int) -> Any:
+    """The value of an element of the pixel description, as :func:`element_value` gives it, read cheaply.
+
+    A raw element read from a file that holds one plain value (a 2-byte US,
+    an IS of digits, a CS word without backslash) is read from its bytes as
+    an int or str; the element itself stays raw. Anything else (and any other
+    tag) goes through :func:`element_value`, so through pydicom.
+    """
+    elem = ds._dict.get(tag)
+    if elem is None:
+        return None
+    if elem.__class__ is not DataElement and elem.length != 0xFFFFFFFF:
+        raw, vr = elem.value, elem.VR
+        if isinstance(raw, bytes):
+            if tag in _PLAIN_US:
+                if vr in ("US", None) and len(raw) == 2:
+                    return int.from_bytes(raw, "little" if elem.is_little_endian else "big")
+            elif tag == _PLAIN_IS:
+                digits = raw.strip(b" \0")
+                if vr in ("IS", None) and digits and len(digits) <= 9 and set(digits) <= _DIGITS:
+                    return int(digits)
+            elif tag == _PLAIN_CS and vr in ("CS", None) and b"\\" not in raw:
+                text = raw.decode("ascii", "replace").strip("\0 ")
+                if text.isascii() and text.replace("_", "").isalnum():
+                    return text
+    return element_value(ds, tag)
 
 
 def value(ds: Dataset, tag: int, default: Any = None) -> Any:

@@ -11,7 +11,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
-from dcmcore.dataset_elements import as_int, element_value, tag_name, transfer_syntax_of
+from dcmcore.dataset_elements import as_int, element_value, plain_value, tag_name, transfer_syntax_of
 from dcmcore.errors import InvalidPixelSpecError, MissingElementError, UnsupportedPixelDataError
 from dcmcore.uids import BIG_ENDIAN_TRANSFER_SYNTAXES, NATIVE_TRANSFER_SYNTAXES, ExplicitVRLittleEndian
 
@@ -162,8 +162,12 @@ class PixelSpec:
             _PC: "planar_configuration",
         }
 
+        seen: dict[int, Any] = {}
+
         def value(tag: int) -> Any:
-            return element_value(ds, tag)
+            if tag not in seen:
+                seen[tag] = plain_value(ds, tag)
+            return seen[tag]
 
         missing = [
             tag_name(tag)

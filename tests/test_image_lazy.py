@@ -125,6 +125,39 @@ def test_a_lazy_image_is_usable_from_several_threads():
             np.testing.assert_array_equal(frame, want[k])
 
 
+@pytest.mark.parametrize("name", ["emri_small.dcm", "emri_small_jpeg_ls_lossless.dcm", "SC_rgb_2frame.dcm", "MR_small.dcm"])
+@pytest.mark.parametrize("lazy", [False, True], ids=["eager", "lazy"])
+def test_frames_kept_from_several_threads_stay_equal_highdicom(name, lazy):
+    # frames pass through per-thread scratch arrays on their way out: every frame returned must be its own
+    path = testdata(name)
+    ref = hd.imread(str(path))
+    n = ref.number_of_frames
+    want = [ref.get_frame(k, apply_voi_transform=None, dtype=np.float32) for k in range(1, n + 1)]
+    want_stored = [ref.get_stored_frame(k) for k in range(1, n + 1)]
+    with imread(path, lazy_frame_retrieval=lazy) as im:
+        kept: dict = {}
+        errors: list = []
+
+        def work(offset: int) -> None:
+            try:
+                for k in [*range(offset, n), *range(offset)]:
+                    kept[offset, k] = (
+                        im.get_frame(k + 1, apply_voi_transform=None, dtype=np.float32), im.get_stored_frame(k + 1)
+                    )
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(offset,)) for offset in range(min(n, 3))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        for (_, k), (frame, stored) in kept.items():
+            np.testing.assert_allclose(frame, want[k], rtol=0, atol=1e-6)
+            np.testing.assert_array_equal(stored, want_stored[k])
+
+
 def test_frame_numbers_are_one_based_unless_as_index():
     im = imread(testdata("emri_small.dcm"))
     np.testing.assert_array_equal(im.get_stored_frame(1), im.get_stored_frame(0, as_index=True))

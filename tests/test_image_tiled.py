@@ -143,3 +143,57 @@ def test_stored_values_of_tiles_skip_the_transform(files):
     assert chain.is_identity  # RGB, no ICC profile: the tiles' stored values are copied as they are
     assert not TransformChain.from_dataset(imread(testdata("CT_small.dcm"))).is_identity
     np.testing.assert_array_equal(im.get_total_pixel_matrix(dtype=np.uint8), mat)
+
+
+_POINTER_LISTS = [
+    ["RowPositionInTotalImagePixelMatrix", "ColumnPositionInTotalImagePixelMatrix"],
+    ["ColumnPositionInTotalImagePixelMatrix"],
+    ["XOffsetInSlideCoordinateSystem", "YOffsetInSlideCoordinateSystem"],
+    ["XOffsetInSlideCoordinateSystem", "YOffsetInSlideCoordinateSystem", "ZOffsetInSlideCoordinateSystem"],
+    ["RowPositionInTotalImagePixelMatrix", "ColumnPositionInTotalImagePixelMatrix", "OpticalPathIdentifier"],
+    [0x0048021F, 0x0048021E, 0x0040074A, 0x00480106],
+    ["OpticalPathIdentifier"],
+]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("planes, paths", [(1, 1), (2, 1), (2, 2)])
+def test_dimension_indices_of_tiled_full_images_are_implied(tmp_path, planes, paths):
+    # TILED_FULL has no Dimension Index Sequence: the grid implies the values, as highdicom takes them
+    path = write(tiled_dataset(matrix(40, 40, False), (16, 16), full=True, planes=planes, paths=paths), tmp_path / "full.dcm")
+    ref = hd.imread(str(path))
+    im = imread(path)
+    assert im.dimension_index_pointers == ref.dimension_index_pointers == []
+    for pointers in _POINTER_LISTS:
+        assert im.are_dimension_indices_unique(pointers) == ref.are_dimension_indices_unique(pointers), pointers
+    with pytest.raises(KeyError):
+        ref.are_dimension_indices_unique(["PatientName"])
+    with pytest.raises(KeyError, match="0010,0010"):
+        im.are_dimension_indices_unique(["PatientName"])
+
+
+@pytest.mark.parametrize("short", [1, 9], ids=["one-tile-short", "one-plane-short"])
+@pytest.mark.parametrize("lazy", [False, True], ids=["eager", "lazy"])
+def test_tiled_full_with_fewer_frames_than_its_grid_is_refused(tmp_path, short, lazy):
+    from dcmcore.errors import DcmcoreError
+
+    # 3 x 3 tiles, 2 focal planes: 18 frames implied
+    ds = tiled_dataset(matrix(40, 40, False), (16, 16), full=True, planes=2)
+    frames = 18 - short
+    ds.NumberOfFrames = frames
+    ds.PixelData = ds.PixelData[: frames * 16 * 16]
+    path = write(ds, tmp_path / "short.dcm")
+    with imread(path, lazy_frame_retrieval=lazy) as im:
+        assert im.number_of_frames == frames
+        np.testing.assert_array_equal(im.get_stored_frame(frames), ds.pixel_array[-1])  # the frames are readable
+        for call in (
+            lambda: im.get_total_pixel_matrix(row_end=10),
+            lambda: im.are_dimension_indices_unique(["RowPositionInTotalImagePixelMatrix"]),
+        ):
+            with pytest.raises(DcmcoreError) as info:
+                call()
+            message = str(info.value)
+            for name in ("Number of Frames", "Total Pixel Matrix Rows", "Total Pixel Matrix Columns",
+                         "Total Pixel Matrix Focal Planes", "Number of Optical Paths", "'Rows'", "'Columns'"):
+                assert name in message
+            assert f"{frames}, fewer than the 18" in message

@@ -14,6 +14,7 @@ from pydicom.dataset import Dataset
 from pydicom.tag import BaseTag, Tag
 from pydicom.uid import UID
 
+from dcmcore.image._tiles import full_dimension_values
 from dcmcore.image.enums import CoordinateSystemNames
 
 __all__ = ["MetadataMixin", "PATIENT_AND_STUDY_KEYWORDS", "SPECIMEN_KEYWORDS", "ROW_POSITION", "COLUMN_POSITION"]
@@ -123,12 +124,31 @@ class MetadataMixin:
     def are_dimension_indices_unique(self, dimension_index_pointers: Sequence[int | BaseTag | str]) -> bool:
         """Whether every frame has its own combination of index values for these pointers.
 
+        For a TILED_FULL image the values are those its tile grid implies
+        (row and column positions, X, Y and Z offsets in the slide
+        coordinate system, the optical path), as highdicom takes them.
+
         Raises
         ------
         KeyError
-            A pointer that is not one of :attr:`dimension_index_pointers`.
+            A pointer that is not one of :attr:`dimension_index_pointers`
+            (of a TILED_FULL image: not one of the implied dimensions).
+        InvalidElementError
+            A TILED_FULL image with fewer frames than its tile grid implies.
         """
         tags = [as_tag(p) for p in dimension_index_pointers]
+        if self.get("DimensionOrganizationType", "") == "TILED_FULL":  # type: ignore[attr-defined]
+            # the tile grid implies each frame's values (whether or not a Dimension Index Sequence lists them)
+            implied = full_dimension_values(self, self.number_of_frames)  # type: ignore[arg-type, attr-defined]
+            for tag in tags:
+                if tag not in implied:
+                    raise KeyError(
+                        f"{tag} is not a dimension of the TILED_FULL image (those its tile grid implies are "
+                        f"{[BaseTag(t) for t in implied]})"
+                    )
+            columns = [implied[tag].tolist() for tag in tags]
+            rows = list(zip(*columns)) if columns else [()] * self.number_of_frames  # type: ignore[attr-defined]
+            return len(set(rows)) == len(rows)
         known = self.dimension_index_pointers
         positions = []
         for tag in tags:

@@ -65,6 +65,7 @@ class FrameStore:
         self.spec = self.session.spec
         self.lazy = stack is not None
         self._lock = threading.Lock()
+        self._local = threading.local()
         self._finalizer = weakref.finalize(self, stack.close) if stack is not None else None
         if not self.spec.is_native and self.spec.number_of_frames:
             # the fragment index, built once (offset tables or item headers, no payload read)
@@ -131,15 +132,21 @@ class FrameStore:
 
     def frame(self, index: int, out: np.ndarray | None = None) -> np.ndarray:
         """Frame `index` of stored values, into `out` when given."""
-        self._check_open()
-        session = self.session
-        if out is None:
-            out = session.new_output(index, 1, self.spec.frame_shape)
-            session.decode(index, 1, out, fresh=True)
-            return out
-        session.check_frames((index,))
-        session.decode(index, 1, out)
-        return out
+        if self._finalizer is not None and not self._finalizer.alive:
+            self._check_open()
+        return self.session.decode_one(index, out)
+
+    def scratch_frame(self, index: int) -> np.ndarray:
+        """Frame `index` of stored values in this thread's scratch array: valid until the thread's next call.
+
+        For a caller that only reads the stored values on the way to its own
+        output (a transform), so no new array is allocated per frame.
+        """
+        local = self._local
+        scratch = getattr(local, "frame", None)
+        if scratch is None:
+            scratch = local.frame = np.empty(self.spec.frame_shape, self.spec.dtype)
+        return self.frame(index, scratch)
 
     def frames(self, indices: Sequence[int], out: np.ndarray | None = None, workers: int | None = 1) -> np.ndarray:
         """Frames `indices` stacked on a first axis; runs of consecutive frames decoded together, on threads."""

@@ -24,9 +24,10 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from dcmcore._threads import run_jobs
+from dcmcore.dataset_elements import tag_name
 from dcmcore.errors import InvalidElementError, MissingElementError
 
-__all__ = ["TileLayout", "TilePiece", "read_region"]
+__all__ = ["TileLayout", "TilePiece", "read_region", "check_full_frames", "full_dimension_values"]
 
 
 class TilePiece(NamedTuple):
@@ -77,6 +78,7 @@ class TileLayout:
         if tile[0] < 1 or tile[1] < 1:
             raise InvalidElementError(f"A tile of {tile[0]} x {tile[1]} pixels cannot tile a total pixel matrix")
         if ds.get("DimensionOrganizationType", "") == "TILED_FULL":
+            check_full_frames(ds, tile, total, nframes)
             return cls(tile, total, full_positions(tile, total, nframes), True)
         return cls(tile, total, sparse_positions(ds, nframes), False)
 
@@ -127,6 +129,81 @@ def full_positions(tile: tuple[int, int], total: tuple[int, int], nframes: int) 
     return np.stack([(k // per_row) * tile[0], (k % per_row) * tile[1]], axis=1)
 
 
+def _count(ds: Dataset, keyword: str, default: int) -> int:
+    value = ds.get(keyword)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidElementError(f"'{keyword}' must be an integer, not {value!r}") from None
+
+
+def full_grid(ds: Dataset) -> tuple[int, int, int, int]:
+    """A TILED_FULL image's tiles per column, tiles per row, focal planes and optical paths."""
+    tile = (_int_element(ds, "Rows"), _int_element(ds, "Columns"))
+    total = (_int_element(ds, "TotalPixelMatrixRows"), _int_element(ds, "TotalPixelMatrixColumns"))
+    paths = ds.get("OpticalPathSequence")
+    return (
+        -(-total[0] // max(tile[0], 1)), -(-total[1] // max(tile[1], 1)),
+        _count(ds, "TotalPixelMatrixFocalPlanes", 1), _count(ds, "NumberOfOpticalPaths", len(paths) if paths else 1),
+    )
+
+
+def check_full_frames(ds: Dataset, tile: tuple[int, int], total: tuple[int, int], nframes: int) -> None:
+    """Refuse a TILED_FULL image with fewer frames than its tile grid, focal planes and optical paths imply.
+
+    Raises
+    ------
+    InvalidElementError
+        Naming (0028,0008) *Number of Frames* and the elements the count
+        comes from.
+    """
+    down, across, planes, paths = full_grid(ds)
+    implied = down * across * planes * paths
+    if nframes < implied:
+        name = tag_name
+        raise InvalidElementError(
+            f"The TILED_FULL image has {name(0x00280008)} {nframes}, fewer than the {implied} its tile grid implies: "
+            f"{down} x {across} tiles of {tile[0]} x {tile[1]} ({name(0x00280010)} x {name(0x00280011)}) cover the "
+            f"total pixel matrix of {total[0]} x {total[1]} ({name(0x00480007)} x {name(0x00480006)}), for each of "
+            f"{planes} focal planes ({name(0x00480303)}) and {paths} optical paths ({name(0x00480302)})"
+        )
+
+
+def full_dimension_values(ds: Dataset, nframes: int) -> dict[int, np.ndarray]:
+    """The dimension values a TILED_FULL image's frames imply, by dimension index pointer, one row per frame.
+
+    Row and column positions in the total pixel matrix, X, Y and Z offsets in
+    the slide coordinate system and, when the image has an Optical Path
+    Sequence, the optical path (its 1-based number).
+    """
+    tile = (_int_element(ds, "Rows"), _int_element(ds, "Columns"))
+    total = (_int_element(ds, "TotalPixelMatrixRows"), _int_element(ds, "TotalPixelMatrixColumns"))
+    check_full_frames(ds, tile, total, nframes)
+    down, across, planes, _paths = full_grid(ds)
+    k = np.arange(nframes, dtype=np.int64)
+    in_plane = k % (down * across)
+    plane = (k // (down * across)) % planes
+    path = k // (down * across * planes)
+    row = (in_plane // across) * tile[0]
+    col = (in_plane % across) * tile[1]
+    values: dict[int, np.ndarray] = {0x0048021F: row + 1, 0x0048021E: col + 1}
+    origin = (ds.get("TotalPixelMatrixOriginSequence") or [Dataset()])[0]
+    cosines = [float(v) for v in (ds.get("ImageOrientationSlide") or (0, 1, 0, 1, 0, 0))]
+    shared = (ds.get("SharedFunctionalGroupsSequence") or [Dataset()])[0]
+    measures = (shared.get("PixelMeasuresSequence") or [Dataset()])[0]
+    spacing = [float(v) for v in (measures.get("PixelSpacing") or (1.0, 1.0))]
+    between = float(measures.get("SpacingBetweenSlices") or 1.0)
+    start = (float(origin.get("XOffsetInSlideCoordinateSystem") or 0.0), float(origin.get("YOffsetInSlideCoordinateSystem") or 0.0))
+    for axis, (tag, offset) in enumerate(((0x0040072A, start[0]), (0x0040073A, start[1]))):
+        values[tag] = offset + col * spacing[1] * cosines[axis] + row * spacing[0] * cosines[3 + axis]
+    values[0x0040074A] = plane * between + col * spacing[1] * cosines[2] + row * spacing[0] * cosines[5]
+    if "OpticalPathSequence" in ds:
+        values[0x00480106] = path + 1
+    return values
+
+
 def sparse_positions(ds: Dataset, nframes: int) -> np.ndarray:
     """Each frame's position from its (or the shared) Plane Position (Slide) Sequence."""
     positions = np.empty((nframes, 2), np.int64)
@@ -157,19 +234,18 @@ def _plane_position(item: Dataset) -> Dataset | None:
 def read_region(
     pieces: list[TilePiece],
     out: np.ndarray,
-    frame: Callable[[int], np.ndarray],
-    transform: Callable[[int, np.ndarray], np.ndarray],
+    fetch: Callable[[int], np.ndarray],
     workers: int,
 ) -> np.ndarray:
-    """Fill `out` with the pieces: each frame decoded by `frame`, transformed, its part copied in place.
+    """Fill `out` with the pieces: each frame's values from `fetch` (decoded, transformed), its part copied in place.
 
-    Pieces go to `workers` threads; they write disjoint parts of `out`.
+    Pieces go to `workers` threads (the decoders and the copies release the
+    GIL); they write disjoint parts of `out`. `fetch` may return a scratch
+    array of its thread: it is read before that thread's next call.
     """
 
     def one(piece: TilePiece) -> None:
-        values = transform(piece.frame, frame(piece.frame))
-        out[piece.dst] = values[piece.src]
+        out[piece.dst] = fetch(piece.frame)[piece.src]
 
     run_jobs(one, [(p,) for p in pieces], max(1, min(workers, len(pieces))))
     return out
-

@@ -20,8 +20,9 @@ import pydicom
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
+from dcmcore._arrays import new_array
 from dcmcore._session import resolve_workers
-from dcmcore.dataset_elements import transfer_syntax_of
+from dcmcore.dataset_elements import plain_value, transfer_syntax_of
 from dcmcore.errors import MissingElementError
 from dcmcore.image._chains import OPTION_NAMES, ChainCache
 from dcmcore.image._metadata import COLUMN_POSITION, ROW_POSITION, MetadataMixin
@@ -32,7 +33,11 @@ from dcmcore.spec import PIXEL_KEYWORDS
 
 __all__ = ["Image", "imread"]
 
-_STATE = ("_image_store", "_image_chains", "_image_lock", "_image_lazy", "_image_plugin", "_image_tiles", "_image_cache")
+_STATE = (
+    "_image_store", "_image_chains", "_image_lock", "_image_lazy", "_image_plugin", "_image_tiles", "_image_cache",
+    "_image_nframes",
+)
+_NUMBER_OF_FRAMES = 0x00280008
 _PIXEL_TAGS = tuple(PIXEL_KEYWORDS.values())
 Path = str | os.PathLike[str] | BinaryIO
 
@@ -73,7 +78,7 @@ class Image(MetadataMixin, Dataset):
             image = ds  # type: ignore[assignment]
         image.__dict__.update(
             _image_store=store, _image_chains=None, _image_lock=threading.Lock(), _image_lazy=lazy,
-            _image_plugin=decoding_plugin, _image_tiles=None, _image_cache=None,
+            _image_plugin=decoding_plugin, _image_tiles=None, _image_cache=None, _image_nframes=None,
         )
         return image
 
@@ -167,8 +172,17 @@ class Image(MetadataMixin, Dataset):
     @property
     def number_of_frames(self) -> int:
         """The number of frames: (0028,0008) *Number of Frames*, 1 when absent."""
-        value = self.get("NumberOfFrames")
-        return int(value) if value not in (None, "") else 1
+        elem = self._dict.get(_NUMBER_OF_FRAMES)
+        if elem is None:
+            return 1
+        cached = self.__dict__.get("_image_nframes")
+        if cached is not None and cached[0] is elem and cached[1] is elem.value:
+            return cached[2]  # the element (and its value) unchanged since last asked
+        value = plain_value(self, _NUMBER_OF_FRAMES)
+        count = int(value) if value not in (None, "") else 1
+        elem = self._dict.get(_NUMBER_OF_FRAMES)  # converted when pydicom read it
+        self.__dict__["_image_nframes"] = (elem, getattr(elem, "value", None), count)
+        return count
 
     @property
     def transfer_syntax_uid(self) -> UID:
@@ -235,7 +249,14 @@ class Image(MetadataMixin, Dataset):
             apply_palette_color_lut, apply_icc_profile,
         )
         chain = self._chains().chain(index, options)
-        return chain(self._store().frame(index))
+        # the stored values go through a per-thread scratch frame into the one new array returned
+        stored = self._store().scratch_frame(index)
+        shape = stored.shape + ((3,) if chain.color_output and stored.ndim == 2 else ())
+        out = new_array(shape, chain.dtype, "the frame", huge_pages=True)
+        result = chain(stored, out=out)
+        if result is not out and np.may_share_memory(result, stored):
+            result = result.copy()
+        return result
 
     def get_frames(
         self, frame_numbers: Iterable[int] | None = None, as_indices: bool = False, *, dtype: Any = np.float64,
@@ -263,7 +284,8 @@ class Image(MetadataMixin, Dataset):
             return chains.shared(options)(stored) if stored.size else stored.astype(np.dtype(dtype))
         chain = chains.chain(indices[0], options)
         if chain.applies_to_all_frames:
-            return chain(stored)
+            shape = stored.shape + ((3,) if chain.color_output and stored.ndim == 3 else ())
+            return chain(stored, out=new_array(shape, chain.dtype, "the frames", huge_pages=True))
         return np.stack([chains.chain(i, options)(f) for i, f in zip(indices, stored)])
 
     def iter_frames(
@@ -366,16 +388,19 @@ class Image(MetadataMixin, Dataset):
                 "to leave their pixels 0"
             )
         store = self._store()
+        # each tile is decoded into its thread's scratch frame (transformed into a second one), and
+        # only the part the region needs is copied into the output: no array allocated per tile
         if shared.is_identity and shared.dtype == store.spec.dtype:
-            def transform(index: int, frame: np.ndarray) -> np.ndarray:
-                return frame  # stored values as they are: copied straight into the output
-        elif shared.applies_to_all_frames:
-            def transform(index: int, frame: np.ndarray) -> np.ndarray:
-                return shared(frame)
+            fetch = store.scratch_frame  # stored values as they are: copied straight into the output
         else:
-            def transform(index: int, frame: np.ndarray) -> np.ndarray:
-                return chains.chain(index, options)(frame)
-        return read_region(pieces, out, store.frame, transform, resolve_workers(workers))
+            local = threading.local()
+            if shared.applies_to_all_frames:
+                def fetch(index: int) -> np.ndarray:
+                    return _transform_into_scratch(shared, store.scratch_frame(index), local)
+            else:
+                def fetch(index: int) -> np.ndarray:
+                    return _transform_into_scratch(chains.chain(index, options), store.scratch_frame(index), local)
+        return read_region(pieces, out, fetch, resolve_workers(workers))
 
 
     # -- volumes (implemented in dcmcore.volume.image_volume) -------------------------
@@ -440,3 +465,12 @@ def as_image(ds: Dataset) -> Image:
     if isinstance(ds, Image):
         return ds
     return Image._wrap(twin(ds), None, False, None)
+
+
+def _transform_into_scratch(chain: Any, stored: np.ndarray, local: threading.local) -> np.ndarray:
+    """`chain` applied to `stored` in this thread's scratch output (valid until its next use)."""
+    shape = stored.shape + ((3,) if chain.color_output and stored.ndim == 2 else ())
+    scratch = getattr(local, "out", None)
+    if scratch is None or scratch.shape != shape or scratch.dtype != chain.dtype:
+        scratch = local.out = np.empty(shape, chain.dtype)
+    return chain(stored, out=scratch)

@@ -41,6 +41,7 @@ class ImageFileReader:
         self._image: Image | None = None
         self._depth = 0
         self._icc: TransformChain | None = None
+        self._color = False
 
     def __enter__(self) -> ImageFileReader:
         if self._depth == 0 and self._image is None:
@@ -65,6 +66,7 @@ class ImageFileReader:
         """
         if self._image is None:
             self._image = Image.from_file(self._filename, lazy_frame_retrieval=True, decoding_plugin=self._plugin)
+            self._color = self._image.get("SamplesPerPixel", 1) > 1
 
     def close(self) -> None:
         """Close the file (it can be opened again)."""
@@ -114,7 +116,7 @@ class ImageFileReader:
         """
         image = self._opened()
         frame = image.get_stored_frame(index, as_index=True)
-        if correct_color and image.get("SamplesPerPixel", 1) > 1:
+        if correct_color and self._color:
             if self._icc is None:
                 try:
                     self._icc = TransformChain.from_dataset(

@@ -47,6 +47,8 @@ class T:
 
     PhotometricInterpretation = 0x00280004
     SamplesPerPixel = 0x00280002
+    Rows = 0x00280010
+    Columns = 0x00280011
     NumberOfFrames = 0x00280008
     BitsAllocated = 0x00280100
     BitsStored = 0x00280101

@@ -37,6 +37,11 @@ _LOCK = threading.Lock()
 
 # Elements whose values decide a chain when the data set holds none of _UNCACHED
 _FINGERPRINT_TAGS = (
+    # (Rows, Columns and Samples per Pixel do not change a chain; they are read, and checked, when
+    # one is built: in the key, an unreadable one is never hidden by a chain built for a good one)
+    T.Rows,
+    T.Columns,
+    T.SamplesPerPixel,
     T.PhotometricInterpretation,
     T.BitsAllocated,
     T.BitsStored,
@@ -338,10 +343,16 @@ class TransformChain:
         """
         arr = frame if frame.__class__ is np.ndarray else np.asarray(frame)
         fast = self._fast.get(arr.dtype)
-        if fast is not None and out is None and arr.flags.c_contiguous and arr.ndim >= 2:
+        if fast is not None and arr.flags.c_contiguous and arr.ndim >= 2:
             table, ntab, itemsize, code, three, lo, full = fast
-            result = np.empty(arr.shape + (3,) if three else arr.shape, self.dtype)
-            if not _gather(arr.reshape(-1).view(np.uint8), code, arr.size, lo, table, ntab, itemsize, result.reshape(-1).view(np.uint8), three, full):
+            shape = arr.shape + (3,) if three else arr.shape
+            if out is None:
+                result = np.empty(shape, self.dtype)
+            elif out.shape == shape and out.dtype == self.dtype and out.flags.c_contiguous and out.flags.writeable:
+                result = out
+            else:
+                result = None  # refused below, by apply_plan
+            if result is not None and not _gather(arr.reshape(-1).view(np.uint8), code, arr.size, lo, table, ntab, itemsize, result.reshape(-1).view(np.uint8), three, full):
                 return result
             # values outside the table's span: computed directly, or an error (below)
         info = self._info
