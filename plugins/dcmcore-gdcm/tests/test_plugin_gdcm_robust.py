@@ -308,6 +308,7 @@ import numpy as np
 import pydicom
 from pydicom.data import get_testdata_file
 import dcmcore
+from dcmcore.errors import DcmcoreError
 warnings.simplefilter("ignore")
 
 CASES = [
@@ -320,7 +321,7 @@ for name, pi in CASES:
     ds.PhotometricInterpretation = pi
     try:
         arr = dcmcore.pixel_array(ds, decoding_plugin="gdcm")
-    except dcmcore.DcmcoreError as exc:
+    except DcmcoreError as exc:
         out.append([name, pi, type(exc).__name__, None])
         continue
     ours = dcmcore.pixel_array(ds, decoding_plugin="dcmcore") if name.endswith("rle.dcm") else None
