@@ -191,20 +191,9 @@ class MetadataMixin:
     @property
     def coordinate_system(self) -> CoordinateSystemNames | None:
         """The frame-of-reference coordinate system the image lies in (SLIDE, PATIENT), or None."""
-        ds: Any = self
-        if "FrameOfReferenceUID" not in ds:
-            return None
-        if "ImageOrientationSlide" in ds or "ImageCenterPointCoordinatesSequence" in ds:
-            return CoordinateSystemNames.SLIDE
-        if "ImagePositionPatient" in ds:
-            return CoordinateSystemNames.PATIENT
-        for keyword in ("SharedFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence"):
-            groups = ds.get(keyword)
-            if groups:
-                positions = groups[0].get("PlanePositionSequence")
-                if positions and "ImagePositionPatient" in positions[0]:
-                    return CoordinateSystemNames.PATIENT
-        return None
+        from dcmcore.spatial import get_image_coordinate_system
+
+        return get_image_coordinate_system(self)  # type: ignore[arg-type]
 
     def copy_patient_and_study_information(self, dataset: Dataset) -> None:
         """Copy `dataset`'s Patient, General Study, Patient Study and Clinical Trial Subject / Study attributes."""

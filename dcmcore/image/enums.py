@@ -1,16 +1,12 @@
-"""Enumerated values of the Image API."""
+"""Enumerated values of the Image API: the same enumeration objects as :mod:`dcmcore.volume.enums`.
+
+One ``CoordinateSystemNames`` for the whole package (as highdicom has one), so
+that ``image.coordinate_system`` compares equal to the value a volume or a
+geometry carries, and highdicom's own members are accepted by value.
+"""
 
 from __future__ import annotations
 
-from enum import Enum
+from dcmcore.volume.enums import CoordinateSystemNames
 
 __all__ = ["CoordinateSystemNames"]
-
-
-class CoordinateSystemNames(Enum):
-    """The frame-of-reference coordinate system an image lies in."""
-
-    PATIENT = "PATIENT"
-    """The patient-based coordinate system (PS3.3 C.7.6.2.1.1)."""
-    SLIDE = "SLIDE"
-    """The slide-based coordinate system of whole-slide microscopy (PS3.3 C.8.12.2.1)."""

@@ -24,8 +24,9 @@ def get_image_coordinate_system(dataset: Dataset) -> CoordinateSystemNames | Non
         return CoordinateSystemNames.PATIENT
     for keyword in ("SharedFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence"):
         groups = dataset.get(keyword)
-        if groups and "PlanePositionSequence" in groups[0]:
-            if "ImagePositionPatient" in groups[0].PlanePositionSequence[0]:
+        if groups:
+            positions = groups[0].get("PlanePositionSequence")
+            if positions and "ImagePositionPatient" in positions[0]:
                 return CoordinateSystemNames.PATIENT
     return None
 
