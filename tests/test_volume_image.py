@@ -216,3 +216,13 @@ def test_lazily_read_image(tmp_path):
     with dcmcore.imread(path, lazy_frame_retrieval=True) as ours:
         same_volume(ours.get_volume(slice_start=2, workers=2), theirs.get_volume(slice_start=2))
         same_geometry(ours.get_volume_geometry(), theirs.get_volume_geometry())
+
+
+def test_one_coordinate_system_enumeration_for_images_and_volumes():
+    import dcmcore.volume
+    from pydicom.data import get_testdata_file
+
+    image = dcmcore.imread(get_testdata_file("CT_small.dcm"))
+    assert dcmcore.image.CoordinateSystemNames is dcmcore.volume.CoordinateSystemNames
+    assert image.coordinate_system is dcmcore.volume.CoordinateSystemNames.PATIENT
+    assert image.get_volume_geometry().coordinate_system == image.coordinate_system
