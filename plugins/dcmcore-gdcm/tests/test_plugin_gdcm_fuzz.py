@@ -25,7 +25,6 @@ import pytest
 pydicom = pytest.importorskip("pydicom")
 gdcm = pytest.importorskip("gdcm")
 
-import dcmcore_gdcm._plugin as gdcm_plugin  # noqa: E402
 from dcmcore import PixelSpec  # noqa: E402
 from dcmcore.errors import CorruptPixelDataError, UnsupportedPixelDataError  # noqa: E402
 from dcmcore.plugins import testing  # noqa: E402
@@ -193,7 +192,7 @@ def gdcm_must_not_run(monkeypatch):
     def reached(*args, **kwargs):
         raise AssertionError("this frame reached GDCM, which aborts the process on it")
 
-    monkeypatch.setattr(gdcm_plugin, "_gdcm_decode", reached)
+    monkeypatch.setattr(gdcm, "Image", reached)  # python-gdcm's image, which the plugin decodes through
 
 
 def test_a_jfif_major_version_other_than_1_is_refused(gdcm_must_not_run):
