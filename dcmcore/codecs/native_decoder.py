@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -46,15 +47,14 @@ class NativeDecoder(PluginBase):
         ``bit_offset`` is where a 1-bit frame starts within ``src[0]`` (frames
         of Bits Allocated 1 need not start on a byte boundary).
         """
-        plan = NativePlan(spec, to_rgb=False, correct_unused_bits=correct_unused_bits)
+        plan = _plan(spec, False, correct_unused_bits)
         arr = output_array(out, spec.frame_shape, spec.dtype)
         plan.decode_frame_bytes(src, arr, bit_offset=bit_offset)
         return arr, plan.output_spec
 
     def decodes_in_place(self, spec: PixelSpec, *, as_rgb: bool = False, correct_unused_bits: bool = False) -> bool:
         """True when :meth:`decode_frames` can take a run whose stored bytes are already in ``out``."""
-        plan = NativePlan(spec, to_rgb=_to_rgb(spec, as_rgb), correct_unused_bits=correct_unused_bits)
-        return plan.works_in_place
+        return _plan(spec, as_rgb, correct_unused_bits).works_in_place
 
     def decode_frames(
         self,
@@ -68,7 +68,7 @@ class NativeDecoder(PluginBase):
         **options: Any,
     ) -> tuple[int, PixelSpec]:
         """Decode the frames of `run` into `out` in one kernel pass; returns ``(len(run), produced)``."""
-        plan = NativePlan(spec, to_rgb=_to_rgb(spec, as_rgb), correct_unused_bits=correct_unused_bits)
+        plan = _plan(spec, as_rgb, correct_unused_bits)
         count = len(run)
         if count:
             if run.in_place:
@@ -81,8 +81,11 @@ class NativeDecoder(PluginBase):
         return count, plan.output_spec
 
 
-def _to_rgb(spec: PixelSpec, as_rgb: bool) -> bool:
-    return as_rgb and needs_rgb_conversion(spec, raw=False, as_rgb=True)
+@lru_cache(maxsize=64)
+def _plan(spec: PixelSpec, as_rgb: bool, correct_unused_bits: bool) -> NativePlan:
+    """The plan for frames of `spec`: built once per description and options (frames of a series share it)."""
+    to_rgb = as_rgb and needs_rgb_conversion(spec, raw=False, as_rgb=True)
+    return NativePlan(spec, to_rgb=to_rgb, correct_unused_bits=bool(correct_unused_bits))
 
 
 DECODER = NativeDecoder()
