@@ -59,7 +59,7 @@ from pydicom.uid import (
     JPEGLSNearLossless,
 )
 
-from dcmcore_imagecodecs._rules import JXL_LOSSLESS
+from dcmcore_imagecodecs._rules import JXL_LOSSLESS, openjpeg_threads
 
 __all__ = ["ENCODER_UIDS", "encode_frame", "encoded_photometric"]
 
@@ -95,7 +95,7 @@ def _j2k_lossy(arr: np.ndarray, spec: PixelSpec, options: dict) -> bytes:
     import imagecodecs
 
     mct = _mct(spec, options)
-    kwargs = dict(codecformat="J2K", reversible=False, bitspersample=spec.bits_stored, mct=mct)
+    kwargs = dict(codecformat="J2K", reversible=False, bitspersample=spec.bits_stored, mct=mct, **openjpeg_threads(spec))
     if "j2k_psnr" in options and "j2k_cr" in options:
         raise ValueError("Give 'j2k_cr' or 'j2k_psnr', not both")
     if "j2k_psnr" in options:
@@ -253,7 +253,10 @@ def encode_frame(src: Any, spec: PixelSpec, **options: Any) -> bytes:
     if uid == JPEG2000Lossless:
         mct = _mct(spec, options)
         return bytes(
-            imagecodecs.jpeg2k_encode(arr, level=0, codecformat="J2K", reversible=True, bitspersample=spec.bits_stored, mct=mct)
+            imagecodecs.jpeg2k_encode(
+                arr, level=0, codecformat="J2K", reversible=True, bitspersample=spec.bits_stored, mct=mct,
+                **openjpeg_threads(spec),
+            )
         )
     if uid == JPEG2000:
         return _j2k_lossy(arr, spec, options)

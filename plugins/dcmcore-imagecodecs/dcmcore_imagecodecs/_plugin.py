@@ -26,8 +26,6 @@ The decoder has the optional capabilities of the contract:
 
 from __future__ import annotations
 
-import os
-import threading
 import warnings
 from typing import Any
 
@@ -40,7 +38,7 @@ from dcmcore.plugins import PASS_THROUGH_EXCEPTIONS, CodestreamInfo, FrameRun, P
 from pydicom.uid import HTJ2K, HTJ2KLossless, HTJ2KLosslessRPCL
 
 from dcmcore_imagecodecs._encode import ENCODER_UIDS
-from dcmcore_imagecodecs._rules import DECODER_UIDS, JXL_RECOMPRESSION, Plan, plan_frame, produced_spec
+from dcmcore_imagecodecs._rules import DECODER_UIDS, JXL_RECOMPRESSION, Plan, openjpeg_threads, plan_frame, produced_spec
 
 __all__ = ["ImagecodecsDecoder", "ImagecodecsEncoder", "DECODER", "ENCODER", "MIN_VERSION", "REQUIREMENT"]
 
@@ -124,21 +122,12 @@ def _decode_jxl_jpeg(buf: memoryview, spec: PixelSpec, as_rgb: bool) -> tuple[me
     return plan_frame(jpeg, spec.replace(transfer_syntax_uid=JPEGExtended12Bit), as_rgb)
 
 
-#: OpenJPEG decodes frames of at least this many pixels with threads of its own, on the main thread.
-_THREADED_PIXELS = 256 * 256
-_CODEC_THREADS = min(4, os.cpu_count() or 1)
-_MAIN = threading.main_thread()
-
-
 def decode_into(buf: memoryview, spec: PixelSpec, plan: Plan, dest: np.ndarray) -> None:
     """Decode one planned frame into `dest` (``spec.frame_shape``, an integer dtype of ``spec.itemsize`` bytes)."""
     decode = _function(plan.codec)
     kwargs = dict(plan.kwargs)
-    if plan.codec == "jpeg2k" and spec.frame_pixels >= _THREADED_PIXELS and threading.current_thread() is _MAIN:
-        # dcmcore decodes frames one after the other on the caller's thread (workers=1): OpenJPEG's
-        # own threads decode the code blocks of a large frame in parallel instead (on dcmcore's
-        # worker threads, which already keep the cores busy, it stays single-threaded)
-        kwargs["numthreads"] = _CODEC_THREADS
+    if plan.codec == "jpeg2k":
+        kwargs.update(openjpeg_threads(spec))
     try:
         if plan.dtype is not None and plan.dtype.itemsize == dest.dtype.itemsize:
             target = dest.view(plan.dtype)

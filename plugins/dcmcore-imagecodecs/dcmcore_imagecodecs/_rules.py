@@ -25,6 +25,8 @@ which sign correction the data set needs (the rules pydicom applies):
 from __future__ import annotations
 
 import functools
+import os
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +45,7 @@ from pydicom.uid import (
     JPEGTransferSyntaxes,
 )
 
-__all__ = ["Plan", "plan_frame", "JPEG_UIDS", "JPEG_LS_UIDS", "J2K_UIDS", "HTJ2K_UIDS", "JXL_UIDS", "DECODER_UIDS"]
+__all__ = ["Plan", "plan_frame", "openjpeg_threads", "JPEG_UIDS", "JPEG_LS_UIDS", "J2K_UIDS", "HTJ2K_UIDS", "JXL_UIDS", "DECODER_UIDS"]
 
 JPEG_UIDS = frozenset(str(u) for u in JPEGTransferSyntaxes)
 JPEG_LS_UIDS = frozenset(str(u) for u in JPEGLSTransferSyntaxes)
@@ -228,3 +230,22 @@ def produced_spec(spec: PixelSpec, photometric: str) -> PixelSpec:
     if photometric == spec.photometric_interpretation and spec.planar_configuration == 0:
         return spec
     return spec.replace(photometric_interpretation=photometric, planar_configuration=0)
+
+
+#: OpenJPEG decodes and encodes frames of at least this many pixels with threads of its own, on the main thread.
+_THREADED_PIXELS = 256 * 256
+_CODEC_THREADS = min(4, os.cpu_count() or 1)
+_MAIN = threading.main_thread()
+
+
+def openjpeg_threads(spec: PixelSpec) -> dict:
+    """``{"numthreads": n}`` for a large JPEG 2000 / HTJ2K frame handled on the main thread, else ``{}``.
+
+    With ``workers=1`` dcmcore decodes (and encodes) frames one after the
+    other on the caller's thread: OpenJPEG's own threads then work on the
+    code blocks of a large frame in parallel. On dcmcore's worker threads,
+    which keep the cores busy already, OpenJPEG stays single-threaded.
+    """
+    if spec.frame_pixels >= _THREADED_PIXELS and _CODEC_THREADS > 1 and threading.current_thread() is _MAIN:
+        return {"numthreads": _CODEC_THREADS}
+    return {}
