@@ -96,14 +96,9 @@ def _j2k_lossy(arr: np.ndarray, spec: PixelSpec, options: dict) -> bytes:
 
     mct = _mct(spec, options)
     kwargs = dict(codecformat="J2K", reversible=False, bitspersample=spec.bits_stored, mct=mct, **openjpeg_threads(spec))
-    if "j2k_psnr" in options and "j2k_cr" in options:
-        raise ValueError("Give 'j2k_cr' or 'j2k_psnr', not both")
-    if "j2k_psnr" in options:
-        psnr = _one_layer(options["j2k_psnr"], "j2k_psnr")
+    psnr, ratio = _lossy_target(options)
+    if psnr is not None:
         return bytes(imagecodecs.jpeg2k_encode(arr, level=psnr, **kwargs))
-    ratio = _one_layer(options.get("j2k_cr", 10), "j2k_cr")
-    if ratio < 1:
-        raise ValueError(f"'j2k_cr' must be a compression ratio of at least 1, not {ratio}")
     # imagecodecs aims at a PSNR: find the best PSNR whose codestream is at most raw / ratio bytes
     budget = spec.frame_nbytes / ratio
     lo, hi, best = 1.0, 120.0, None
@@ -132,11 +127,9 @@ def _htj2k_lossy(arr: np.ndarray, spec: PixelSpec, options: dict) -> bytes:
     def encode(log_step: float) -> bytes:
         return bytes(imagecodecs.htj2k_encode(arr, level=float(np.exp(log_step)), reversible=False, rgb=mct))
 
-    if "j2k_psnr" in options and "j2k_cr" in options:
-        raise ValueError("Give 'j2k_cr' or 'j2k_psnr', not both")
-    by_psnr = "j2k_psnr" in options
+    target, ratio = _lossy_target(options)
+    by_psnr = target is not None
     if by_psnr:
-        target = _one_layer(options["j2k_psnr"], "j2k_psnr")
         peak = float((1 << spec.bits_stored) - 1)
 
         def good(encoded: bytes) -> bool:
@@ -145,9 +138,6 @@ def _htj2k_lossy(arr: np.ndarray, spec: PixelSpec, options: dict) -> bytes:
             return mse == 0 or 10 * np.log10(peak * peak / mse) >= target
 
     else:
-        ratio = _one_layer(options.get("j2k_cr", 10), "j2k_cr")
-        if ratio < 1:
-            raise ValueError(f"'j2k_cr' must be a compression ratio of at least 1, not {ratio}")
 
         def good(encoded: bytes) -> bool:
             return len(encoded) * ratio <= spec.frame_nbytes
@@ -163,6 +153,18 @@ def _htj2k_lossy(arr: np.ndarray, spec: PixelSpec, options: dict) -> bytes:
         else:
             fine, coarse = (fine, mid) if by_psnr else (mid, coarse)
     return best if best is not None else encode(np.log(1e-7) if by_psnr else np.log(0.5))
+
+
+def _lossy_target(options: dict) -> tuple[float | None, float]:
+    """``(psnr, 0)`` for ``j2k_psnr``, else ``(None, ratio)`` for ``j2k_cr`` (default 10), checked."""
+    if "j2k_psnr" in options and "j2k_cr" in options:
+        raise ValueError("Give 'j2k_cr' or 'j2k_psnr', not both")
+    if "j2k_psnr" in options:
+        return _one_layer(options["j2k_psnr"], "j2k_psnr"), 0.0
+    ratio = _one_layer(options.get("j2k_cr", 10), "j2k_cr")
+    if ratio < 1:
+        raise ValueError(f"'j2k_cr' must be a compression ratio of at least 1, not {ratio}")
+    return None, ratio
 
 
 def _one_layer(value: Any, name: str) -> float:
