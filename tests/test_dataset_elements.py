@@ -160,6 +160,15 @@ def test_an_unreadable_element_is_the_same_error_everywhere():
             call()
 
 
+def test_a_chain_cached_for_a_good_data_set_does_not_hide_an_unreadable_element():
+    buf = io.BytesIO()
+    _image(1).save_as(buf, enforce_file_format=True)
+    good = pydicom.dcmread(io.BytesIO(buf.getvalue()))  # read from bytes, as the bad one: the same raw elements
+    TransformChain.from_dataset(good)  # cached, keyed by those elements' bytes
+    with pytest.raises(InvalidElementError, match=r"\(0028,0011\) 'Columns' cannot be read"):
+        TransformChain.from_dataset(_unreadable_columns(_image(1)))
+
+
 def test_a_non_integer_is_the_same_error_everywhere():
     ds = _image(1)
     ds.add_new(0x00280101, "LO", "twelve")  # Bits Stored with a wrong VR
