@@ -192,3 +192,15 @@ def rgb_planar(frames: int = 20, size: int = 1024) -> Dataset:
         photometric_interpretation="RGB",
         planar_configuration=1,
     )
+
+
+def quiet(fn):
+    """`fn` wrapped to run with warnings silenced (the reference tools warn on the benchmark inputs)."""
+    import warnings
+
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn()
+
+    return run

@@ -19,21 +19,12 @@ from __future__ import annotations
 
 import atexit
 import logging
-import warnings
 
 import numpy as np
 
 from benchmarks import common_image as C
+from benchmarks.common import quiet as _quiet
 from benchmarks.compare import Case
-
-
-def _quiet(fn):
-    def run():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return fn()
-
-    return run
 
 
 def cases(quick: bool = False) -> list[Case]:

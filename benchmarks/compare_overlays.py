@@ -11,22 +11,13 @@ Targets (speedup = reference time / dcmcore time):
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 
 import dcmcore
 from benchmarks import common_overlays as co
+from benchmarks.common import quiet as _quiet
 from benchmarks.compare import Case
-
-
-def _quiet(fn):
-    def run():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return fn()
-
-    return run
 
 
 def cases(quick: bool = False) -> list[Case]:

@@ -20,21 +20,12 @@ them before every call.
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 
 from benchmarks import common_transforms as C
+from benchmarks.common import quiet as _quiet
 from benchmarks.compare import Case
-
-
-def _quiet(fn):
-    def run():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return fn()
-
-    return run
 
 
 def cases(quick: bool = False) -> list[Case]:

@@ -26,22 +26,13 @@ around it, and the ">= 3x" of the issue is out of reach without threads.
 
 from __future__ import annotations
 
-import warnings
 
 from pydicom.uid import JPEG2000Lossless, JPEGLSLossless, RLELossless
 
 import dcmcore
 from benchmarks import common_write
+from benchmarks.common import quiet as _quiet
 from benchmarks.compare import Case
-
-
-def _quiet(fn):
-    def run():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return fn()
-
-    return run
 
 
 #: The JPEG-family rows: (syntax, pydicom's plugin label).
