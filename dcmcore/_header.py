@@ -1,9 +1,11 @@
-"""Reading a file's data set up to its pixel data: pydicom's reader, every length checked, errors that say where.
+"""Reading a file's data set up to its pixel data: every length checked, errors that say where.
 
 :func:`read_head` parses the header from the file's first bytes held in
-memory (most headers fit in :data:`HEAD_BYTES`); :func:`read_dataset` reads
-it from the file itself, with the checks of :class:`HeaderCheck` and
-:class:`BoundedReader`, and turns what goes wrong into dcmcore's errors.
+memory (most headers fit in :data:`HEAD_BYTES`): a plain header with
+:func:`dcmcore._scan.scan_file`, anything else with pydicom's reader;
+:func:`read_dataset` reads it from the file itself with pydicom's reader,
+with the checks of :class:`HeaderCheck` and :class:`BoundedReader`, and
+turns what goes wrong into dcmcore's errors.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import struct
 import zlib
 from typing import Any, BinaryIO
 
-from pydicom.dataset import Dataset
+from pydicom.charset import default_encoding
+from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.errors import BytesLengthException
 from pydicom.filereader import read_partial
 from pydicom.uid import UID
 
 from dcmcore._pixel_element import LONG_VRS, PIXEL_TAGS
+from dcmcore._scan import Scanned, scan_file
 from dcmcore.dataset_elements import KNOWN_VRS, tag_name, transfer_syntax_of
 from dcmcore.errors import InvalidElementError, MissingElementError, NotDicomFileError, TruncatedFileError, UnknownVRError
 from dcmcore.uids import DeflatedExplicitVRLittleEndian
@@ -254,23 +258,50 @@ class _Head:
         self.size = size
 
 
+def scanned_dataset(found: Scanned) -> Dataset:
+    """The data set of a :func:`~dcmcore._scan.scan_file` result, as pydicom's ``read_partial`` makes it.
+
+    The data set takes over ``found.elements`` (not a copy).
+    """
+    undefined = found.undefined
+    meta = FileMetaDataset(found.meta)
+    meta.set_original_encoding(False, True, default_encoding)
+    ds = FileDataset(None, found.elements, found.preamble, meta, found.implicit, True)  # type: ignore[arg-type]
+    ds.set_original_encoding(found.implicit, True, ds._character_set)
+    for tag in undefined:
+        ds[tag]  # pydicom's reader reads a sequence of undefined length at once (and fails on a malformed one)
+    return ds
+
+
 def read_head(fp: BinaryIO, head: bytes, size: int) -> tuple[Dataset, HeaderCheck] | None:
     """The data set up to Pixel Data parsed from `head`, the file's first bytes; None when it is not all there.
 
-    Parsing from memory costs less than from the file; whenever the header
-    does not end with a pixel data element inside `head` (or anything goes
-    wrong), the caller reads the file as usual, so the errors are the same.
+    Parsing from memory costs less than from the file, and walking the
+    element headers of a plain header (:func:`~dcmcore._scan.scan_file`) less
+    than pydicom's reader, which reads the others. Whenever the header does
+    not end with a pixel data element inside `head` (or anything goes wrong),
+    the caller reads the file as usual, so the errors are the same.
     """
     buf = io.BytesIO(head)
     reader = _Head(buf, size)
     check = HeaderCheck(reader, True)  # type: ignore[arg-type]
-    try:
-        ds = read_partial(buf, check, force=True)
-    except Exception:
-        return None
-    if not check.at_pixels or buf.tell() + 12 > len(head) or transfer_syntax_of(ds) == DeflatedExplicitVRLittleEndian:
-        return None
-    fp.seek(buf.tell())
+    found = scan_file(head)
+    ds = None
+    if found is not None and found.pixel_at + 12 <= len(head):  # (every element inside `head`)
+        try:
+            ds = scanned_dataset(found)  # converts (0008,0005) 'Specific Character Set', as pydicom's reader does
+            check.at_pixels, check.last, at = True, found.last, found.pixel_at
+        except Exception:
+            ds = None  # pydicom's reader fails on it too, in the way the caller turns into dcmcore's error
+    if ds is None:
+        try:
+            ds = read_partial(buf, check, force=True)
+        except Exception:
+            return None
+        if not check.at_pixels or buf.tell() + 12 > len(head) or transfer_syntax_of(ds) == DeflatedExplicitVRLittleEndian:
+            return None
+        at = buf.tell()
+    fp.seek(at)
     name = getattr(fp, "name", None)
     ds.buffer, ds.fileobj_type = (None, open) if isinstance(fp, io.BufferedReader) else (fp, type(fp))
     if isinstance(name, str):

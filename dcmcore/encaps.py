@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from dcmcore.errors import CorruptPixelDataError, InvalidElementError
+from dcmcore.errors import CorruptPixelDataError, InvalidElementError, TruncatedFileError
 
 __all__ = ["FragmentIndex", "frame_ranges", "parse_offset_table"]
 
@@ -21,6 +21,7 @@ _ITEM = 0xFFFEE000
 _SEQ_DELIM = 0xFFFEE0DD
 _EOI = b"\xff\xd9"
 _HEADER = struct.Struct("<HHL")
+_DELIMITER = _HEADER.pack(0xFFFE, 0xE0DD, 0)  # the Sequence Delimitation Item, whole
 
 ReadAt = Callable[[int, int], bytes]
 
@@ -71,6 +72,11 @@ class FragmentIndex:
             items.append((pos + 8, length))
             pos += 8 + length
         else:
+            if pos != size and _DELIMITER.startswith(bytes(read_at(pos, size - pos))):
+                raise TruncatedFileError(
+                    f"Encapsulated pixel data: it ends {size - pos} bytes into the 8 of its "
+                    f"Sequence Delimitation Item (FFFE,E0DD) at byte {pos}: the data is truncated"
+                )
             if pos != size:
                 raise CorruptPixelDataError(
                     f"Encapsulated pixel data: {size - pos} stray bytes at its end (byte {pos})"

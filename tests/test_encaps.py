@@ -197,3 +197,12 @@ def test_one_frame_from_a_file_reads_little_of_it():
     # headers + the item headers + one frame, not the whole pixel data
     assert f.bytes_read < len(data) - pixel_bytes + 200 * 8 + 4 * len(big[123]) + 4096
     assert f.tell() == 0  # position restored
+
+
+@pytest.mark.parametrize("cut", [1, 4, 5, 7])
+def test_data_cut_inside_the_sequence_delimiter_is_truncated(cut):
+    """A file that ends inside the (FFFE,E0DD) item after the last fragment is truncated, not corrupt (found by fuzzing)."""
+    frames = [bytes(range(20)), bytes(range(40))]
+    value = encapsulate(frames, has_bot=True) + b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"[:cut]
+    with pytest.raises(dcmcore.errors.TruncatedFileError, match=rf"ends {cut} bytes into the 8 of its Sequence Delimitation"):
+        _frames(value, 2)

@@ -30,12 +30,15 @@ from pydicom.multival import MultiValue
 from pydicom.tag import Tag
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
+from dcmcore._scan import LONG_VRS as _LONG_VRS
+from dcmcore._scan import UNDEFINED as _UNDEFINED
+from dcmcore._scan import OutOfBytes as _OutOfBytes
+from dcmcore._scan import element_header as _element
+from dcmcore._scan import skip_undefined as _skip_undefined
+
 __all__ = ["Header", "dataset_header", "read_header", "read_pixel_bytes", "read_pixel_data", "VALUE_TAGS"]
 
 _FIRST_READ = 16384
-_LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"}
-_UNDEFINED = 0xFFFFFFFF
-_ITEM, _ITEM_END, _SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 _PIXEL_TAGS = {0x7FE00008, 0x7FE00009, 0x7FE00010}
 # elements outside the groups kept whole (0028, 2050, 5200) that a volume or its transforms read
 _KEEP = {
@@ -135,42 +138,6 @@ class Header:
         if self.raw is None:
             return any(t in self.dataset for t in _MULTIFRAME_TAGS)
         return any(t in self.raw for t in _MULTIFRAME_TAGS)
-
-
-class _OutOfBytes(Exception):
-    pass
-
-
-def _element(buf: bytes, pos: int, explicit: bool) -> tuple[int, int, int, bytes]:
-    """(tag, value offset, value length, VR) of the element header at `pos`."""
-    if pos + 8 > len(buf):
-        raise _OutOfBytes
-    group, element = struct.unpack_from("<HH", buf, pos)
-    tag = (group << 16) | element
-    if not explicit or group == 0xFFFE:
-        return tag, pos + 8, struct.unpack_from("<L", buf, pos + 4)[0], b""
-    vr = buf[pos + 4 : pos + 6]
-    if vr in _LONG_VRS:
-        if pos + 12 > len(buf):
-            raise _OutOfBytes
-        return tag, pos + 12, struct.unpack_from("<L", buf, pos + 8)[0], vr
-    return tag, pos + 8, struct.unpack_from("<H", buf, pos + 6)[0], vr
-
-
-def _skip_undefined(buf: bytes, pos: int, explicit: bool) -> int:
-    """The offset after the sequence (or item) of undefined length whose value starts at `pos`."""
-    while True:
-        tag, start, length, _ = _element(buf, pos, explicit)
-        if tag in (_SEQUENCE_END, _ITEM_END):
-            return start
-        if tag == _ITEM and length == _UNDEFINED:
-            pos = _skip_undefined(buf, start, explicit)  # the item's elements, up to its delimiter
-        elif length == _UNDEFINED:
-            pos = _skip_undefined(buf, start, explicit)
-        else:
-            pos = start + length
-        if pos > len(buf):
-            raise _OutOfBytes
 
 
 _HEAD = struct.Struct("<HH2sH")  # group, element, VR, short length (explicit VR)

@@ -8,7 +8,9 @@ and the Dataset's when pydicom reads one). Checked (differential): when
 does ``pixel_array`` of the data set when it decodes it; when the file path
 refuses the file with a ``DcmcoreError`` and the data set path decodes it, the
 error must be one of the documented cases where the file path is stricter than
-pydicom (:data:`STRICTER`, docs/robustness.md).
+pydicom (:data:`STRICTER`, docs/robustness.md). And the header scan that
+opening a file from its path uses (``dcmcore._scan``), when it accepts the
+input, gives the elements pydicom's ``read_partial`` gives (:func:`check_scan`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ import io
 import numpy as np
 import pydicom
 
+from pydicom.filereader import read_partial
+
 from dcmcore import iter_pixels, pixel_array
+from dcmcore._header import HEAD_BYTES, scanned_dataset
+from dcmcore._scan import scan_file
 from dcmcore.errors import DcmcoreError, ElementOrderError, TruncatedFileError, UnknownVRError
 from fuzz.seeds import file_bytes
 
@@ -42,7 +48,55 @@ def _same(a: np.ndarray, b: np.ndarray, what: str) -> None:
     assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), f"{what}: the values differ"
 
 
+_PIXEL_TAGS = (0x7FE00008, 0x7FE00009, 0x7FE00010)
+
+
+def _converted(ds, tag):
+    try:
+        elem = ds[tag]
+        return elem.VR, elem.value, elem.is_undefined_length
+    except Exception as exc:  # noqa: BLE001
+        return type(exc)
+
+
+def check_scan(data: bytes) -> None:
+    """When the scan accepts `data`'s header, pydicom's reader stops at the same pixel data with the same elements."""
+    head = data[:HEAD_BYTES]
+    found = scan_file(head)
+    if found is None:
+        return
+    buf = io.BytesIO(head)
+    try:
+        ref = read_partial(buf, lambda tag, vr, length: tag in _PIXEL_TAGS, force=True)
+    except Exception:  # noqa: BLE001
+        try:
+            scanned_dataset(found)
+        except Exception:  # noqa: BLE001  (both fail: read_head reads with pydicom, which fails as before)
+            return
+        raise AssertionError("pydicom's reader fails on a header the scan reads") from None
+    assert buf.tell() == found.pixel_at, f"the scan stops at byte {found.pixel_at}, pydicom at {buf.tell()}"
+    assert list(found.elements) == list(ref._dict), "the scan finds other elements than pydicom"
+    for tag, elem in found.elements.items():
+        theirs = ref._dict[tag]
+        if type(theirs) is type(elem):  # both raw: the same bytes
+            assert theirs == elem, f"{tag}: the scan's raw element differs from pydicom's"
+    undefined = found.undefined
+    try:
+        ours = scanned_dataset(found)  # (takes over found.elements)
+    except Exception:  # noqa: BLE001  (read_head then reads with pydicom)
+        return
+    for tag in undefined:  # sequences of undefined length, which pydicom's reader reads at once
+        assert _converted(ours, tag) == _converted(ref, tag), f"{tag}: the scan's sequence differs from pydicom's"
+    theirs_meta = ref.file_meta._dict
+    assert list(ours.file_meta._dict) == list(theirs_meta), "the scan's File Meta Information has other elements"
+    for tag, elem in ours.file_meta._dict.items():
+        other = theirs_meta[tag]
+        same = elem == other if type(elem) is type(other) else _converted(ours.file_meta, tag) == _converted(ref.file_meta, tag)
+        assert same, f"{tag}: the scan's File Meta element differs from pydicom's"
+
+
 def run(data: bytes) -> None:
+    check_scan(data)
     error = None
     try:
         arr = pixel_array(io.BytesIO(data))

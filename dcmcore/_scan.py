@@ -1,0 +1,244 @@
+"""Element headers read from bytes in memory: the data set up to Pixel Data of a plain file, without pydicom's reader.
+
+pydicom reads a data set one element at a time through a file object, with
+hooks and checks at every step; for the few dozen elements in front of the
+pixel data of most files that is most of the cost of opening one. This module
+walks the element headers of bytes already in memory with :mod:`struct` and
+makes the same :class:`~pydicom.dataelem.RawDataElement` objects pydicom
+would (values stay raw: pydicom converts them when they are read).
+
+It handles the plain case only, and says so by returning None for anything
+else, so that the caller reads the file with pydicom and the errors are the
+same as ever: no 'DICM' prefix, File Meta Information that is not explicit VR
+little endian or has no Transfer Syntax UID, a big endian, deflated or
+private transfer syntax, a command set (group 0000), a VR that is not the
+Standard's, an implicit VR data set whose first element looks explicit, an
+undefined length on anything but a sequence, a length past the end of the
+bytes, or no pixel data element within them.
+
+The sequence walk (:func:`element_header`, :func:`skip_undefined`) is shared
+with the header reading of :mod:`dcmcore.volume`.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import NamedTuple
+
+from pydicom.datadict import dictionary_VR
+from pydicom.dataelem import DataElement, RawDataElement, empty_value_for_VR
+from pydicom.tag import BaseTag
+from pydicom.uid import UID, PrivateTransferSyntaxes
+
+from dcmcore.dataset_elements import KNOWN_VRS
+from dcmcore.uids import DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ImplicitVRLittleEndian
+
+__all__ = ["OutOfBytes", "Scanned", "element_header", "skip_undefined", "scan_file", "LONG_VRS", "UNDEFINED"]
+
+UNDEFINED = 0xFFFFFFFF
+ITEM, ITEM_END, SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
+#: VRs whose explicit header has a 4-byte length (after 2 reserved bytes)
+LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
+_KNOWN = frozenset(vr.encode("ascii") for vr in KNOWN_VRS)
+_PIXEL_TAGS = frozenset((0x7FE00008, 0x7FE00009, 0x7FE00010))
+_OTHER_SYNTAXES = frozenset((ExplicitVRBigEndian, DeflatedExplicitVRLittleEndian, *PrivateTransferSyntaxes))
+_HEAD = struct.Struct("<HH2sH")  # group, element, VR, short length (explicit VR)
+_IMPLICIT = struct.Struct("<HHL")  # group, element, length (implicit VR, and item headers)
+_LONG = struct.Struct("<L")
+_TRANSFER_SYNTAX = 0x00020010
+_MAX_DEPTH = 64  # nested sequences and items a scan follows (pydicom, recursing, is bounded by Python's stack)
+
+
+class OutOfBytes(Exception):
+    """The scan needs bytes past the end of the buffer."""
+
+
+class Scanned(NamedTuple):
+    """What :func:`scan_file` found: the raw elements, the encoding, and where the pixel data element is."""
+
+    preamble: bytes
+    meta: dict
+    elements: dict
+    syntax: UID
+    implicit: bool
+    #: offset of the pixel data element's header
+    pixel_at: int
+    #: (tag, VR, None when implicit, header offset, length) of the last element before the pixel data, or None
+    last: tuple | None
+
+    @property
+    def undefined(self) -> list:
+        """The tags of the sequences of undefined length (kept as raw bytes, without their delimiter)."""
+        return [tag for tag, elem in self.elements.items() if elem.length == UNDEFINED]
+
+
+def element_header(buf: bytes, pos: int, explicit: bool) -> tuple[int, int, int, bytes]:
+    """(tag, value offset, value length, VR, b'' when implicit) of the element (or item) header at `pos`."""
+    if pos + 8 > len(buf):
+        raise OutOfBytes
+    group, element, length = _IMPLICIT.unpack_from(buf, pos)
+    tag = (group << 16) | element
+    if not explicit or group == 0xFFFE:
+        return tag, pos + 8, length, b""
+    vr = buf[pos + 4 : pos + 6]
+    if vr in LONG_VRS:
+        if pos + 12 > len(buf):
+            raise OutOfBytes
+        return tag, pos + 12, _LONG.unpack_from(buf, pos + 8)[0], vr
+    return tag, pos + 8, length >> 16, vr  # the 2-byte length follows the VR
+
+
+def skip_undefined(buf: bytes, pos: int, explicit: bool) -> int:
+    """The offset after the delimiter of the sequence (or item) of undefined length whose value starts at `pos`.
+
+    Raises :class:`OutOfBytes` when the bytes end first, ValueError for nesting deeper than 64 and for a VR
+    that is not the Standard's (which pydicom's reader reads as it can).
+    """
+    depth, size = 1, len(buf)
+    while True:
+        tag, start, length, vr = element_header(buf, pos, explicit)
+        if vr and vr not in _KNOWN:
+            raise ValueError("an element whose VR is not the Standard's inside a sequence")
+        if tag == SEQUENCE_END or tag == ITEM_END:
+            depth -= 1
+            pos = start
+            if not depth:
+                return pos
+        elif length == UNDEFINED:
+            depth += 1
+            if depth > _MAX_DEPTH:
+                raise ValueError("sequences nested deeper than the scan follows")
+            pos = start
+        else:
+            pos = start + length
+            if pos > size:
+                raise OutOfBytes
+
+
+def _meta(buf: bytes) -> tuple[dict, int, UID] | None:
+    """The File Meta Information's raw elements, where the data set starts, and the transfer syntax."""
+    meta: dict = {}
+    pos, size, syntax = 132, len(buf), None
+    while pos + 8 <= size and buf[pos : pos + 2] == b"\x02\x00":
+        group, element, vr, length = _HEAD.unpack_from(buf, pos)
+        if vr not in _KNOWN:
+            return None  # implicit VR File Meta Information, or garbage: pydicom's reading decides
+        if vr in LONG_VRS:
+            if pos + 12 > size:
+                return None
+            length, start = _LONG.unpack_from(buf, pos + 8)[0], pos + 12
+        else:
+            start = pos + 8
+        end = start + length
+        if length == UNDEFINED or end > size:
+            return None
+        tag = BaseTag((group << 16) | element)
+        value = buf[start:end]
+        if tag == _TRANSFER_SYNTAX:
+            text = value.rstrip(b"\x00 ")
+            if not text or not text.isascii():
+                return None
+            syntax = UID(text.decode("ascii"))
+            # converted as pydicom's read_partial converts it (it reads the transfer syntax at once)
+            meta[tag] = DataElement(tag, vr.decode("ascii"), syntax, start, already_converted=True)
+        else:
+            meta[tag] = RawDataElement(tag, vr.decode("ascii"), length, value, start, False, True)
+        pos = end
+    if syntax is None or syntax in _OTHER_SYNTAXES:
+        return None
+    return meta, pos, syntax
+
+
+def scan_file(buf: bytes) -> Scanned | None:
+    """The elements of the file whose first bytes are `buf`, up to its pixel data element, or None (see the module)."""
+    if len(buf) < 140 or buf[128:132] != b"DICM":
+        return None
+    found = _meta(buf)
+    if found is None:
+        return None
+    meta, pos, syntax = found
+    implicit = syntax == ImplicitVRLittleEndian
+    try:
+        if implicit:
+            if pos + 6 > len(buf) or (0x40 < buf[pos + 4] < 0x5B and 0x40 < buf[pos + 5] < 0x5B):
+                return None  # two capital letters where a VR would be: pydicom reads it as explicit VR (and warns)
+            elements, pixel_at, last = _implicit(buf, pos)
+        else:
+            elements, pixel_at, last = _explicit(buf, pos)
+    except (OutOfBytes, ValueError, struct.error):
+        return None
+    if pixel_at < 0:
+        return None
+    return Scanned(buf[:128], meta, elements, syntax, implicit, pixel_at, last)
+
+
+def _explicit(buf: bytes, pos: int) -> tuple[dict, int, tuple | None]:
+    elements: dict = {}
+    size = len(buf)
+    unpack_head, unpack_long, long_vrs, known = _HEAD.unpack_from, _LONG.unpack_from, LONG_VRS, _KNOWN
+    last = None
+    while pos + 12 <= size:
+        group, element, vr, length = unpack_head(buf, pos)
+        tag = (group << 16) | element
+        if vr not in known:
+            return elements, -1, last  # pydicom's reading says what it is
+        if tag in _PIXEL_TAGS:
+            return elements, pos, last
+        if group <= 0x0002 or group == 0xFFFE:
+            return elements, -1, last  # a command set, File Meta elements in the data set, an item, an unknown VR
+        if vr in long_vrs:
+            length, start = unpack_long(buf, pos + 8)[0], pos + 12
+        else:
+            start = pos + 8
+        text = vr.decode("ascii")
+        if length == UNDEFINED:
+            if vr != b"SQ":
+                return elements, -1, last  # UN of undefined length (pydicom reads it as a sequence)
+            end = skip_undefined(buf, start, True)
+            value = buf[start : end - 8]  # the items, without the sequence delimiter
+        else:
+            end = start + length
+            if end > size:
+                raise OutOfBytes
+            value = buf[start:end] if length else empty_value_for_VR(text, raw=True)  # as pydicom's reader
+        key = BaseTag(tag)
+        elements[key] = RawDataElement(key, text, length, value, start, False, True)
+        last = (tag, text, pos, length)
+        pos = end
+    raise OutOfBytes
+
+
+def _implicit(buf: bytes, pos: int) -> tuple[dict, int, tuple | None]:
+    elements: dict = {}
+    size = len(buf)
+    unpack = _IMPLICIT.unpack_from
+    last = None
+    while pos + 12 <= size:
+        group, element, length = unpack(buf, pos)
+        tag = (group << 16) | element
+        if tag in _PIXEL_TAGS:
+            return elements, pos, last
+        if group <= 0x0002 or group == 0xFFFE:
+            return elements, -1, last
+        start = pos + 8
+        vr = None
+        if length == UNDEFINED:
+            try:
+                is_sequence = dictionary_VR(tag) == "SQ"
+            except KeyError:  # a private element: a sequence when it holds items, as pydicom decides
+                is_sequence = buf[start : start + 4] == b"\xfe\xff\x00\xe0"
+            if not is_sequence:
+                return elements, -1, last
+            vr = "SQ"
+            end = skip_undefined(buf, start, False)
+            value = buf[start : end - 8]
+        else:
+            end = start + length
+            if end > size:
+                raise OutOfBytes
+            value = buf[start:end] if length else empty_value_for_VR(None, raw=True)
+        key = BaseTag(tag)
+        elements[key] = RawDataElement(key, vr, length, value, start, True, True)
+        last = (tag, None, pos, length)
+        pos = end
+    raise OutOfBytes

@@ -1,0 +1,208 @@
+"""Opening a file from its path reads the data set up to Pixel Data as pydicom reads it, scanned or not.
+
+A plain header is read by walking its element headers in memory
+(``dcmcore._scan``), anything else by pydicom's reader. Either way the data
+set a lazily opened image holds must be pydicom's: the same elements, VRs,
+values (sequences included), undefined lengths, File Meta Information and
+encoding, for every file of pydicom's test files and pydicom-data that has
+pixel data. pydicom ``dcmread(stop_before_pixels=True)`` is the oracle.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import struct
+import warnings
+
+import pydicom
+import pytest
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.filereader import read_partial
+from pydicom.sequence import Sequence
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+import dcmcore
+from dcmcore._header import HEAD_BYTES, scanned_dataset
+from dcmcore._scan import scan_file
+from dcmcore._testdata import testdata_files
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+PIXEL_TAGS = (0x7FE00008, 0x7FE00009, 0x7FE00010)
+MAX_BYTES = 20_000_000
+
+
+def _files_with_pixels():
+    out = []
+    for path in testdata_files():
+        if path.stat().st_size > MAX_BYTES:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ds = pydicom.dcmread(path, stop_before_pixels=True)
+        except Exception:
+            continue
+        if "Rows" in ds and ds.file_meta.get("TransferSyntaxUID") is not None:
+            out.append(path)
+    return out
+
+
+FILES = _files_with_pixels()
+
+
+def _same(ours: Dataset, ref: Dataset) -> list[str]:
+    """Where two data sets differ: element by element (value, VR, undefined length), then how they were encoded."""
+    problems = []
+    if [t for t in ours.keys() if t not in PIXEL_TAGS] != list(ref.keys()):  # (a deflated file is read whole)
+        return [f"elements {sorted(set(ours.keys()) ^ set(ref.keys()))}"]
+    for tag in ref.keys():
+        a, b = ref[tag], ours[tag]
+        if a != b or a.VR != b.VR or a.is_undefined_length != b.is_undefined_length:
+            problems.append(f"{tag}: {a.VR}/{b.VR}, undefined {a.is_undefined_length}/{b.is_undefined_length}")
+    if ours.file_meta != ref.file_meta:
+        problems.append("file meta")
+    for attr in ("preamble", "original_encoding", "original_character_set", "is_implicit_VR", "is_little_endian"):
+        if getattr(ours, attr) != getattr(ref, attr):
+            problems.append(attr)
+    return problems
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_lazy_image_holds_pydicoms_data_set(path):
+    logging.getLogger("highdicom").setLevel(logging.ERROR)
+    ref = pydicom.dcmread(path, stop_before_pixels=True)
+    try:
+        image = dcmcore.imread(path, lazy_frame_retrieval=True)
+    except dcmcore.DcmcoreError as exc:
+        pytest.skip(f"dcmcore refuses it: {exc}")
+    with image:
+        assert _same(image, ref) == []
+        assert image.filename == str(path)
+
+
+def test_most_files_are_scanned_and_equal_pydicom():
+    """The scan is used for most headers (so the test above is not all pydicom's reader), and gives its data set."""
+    scanned = 0
+    for path in FILES:
+        head = path.read_bytes()[:HEAD_BYTES]
+        found = scan_file(head)
+        if found is None:
+            continue
+        scanned += 1
+        buf = io.BytesIO(head)
+        ref = read_partial(buf, lambda tag, vr, length: tag in PIXEL_TAGS, force=True)
+        assert found.pixel_at == buf.tell(), path.name
+        assert _same(scanned_dataset(found), ref) == [], path.name
+    assert scanned >= 100, f"only {scanned} of {len(FILES)} files scanned"
+
+
+def _file(elements: bytes, syntax=ExplicitVRLittleEndian, meta: bytes | None = None) -> bytes:
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = syntax
+    ds.file_meta.MediaStorageSOPClassUID = pydicom.uid.SecondaryCaptureImageStorage
+    ds.file_meta.MediaStorageSOPInstanceUID = "1.2.3"
+    buf = io.BytesIO()
+    pydicom.dcmwrite(buf, ds, enforce_file_format=True)
+    return buf.getvalue() + elements
+
+
+def _explicit(tag: int, vr: bytes, value: bytes) -> bytes:
+    if vr in (b"OB", b"OW", b"SQ", b"UN", b"UT"):
+        return struct.pack("<HH2sHL", tag >> 16, tag & 0xFFFF, vr, 0, len(value)) + value
+    return struct.pack("<HH2sH", tag >> 16, tag & 0xFFFF, vr, len(value)) + value
+
+
+PIXELS = _explicit(0x00280010, b"US", b"\x02\x00") + _explicit(0x00280011, b"US", b"\x02\x00")
+PIXEL_END = _explicit(0x7FE00010, b"OW", b"\x01\x00\x02\x00\x03\x00\x04\x00")
+
+
+_NEST = 70
+_DEEP = (
+    struct.pack("<HH2sHL", 0x0040, 0x0275, b"SQ", 0, 0xFFFFFFFF)
+    + struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF) * _NEST
+    + struct.pack("<HHL", 0xFFFE, 0xE00D, 0) * _NEST
+    + struct.pack("<HHL", 0xFFFE, 0xE0DD, 0)
+)
+
+
+@pytest.mark.parametrize(
+    "body, syntax",
+    [
+        pytest.param(b"", ExplicitVRLittleEndian, id="nothing after the file meta"),
+        pytest.param(PIXELS, ExplicitVRLittleEndian, id="no pixel data"),
+        pytest.param(struct.pack("<HHL", 0xFFFE, 0xE000, 0) + PIXELS + PIXEL_END, ExplicitVRLittleEndian, id="item tag"),
+        pytest.param(_explicit(0x00100010, b"ZZ", b"AB") + PIXELS + PIXEL_END, ExplicitVRLittleEndian, id="unknown VR"),
+        pytest.param(PIXELS + _explicit(0x7FE00010, b"ZZ", b"AB"), ExplicitVRLittleEndian, id="unknown VR of pixel data"),
+        pytest.param(
+            struct.pack("<HH2sHL", 0x0009, 0x1010, b"UN", 0, 0xFFFFFFFF) + PIXELS + PIXEL_END, ExplicitVRLittleEndian,
+            id="UN of undefined length",
+        ),
+        pytest.param(_DEEP + PIXELS + PIXEL_END, ExplicitVRLittleEndian, id="sequences nested 70 deep"),
+        pytest.param(PIXELS + struct.pack("<HH2sH", 0x0028, 0x0030, b"DS", 0x7FFF) + b"1", ExplicitVRLittleEndian, id="past the end"),
+        pytest.param(_explicit(0x00000000, b"UL", b"\x00" * 4) + PIXELS + PIXEL_END, ExplicitVRLittleEndian, id="command set"),
+        pytest.param(PIXELS + PIXEL_END, ImplicitVRLittleEndian, id="explicit VR in an implicit VR file"),
+        pytest.param(PIXELS + PIXEL_END, pydicom.uid.ExplicitVRBigEndian, id="big endian"),
+        pytest.param(PIXELS + PIXEL_END, pydicom.uid.DeflatedExplicitVRLittleEndian, id="deflated"),
+    ],
+)
+def test_what_the_scan_leaves_to_pydicom(body, syntax):
+    """Unusual or malformed headers are not scanned, so pydicom's reader (and dcmcore's errors) see them; no raise."""
+    assert scan_file(_file(body, syntax)) is None
+
+
+def test_the_same_elements_are_scanned():
+    """The control for the test above: its well-formed pieces, put together, are scanned."""
+    found = scan_file(_file(PIXELS + PIXEL_END))
+    assert found is not None and sorted(found.elements) == [0x00280010, 0x00280011]
+    nested = _DEEP.replace(struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF) * _NEST, struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF) * 3)
+    nested = nested.replace(struct.pack("<HHL", 0xFFFE, 0xE00D, 0) * _NEST, struct.pack("<HHL", 0xFFFE, 0xE00D, 0) * 3)
+    assert scan_file(_file(nested + PIXELS + PIXEL_END)) is not None
+
+
+def test_every_prefix_of_a_file_is_scanned_or_left_alone():
+    """Cut anywhere, a header never makes the scan raise or read past its bytes; whole, it is scanned."""
+    seq_item = _explicit(0x00100010, b"PN", b"Doe^J ")
+    body = (
+        struct.pack("<HH2sHL", 0x0008, 0x1140, b"SQ", 0, 0xFFFFFFFF)
+        + struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF) + seq_item + struct.pack("<HHL", 0xFFFE, 0xE00D, 0)
+        + struct.pack("<HHL", 0xFFFE, 0xE0DD, 0)
+        + PIXELS + PIXEL_END
+    )
+    data = _file(body)
+    for cut in range(len(data)):
+        found = scan_file(data[:cut])
+        assert found is None or found.pixel_at + 12 <= cut
+    found = scan_file(data)
+    assert found is not None
+    ds = scanned_dataset(found)
+    assert isinstance(ds.ReferencedImageSequence, Sequence) and ds[0x00081140].is_undefined_length
+    ref = read_partial(io.BytesIO(data), lambda tag, vr, length: tag in PIXEL_TAGS, force=True)
+    assert _same(ds, ref) == []
+
+
+@pytest.mark.parametrize("syntax", [ImplicitVRLittleEndian, ExplicitVRLittleEndian])
+def test_pixel_array_of_a_scanned_file_equals_pydicom(tmp_path, syntax):
+    """Through the public API: a file written by pydicom in either little endian syntax, opened from its path."""
+    import numpy as np
+
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = syntax
+    ds.SOPClassUID = pydicom.uid.SecondaryCaptureImageStorage
+    ds.SOPInstanceUID = "1.2.3.4"
+    ds.SpecificCharacterSet = "ISO_IR 100"
+    ds.PatientName = "Müller^Jürgen"
+    ds.ReferencedImageSequence = Sequence([Dataset(), Dataset()])
+    ds.ReferencedImageSequence[0].ReferencedSOPInstanceUID = "1.2.3"
+    ds.Rows, ds.Columns, ds.SamplesPerPixel, ds.PhotometricInterpretation = 3, 4, 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    ds.PixelData = np.arange(12, dtype="<u2").tobytes()
+    path = tmp_path / "scanned.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    assert scan_file(path.read_bytes()) is not None
+    np.testing.assert_array_equal(dcmcore.pixel_array(path), pydicom.dcmread(path).pixel_array)
+    with dcmcore.imread(path, lazy_frame_retrieval=True) as image:
+        assert image.PatientName == "Müller^Jürgen"
+        assert _same(image, pydicom.dcmread(path, stop_before_pixels=True)) == []
