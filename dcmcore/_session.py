@@ -26,7 +26,7 @@ from dcmcore._kernels import color, convert, pages
 from dcmcore._native_plan import NativePlan, check_native_length, needs_rgb_conversion
 from dcmcore._source import PixelSource
 from dcmcore._threads import run_jobs
-from dcmcore._arrays import byte_view
+from dcmcore._arrays import byte_view, new_array
 from dcmcore.dataset_elements import element_value
 from dcmcore.errors import PluginError
 from dcmcore.plugins.dispatch import Dispatcher, preference_labels
@@ -39,6 +39,7 @@ __all__ = ["Session", "resolve_workers"]
 LOGGER = logging.getLogger("dcmcore")
 
 _ZERO = np.zeros(1, np.intp)
+_ZERO.flags.writeable = False
 
 #: Runs of frames per thread under workers=: more balance the threads better, fewer cost less to hand out.
 RUNS_PER_WORKER = 16
@@ -230,6 +231,14 @@ class Session:
             )
 
     @cached_property
+    def _one_layout(self) -> tuple:
+        """What :meth:`decode_one` needs of the description for every frame, worked out once."""
+        spec = self.spec
+        lengths = np.array([spec.frame_nbytes], np.intp)
+        lengths.flags.writeable = False
+        return spec.frame_shape, spec.dtype, spec.frame_nbytes, lengths, (1, *spec.frame_shape)
+
+    @cached_property
     def _one_plugin(self) -> Any | None:
         """The plugin :meth:`decode_one` hands a natively encoded frame to in one call, or None to go the general way.
 
@@ -260,19 +269,19 @@ class Session:
         plugin = self._one_plugin
         if plugin is None or not 0 <= index < spec.number_of_frames:
             return self._decode_one_generally(index, out)
+        shape, dtype, nbytes, lengths, run_shape = self._one_layout
         if out is None:
-            out = allocate(spec.frame_shape, spec.dtype)
+            out = new_array(shape, dtype)
         source = self.source
         if source.buffer is None:
-            nbytes = spec.frame_nbytes
-            flat = byte_view(out)
+            flat = out.reshape(-1).view(np.uint8)
             target = flat[:nbytes] if flat.size != nbytes else flat
             source.readinto(index * nbytes, target)
-            run = FrameRun(memoryview(target), _ZERO, np.array([nbytes], np.intp), index, in_place=True, check=False)
+            run = FrameRun(memoryview(target), _ZERO, lengths, index, in_place=True, check=False)
         else:
             run = FrameRun(source.buffer, *self._native_offsets(index, 1, 0), index, check=False)
         got, produced = plugin.decode_frames(
-            run, spec, out.reshape(1, *spec.frame_shape), as_rgb=self._ybr_to_rgb, correct_unused_bits=self._fix_bits
+            run, spec, out.reshape(run_shape), as_rgb=self._ybr_to_rgb, correct_unused_bits=self._fix_bits
         )
         if got != 1:  # refused: the general way, for the precise error or another plugin
             return self._decode_one_generally(index, out)

@@ -275,7 +275,9 @@ def _file_meta_value(ds: Dataset) -> Any:
 
 def _file_meta_syntax(ds: Dataset) -> UID | None:
     uid = _file_meta_value(ds)
-    return UID(str(uid).strip("\0 ")) if uid is not None else None
+    if uid is None or (type(uid) is UID and not uid.endswith(("\0", " "))):
+        return uid  # (a UID made again is validated again)
+    return UID(str(uid).strip("\0 "))
 
 
 def _read_encoding(ds: Dataset) -> tuple[bool | None, bool | None]:

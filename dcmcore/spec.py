@@ -240,7 +240,8 @@ class PixelSpec:
             "planar_configuration",
         ):
             object.__setattr__(self, name, int(getattr(self, name)))
-        object.__setattr__(self, "transfer_syntax_uid", UID(str(self.transfer_syntax_uid)))
+        if type(self.transfer_syntax_uid) is not UID:  # (a UID made again is validated again)
+            object.__setattr__(self, "transfer_syntax_uid", UID(str(self.transfer_syntax_uid)))
         object.__setattr__(self, "photometric_interpretation", str(self.photometric_interpretation).strip("\0 "))
         self._validate()
 
