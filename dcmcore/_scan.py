@@ -30,6 +30,7 @@ from pydicom.dataelem import DataElement, RawDataElement, empty_value_for_VR
 from pydicom.tag import BaseTag
 from pydicom.uid import UID, PrivateTransferSyntaxes
 
+from dcmcore._pixel_element import LONG_VRS  # VRs whose explicit header has a 4-byte length
 from dcmcore.dataset_elements import KNOWN_VRS
 from dcmcore.uids import DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ImplicitVRLittleEndian
 
@@ -37,8 +38,6 @@ __all__ = ["OutOfBytes", "Scanned", "element_header", "skip_undefined", "scan_fi
 
 UNDEFINED = 0xFFFFFFFF
 ITEM, ITEM_END, SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
-#: VRs whose explicit header has a 4-byte length (after 2 reserved bytes)
-LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
 _KNOWN = frozenset(vr.encode("ascii") for vr in KNOWN_VRS)
 _PIXEL_TAGS = frozenset((0x7FE00008, 0x7FE00009, 0x7FE00010))
 _OTHER_SYNTAXES = frozenset((ExplicitVRBigEndian, DeflatedExplicitVRLittleEndian, *PrivateTransferSyntaxes))
@@ -63,7 +62,7 @@ class Scanned(NamedTuple):
     implicit: bool
     #: offset of the pixel data element's header
     pixel_at: int
-    #: (tag, VR, None when implicit, header offset, length) of the last element before the pixel data, or None
+    #: (tag, VR or None when implicit, header offset, length) of the last element before the pixel data, or None
     last: tuple | None
 
     @property
@@ -73,7 +72,7 @@ class Scanned(NamedTuple):
 
 
 def element_header(buf: bytes, pos: int, explicit: bool) -> tuple[int, int, int, bytes]:
-    """(tag, value offset, value length, VR, b'' when implicit) of the element (or item) header at `pos`."""
+    """(tag, value offset, value length, VR) of the element (or item) header at `pos`; VR b'' when implicit or an item."""
     if pos + 8 > len(buf):
         raise OutOfBytes
     group, element, length = _IMPLICIT.unpack_from(buf, pos)

@@ -45,7 +45,7 @@ from pydicom.uid import (
     JPEGTransferSyntaxes,
 )
 
-__all__ = ["Plan", "plan_frame", "openjpeg_threads", "JPEG_UIDS", "JPEG_LS_UIDS", "J2K_UIDS", "HTJ2K_UIDS", "JXL_UIDS", "DECODER_UIDS"]
+__all__ = ["Plan", "plan_frame", "openjpeg_threads", "DECODE_THREADED_PIXELS", "JPEG_UIDS", "JPEG_LS_UIDS", "J2K_UIDS", "HTJ2K_UIDS", "JXL_UIDS", "DECODER_UIDS"]
 
 JPEG_UIDS = frozenset(str(u) for u in JPEGTransferSyntaxes)
 JPEG_LS_UIDS = frozenset(str(u) for u in JPEGLSTransferSyntaxes)
@@ -232,20 +232,25 @@ def produced_spec(spec: PixelSpec, photometric: str) -> PixelSpec:
     return spec.replace(photometric_interpretation=photometric, planar_configuration=0)
 
 
-#: OpenJPEG decodes and encodes frames of at least this many pixels with threads of its own, on the main thread.
+#: OpenJPEG encodes frames of at least this many pixels with threads of its own, on the main thread.
 _THREADED_PIXELS = 256 * 256
+#: ... and decodes frames of at least this many (a single large frame, which dcmcore's workers cannot split).
+DECODE_THREADED_PIXELS = 2048 * 2048
 _CODEC_THREADS = min(4, os.cpu_count() or 1)
 _MAIN = threading.main_thread()
 
 
-def openjpeg_threads(spec: PixelSpec) -> dict:
-    """``{"numthreads": n}`` for a large JPEG 2000 / HTJ2K frame handled on the main thread, else ``{}``.
+def openjpeg_threads(spec: PixelSpec, min_pixels: int = _THREADED_PIXELS) -> dict:
+    """``{"numthreads": n}`` for a JPEG 2000 / HTJ2K frame of `min_pixels` or more on the main thread, else ``{}``.
 
     With ``workers=1`` dcmcore decodes (and encodes) frames one after the
     other on the caller's thread: OpenJPEG's own threads then work on the
     code blocks of a large frame in parallel. On dcmcore's worker threads,
-    which keep the cores busy already, OpenJPEG stays single-threaded.
+    which keep the cores busy already, OpenJPEG stays single-threaded. The
+    decoder asks this for frames of :data:`DECODE_THREADED_PIXELS` or more
+    only: below that, ``workers=1`` is one thread, and ``workers=`` is what
+    spreads the frames over the cores.
     """
-    if spec.frame_pixels >= _THREADED_PIXELS and _CODEC_THREADS > 1 and threading.current_thread() is _MAIN:
+    if spec.frame_pixels >= min_pixels and _CODEC_THREADS > 1 and threading.current_thread() is _MAIN:
         return {"numthreads": _CODEC_THREADS}
     return {}
