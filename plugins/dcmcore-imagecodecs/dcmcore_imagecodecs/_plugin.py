@@ -39,7 +39,7 @@ from pydicom.uid import HTJ2K, HTJ2KLossless, HTJ2KLosslessRPCL
 
 from dcmcore_imagecodecs._encode import ENCODER_UIDS
 from dcmcore_imagecodecs._rules import (
-    DECODE_THREADED_PIXELS, DECODER_UIDS, JXL_RECOMPRESSION, Plan, openjpeg_threads, plan_frame, produced_spec,
+    DECODER_UIDS, JXL_RECOMPRESSION, Plan, openjpeg_decode_threads, plan_frame, produced_spec,
 )
 
 __all__ = ["ImagecodecsDecoder", "ImagecodecsEncoder", "DECODER", "ENCODER", "MIN_VERSION", "REQUIREMENT"]
@@ -129,7 +129,7 @@ def decode_into(buf: memoryview, spec: PixelSpec, plan: Plan, dest: np.ndarray) 
     decode = _function(plan.codec)
     kwargs = dict(plan.kwargs)
     if plan.codec == "jpeg2k":
-        kwargs.update(openjpeg_threads(spec, DECODE_THREADED_PIXELS))
+        kwargs.update(openjpeg_decode_threads(spec))
     try:
         if plan.dtype is not None and plan.dtype.itemsize == dest.dtype.itemsize:
             target = dest.view(plan.dtype)

@@ -45,7 +45,7 @@ from pydicom.uid import (
     JPEGTransferSyntaxes,
 )
 
-__all__ = ["Plan", "plan_frame", "openjpeg_threads", "DECODE_THREADED_PIXELS", "JPEG_UIDS", "JPEG_LS_UIDS", "J2K_UIDS", "HTJ2K_UIDS", "JXL_UIDS", "DECODER_UIDS"]
+__all__ = ["Plan", "plan_frame", "openjpeg_threads", "openjpeg_decode_threads", "DECODE_THREADED_PIXELS", "JPEG_UIDS", "JPEG_LS_UIDS", "J2K_UIDS", "HTJ2K_UIDS", "JXL_UIDS", "DECODER_UIDS"]
 
 JPEG_UIDS = frozenset(str(u) for u in JPEGTransferSyntaxes)
 JPEG_LS_UIDS = frozenset(str(u) for u in JPEGLSTransferSyntaxes)
@@ -234,7 +234,7 @@ def produced_spec(spec: PixelSpec, photometric: str) -> PixelSpec:
 
 #: OpenJPEG encodes frames of at least this many pixels with threads of its own, on the main thread.
 _THREADED_PIXELS = 256 * 256
-#: ... and decodes frames of at least this many (a single large frame, which dcmcore's workers cannot split).
+#: ... and decodes frames of at least this many when the image has several (see :func:`openjpeg_decode_threads`).
 DECODE_THREADED_PIXELS = 2048 * 2048
 _CODEC_THREADS = min(4, os.cpu_count() or 1)
 _MAIN = threading.main_thread()
@@ -247,10 +247,21 @@ def openjpeg_threads(spec: PixelSpec, min_pixels: int = _THREADED_PIXELS) -> dic
     other on the caller's thread: OpenJPEG's own threads then work on the
     code blocks of a large frame in parallel. On dcmcore's worker threads,
     which keep the cores busy already, OpenJPEG stays single-threaded. The
-    decoder asks this for frames of :data:`DECODE_THREADED_PIXELS` or more
-    only: below that, ``workers=1`` is one thread, and ``workers=`` is what
-    spreads the frames over the cores.
+    decoder asks through :func:`openjpeg_decode_threads`.
     """
     if spec.frame_pixels >= min_pixels and _CODEC_THREADS > 1 and threading.current_thread() is _MAIN:
         return {"numthreads": _CODEC_THREADS}
     return {}
+
+
+def openjpeg_decode_threads(spec: PixelSpec) -> dict:
+    """:func:`openjpeg_threads` for decoding: a single frame uses OpenJPEG's threads, frames of a multi-frame image not.
+
+    A single-frame image cannot be split over dcmcore's workers, so its frame
+    (256 x 256 or more) is decoded with OpenJPEG's code-block threads. The
+    frames of a multi-frame image are decoded one per thread: with
+    ``workers=1`` on one thread, and ``workers=`` is what spreads them over the
+    cores; only a frame of :data:`DECODE_THREADED_PIXELS` or more (which leaves
+    few frames to share out) is given OpenJPEG's threads too.
+    """
+    return openjpeg_threads(spec, _THREADED_PIXELS if spec.number_of_frames <= 1 else DECODE_THREADED_PIXELS)

@@ -321,18 +321,18 @@ def test_j2k_signedness_mismatch_follows_the_data_set():
     np.testing.assert_array_equal(arr, frames[0].view(np.uint16) & 0x0FFF)
 
 
-@pytest.mark.parametrize("size, threaded", [(512, False), (2048, True)])
-def test_openjpeg_threads_only_for_a_single_large_frame(monkeypatch, size, threaded):
-    """``workers=1`` is one thread for ordinary frames (``workers=`` spreads frames over the cores); OpenJPEG's
-    own threads are asked for on a frame of 2048 x 2048 or more only, decoded on the calling (main) thread."""
+@pytest.mark.parametrize("size, frames, threaded", [(512, 1, True), (512, 2, False), (2048, 2, True)])
+def test_openjpeg_threads_for_a_single_frame_or_a_large_one(monkeypatch, size, frames, threaded):
+    """A single-frame image is decoded with OpenJPEG's own threads; the frames of a multi-frame image one per thread
+    (``workers=1`` is one thread, ``workers=`` spreads them), unless a frame is 2048 x 2048 or more."""
     import os
     import threading
 
     if threading.current_thread() is not threading.main_thread() or (os.cpu_count() or 1) < 2:
         pytest.skip("OpenJPEG's threads are asked for on the main thread of a machine with several cores")
-    spec = testing.make_spec(size, size, 1, 8, uid=str(JPEG2000Lossless))
+    spec = testing.make_spec(size, size, 1, 8, uid=str(JPEG2000Lossless)).replace(number_of_frames=frames)
     frame = np.add.outer(np.arange(size), np.arange(size)).astype(np.uint8)
-    encoded = [bytes(imagecodecs.jpeg2k_encode(frame, level=0, codecformat="J2K", reversible=True))]
+    encoded = [bytes(imagecodecs.jpeg2k_encode(frame, level=0, codecformat="J2K", reversible=True))] * frames
     ds = testing.encapsulated_dataset(encoded, spec)
     seen = []
     decode = imagecodecs.jpeg2k_decode
@@ -342,5 +342,6 @@ def test_openjpeg_threads_only_for_a_single_large_frame(monkeypatch, size, threa
         return decode(*args, **kwargs)
 
     monkeypatch.setattr(imagecodecs, "jpeg2k_decode", spy)
-    np.testing.assert_array_equal(_dcmcore(ds), frame)
-    assert seen and all((n > 1) == threaded for n in seen)
+    arr = _dcmcore(ds)
+    np.testing.assert_array_equal(arr.reshape(frames, size, size), np.broadcast_to(frame, (frames, size, size)))
+    assert len(seen) == frames and all((n > 1) == threaded for n in seen)
