@@ -13,7 +13,7 @@ from pydicom.uid import UID, generate_uid
 
 from dcmcore._testdata import testdata_file, testdata_files
 
-__all__ = ["testdata", "testdata_files", "read", "pydicom_array", "make_dataset", "roundtrip_bytes"]
+__all__ = ["testdata", "testdata_files", "read", "headers", "pydicom_array", "make_dataset", "roundtrip_bytes"]
 
 # Their names start with "test": tell pytest they are not tests wherever they are imported.
 testdata_file.__test__ = False  # type: ignore[attr-defined]
@@ -33,6 +33,21 @@ def read(name: str, **kwargs) -> Dataset:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return pydicom.dcmread(testdata(name), force=True, **kwargs)
+
+
+def headers(max_bytes: int = 20_000_000) -> list[tuple[Path, Dataset]]:
+    """(path, data set up to Pixel Data) of every test file of at most `max_bytes` that pydicom reads, quietly."""
+    found = []
+    for path in testdata_files():
+        if path.stat().st_size > max_bytes:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                found.append((path, pydicom.dcmread(path, stop_before_pixels=True)))
+        except Exception:  # noqa: BLE001  (not a file pydicom reads)
+            continue
+    return found
 
 
 def pydicom_array(ds: Dataset, **options) -> np.ndarray:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import logging
 import struct
-import warnings
 
 import pydicom
 import pytest
@@ -25,30 +24,14 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 import dcmcore
 from dcmcore._header import HEAD_BYTES, scanned_dataset
 from dcmcore._scan import scan_file
-from dcmcore._testdata import testdata_files
+from tests._helpers import headers
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 PIXEL_TAGS = (0x7FE00008, 0x7FE00009, 0x7FE00010)
 MAX_BYTES = 20_000_000
 
 
-def _files_with_pixels():
-    out = []
-    for path in testdata_files():
-        if path.stat().st_size > MAX_BYTES:
-            continue
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ds = pydicom.dcmread(path, stop_before_pixels=True)
-        except Exception:
-            continue
-        if "Rows" in ds and ds.file_meta.get("TransferSyntaxUID") is not None:
-            out.append(path)
-    return out
-
-
-FILES = _files_with_pixels()
+FILES = [path for path, ds in headers(MAX_BYTES) if "Rows" in ds and ds.file_meta.get("TransferSyntaxUID") is not None]
 
 
 def _same(ours: Dataset, ref: Dataset) -> list[str]:

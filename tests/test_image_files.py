@@ -17,8 +17,8 @@ import pydicom
 import pytest
 
 import dcmcore
-from dcmcore._testdata import testdata_files
 from dcmcore.io import ImageFileReader
+from tests._helpers import headers
 
 hd = pytest.importorskip("highdicom")
 import highdicom.frame  # noqa: E402
@@ -44,15 +44,10 @@ def candidates() -> list:
     """Paths of the multi-frame or compressed files that highdicom reads and decodes."""
     _quiet_highdicom()
     found = []
-    for path in testdata_files():
-        if path.stat().st_size > MAX_BYTES:
-            continue
+    for path, ds in headers(MAX_BYTES):
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ds = pydicom.dcmread(path, stop_before_pixels=True)
-                nframes = int(ds.get("NumberOfFrames", 1) or 1)
-                syntax = pydicom.uid.UID(ds.file_meta.TransferSyntaxUID)
+            nframes = int(ds.get("NumberOfFrames", 1) or 1)
+            syntax = pydicom.uid.UID(ds.file_meta.TransferSyntaxUID)
         except Exception:
             continue
         if "Rows" not in ds or not (nframes > 1 or syntax.is_compressed):
