@@ -39,6 +39,8 @@ __all__ = ["OutOfBytes", "Scanned", "element_header", "skip_undefined", "scan_fi
 UNDEFINED = 0xFFFFFFFF
 ITEM, ITEM_END, SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 _KNOWN = frozenset(vr.encode("ascii") for vr in KNOWN_VRS)
+#: VR bytes -> (VR, whether its explicit header has a 4-byte length)
+_VRS = {vr: (vr.decode("ascii"), vr in LONG_VRS) for vr in _KNOWN}
 _PIXEL_TAGS = frozenset((0x7FE00008, 0x7FE00009, 0x7FE00010))
 _OTHER_SYNTAXES = frozenset((ExplicitVRBigEndian, DeflatedExplicitVRLittleEndian, *PrivateTransferSyntaxes))
 _HEAD = struct.Struct("<HH2sH")  # group, element, VR, short length (explicit VR)
@@ -174,25 +176,25 @@ def scan_file(buf: bytes) -> Scanned | None:
 def _explicit(buf: bytes, pos: int) -> tuple[dict, int, tuple | None]:
     elements: dict = {}
     size = len(buf)
-    unpack_head, unpack_long, long_vrs, known = _HEAD.unpack_from, _LONG.unpack_from, LONG_VRS, _KNOWN
-    last = None
+    unpack_head, unpack_long, vrs, raw, base_tag = _HEAD.unpack_from, _LONG.unpack_from, _VRS, RawDataElement, BaseTag
+    previous = -1  # the header offset of the last element read
     while pos + 12 <= size:
         group, element, vr, length = unpack_head(buf, pos)
-        tag = (group << 16) | element
-        if vr not in known:
-            return elements, -1, last  # pydicom's reading says what it is
-        if tag in _PIXEL_TAGS:
-            return elements, pos, last
+        info = vrs.get(vr)
+        if info is None:
+            return elements, -1, None  # not one of the Standard's VRs: pydicom's reading says what it is
+        if group == 0x7FE0 and element in (0x0008, 0x0009, 0x0010):
+            return elements, pos, _last(elements, buf, previous)
         if group <= 0x0002 or group == 0xFFFE:
-            return elements, -1, last  # a command set, File Meta elements in the data set, an item, an unknown VR
-        if vr in long_vrs:
+            return elements, -1, None  # a command set, File Meta elements in the data set, an item
+        text, long = info
+        if long:
             length, start = unpack_long(buf, pos + 8)[0], pos + 12
         else:
             start = pos + 8
-        text = vr.decode("ascii")
         if length == UNDEFINED:
             if vr != b"SQ":
-                return elements, -1, last  # UN of undefined length (pydicom reads it as a sequence)
+                return elements, -1, None  # UN of undefined length (pydicom reads it as a sequence)
             end = skip_undefined(buf, start, True)
             value = buf[start : end - 8]  # the items, without the sequence delimiter
         else:
@@ -200,25 +202,33 @@ def _explicit(buf: bytes, pos: int) -> tuple[dict, int, tuple | None]:
             if end > size:
                 raise OutOfBytes
             value = buf[start:end] if length else empty_value_for_VR(text, raw=True)  # as pydicom's reader
-        key = BaseTag(tag)
-        elements[key] = RawDataElement(key, text, length, value, start, False, True)
-        last = (tag, text, pos, length)
-        pos = end
+        key = base_tag((group << 16) | element)
+        elements[key] = raw(key, text, length, value, start, False, True)
+        previous, pos = pos, end
     raise OutOfBytes
+
+
+def _last(elements: dict, buf: bytes, at: int) -> tuple | None:
+    """(tag, VR or None, header offset, length) of the element whose header is at `at` (-1: none)."""
+    if at < 0:
+        return None
+    tag = (int.from_bytes(buf[at : at + 2], "little") << 16) | int.from_bytes(buf[at + 2 : at + 4], "little")
+    elem = elements[tag]
+    return tag, None if elem.is_implicit_VR else elem.VR, at, elem.length
 
 
 def _implicit(buf: bytes, pos: int) -> tuple[dict, int, tuple | None]:
     elements: dict = {}
     size = len(buf)
     unpack = _IMPLICIT.unpack_from
-    last = None
+    previous = -1
     while pos + 12 <= size:
         group, element, length = unpack(buf, pos)
         tag = (group << 16) | element
         if tag in _PIXEL_TAGS:
-            return elements, pos, last
+            return elements, pos, _last(elements, buf, previous)
         if group <= 0x0002 or group == 0xFFFE:
-            return elements, -1, last
+            return elements, -1, None
         start = pos + 8
         vr = None
         if length == UNDEFINED:
@@ -227,7 +237,7 @@ def _implicit(buf: bytes, pos: int) -> tuple[dict, int, tuple | None]:
             except KeyError:  # a private element: a sequence when it holds items, as pydicom decides
                 is_sequence = buf[start : start + 4] == b"\xfe\xff\x00\xe0"
             if not is_sequence:
-                return elements, -1, last
+                return elements, -1, None
             vr = "SQ"
             end = skip_undefined(buf, start, False)
             value = buf[start : end - 8]
@@ -238,6 +248,5 @@ def _implicit(buf: bytes, pos: int) -> tuple[dict, int, tuple | None]:
             value = buf[start:end] if length else empty_value_for_VR(None, raw=True)
         key = BaseTag(tag)
         elements[key] = RawDataElement(key, vr, length, value, start, True, True)
-        last = (tag, None, pos, length)
-        pos = end
+        previous, pos = pos, end
     raise OutOfBytes
