@@ -266,8 +266,8 @@ def scanned_dataset(found: Scanned) -> Dataset:
     undefined = found.undefined
     meta = FileMetaDataset(found.meta)
     meta.set_original_encoding(False, True, default_encoding)
-    ds = FileDataset(None, found.elements, found.preamble, meta, found.implicit, True)  # type: ignore[arg-type]
-    ds.set_original_encoding(found.implicit, True, ds._character_set)
+    ds = FileDataset(None, found.elements, found.preamble, meta, found.implicit, found.little)  # type: ignore[arg-type]
+    ds.set_original_encoding(found.implicit, found.little, ds._character_set)
     for tag in undefined:
         ds[tag]  # pydicom's reader reads a sequence of undefined length at once (and fails on a malformed one)
     return ds

@@ -10,8 +10,8 @@ would (values stay raw: pydicom converts them when they are read).
 It handles the plain case only, and says so by returning None for anything
 else, so that the caller reads the file with pydicom and the errors are the
 same as ever: no 'DICM' prefix, File Meta Information that is not explicit VR
-little endian or has no Transfer Syntax UID, a big endian, deflated or
-private transfer syntax, a command set (group 0000), a VR that is not the
+little endian or has no Transfer Syntax UID, a deflated or private
+transfer syntax, a command set (group 0000), a VR that is not the
 Standard's, an implicit VR data set whose first element looks explicit, an
 undefined length on anything but a sequence, a length past the end of the
 bytes, or no pixel data element within them.
@@ -42,10 +42,13 @@ _KNOWN = frozenset(vr.encode("ascii") for vr in KNOWN_VRS)
 #: VR bytes -> (VR, whether its explicit header has a 4-byte length)
 _VRS = {vr: (vr.decode("ascii"), vr in LONG_VRS) for vr in _KNOWN}
 _PIXEL_TAGS = frozenset((0x7FE00008, 0x7FE00009, 0x7FE00010))
-_OTHER_SYNTAXES = frozenset((ExplicitVRBigEndian, DeflatedExplicitVRLittleEndian, *PrivateTransferSyntaxes))
+_OTHER_SYNTAXES = frozenset((DeflatedExplicitVRLittleEndian, *PrivateTransferSyntaxes))
 _HEAD = struct.Struct("<HH2sH")  # group, element, VR, short length (explicit VR)
+_HEAD_BE = struct.Struct(">HH2sH")
 _IMPLICIT = struct.Struct("<HHL")  # group, element, length (implicit VR, and item headers)
-_LONG = struct.Struct("<L")
+_TAG, _TAG_BE = struct.Struct("<HH"), struct.Struct(">HH")
+_LONG, _LONG_BE = struct.Struct("<L"), struct.Struct(">L")
+_SHORT, _SHORT_BE = struct.Struct("<H"), struct.Struct(">H")
 _TRANSFER_SYNTAX = 0x00020010
 _MAX_DEPTH = 64  # nested sequences and items a scan follows (pydicom, recursing, is bounded by Python's stack)
 
@@ -62,6 +65,7 @@ class Scanned(NamedTuple):
     elements: dict
     syntax: UID
     implicit: bool
+    little: bool
     #: offset of the pixel data element's header
     pixel_at: int
     #: (tag, VR or None when implicit, header offset, length) of the last element before the pixel data, or None
@@ -73,23 +77,23 @@ class Scanned(NamedTuple):
         return [tag for tag, elem in self.elements.items() if elem.length == UNDEFINED]
 
 
-def element_header(buf: bytes, pos: int, explicit: bool) -> tuple[int, int, int, bytes]:
+def element_header(buf: bytes, pos: int, explicit: bool, little: bool = True) -> tuple[int, int, int, bytes]:
     """(tag, value offset, value length, VR) of the element (or item) header at `pos`; VR b'' when implicit or an item."""
     if pos + 8 > len(buf):
         raise OutOfBytes
-    group, element, length = _IMPLICIT.unpack_from(buf, pos)
+    group, element = (_TAG if little else _TAG_BE).unpack_from(buf, pos)
     tag = (group << 16) | element
     if not explicit or group == 0xFFFE:
-        return tag, pos + 8, length, b""
+        return tag, pos + 8, (_LONG if little else _LONG_BE).unpack_from(buf, pos + 4)[0], b""
     vr = buf[pos + 4 : pos + 6]
     if vr in LONG_VRS:
         if pos + 12 > len(buf):
             raise OutOfBytes
-        return tag, pos + 12, _LONG.unpack_from(buf, pos + 8)[0], vr
-    return tag, pos + 8, length >> 16, vr  # the 2-byte length follows the VR
+        return tag, pos + 12, (_LONG if little else _LONG_BE).unpack_from(buf, pos + 8)[0], vr
+    return tag, pos + 8, (_SHORT if little else _SHORT_BE).unpack_from(buf, pos + 6)[0], vr
 
 
-def skip_undefined(buf: bytes, pos: int, explicit: bool) -> int:
+def skip_undefined(buf: bytes, pos: int, explicit: bool, little: bool = True) -> int:
     """The offset after the delimiter of the sequence (or item) of undefined length whose value starts at `pos`.
 
     Raises :class:`OutOfBytes` when the bytes end first, ValueError for nesting deeper than 64 and for a VR
@@ -97,7 +101,7 @@ def skip_undefined(buf: bytes, pos: int, explicit: bool) -> int:
     """
     depth, size = 1, len(buf)
     while True:
-        tag, start, length, vr = element_header(buf, pos, explicit)
+        tag, start, length, vr = element_header(buf, pos, explicit, little)
         if vr and vr not in _KNOWN:
             raise ValueError("an element whose VR is not the Standard's inside a sequence")
         if tag == SEQUENCE_END or tag == ITEM_END:
@@ -159,24 +163,26 @@ def scan_file(buf: bytes) -> Scanned | None:
         return None
     meta, pos, syntax = found
     implicit = syntax == ImplicitVRLittleEndian
+    little = syntax != ExplicitVRBigEndian
     try:
         if implicit:
             if pos + 6 > len(buf) or (0x40 < buf[pos + 4] < 0x5B and 0x40 < buf[pos + 5] < 0x5B):
                 return None  # two capital letters where a VR would be: pydicom reads it as explicit VR (and warns)
             elements, pixel_at, last = _implicit(buf, pos)
         else:
-            elements, pixel_at, last = _explicit(buf, pos)
+            elements, pixel_at, last = _explicit(buf, pos, little)
     except (OutOfBytes, ValueError, struct.error):
         return None
     if pixel_at < 0:
         return None
-    return Scanned(buf[:128], meta, elements, syntax, implicit, pixel_at, last)
+    return Scanned(buf[:128], meta, elements, syntax, implicit, little, pixel_at, last)
 
 
-def _explicit(buf: bytes, pos: int) -> tuple[dict, int, tuple | None]:
+def _explicit(buf: bytes, pos: int, little: bool) -> tuple[dict, int, tuple | None]:
     elements: dict = {}
     size = len(buf)
-    unpack_head, unpack_long, vrs, raw, base_tag = _HEAD.unpack_from, _LONG.unpack_from, _VRS, RawDataElement, BaseTag
+    unpack_head, unpack_long = (_HEAD.unpack_from, _LONG.unpack_from) if little else (_HEAD_BE.unpack_from, _LONG_BE.unpack_from)
+    vrs, raw, base_tag = _VRS, RawDataElement, BaseTag
     previous = -1  # the header offset of the last element read
     while pos + 12 <= size:
         group, element, vr, length = unpack_head(buf, pos)
@@ -195,7 +201,7 @@ def _explicit(buf: bytes, pos: int) -> tuple[dict, int, tuple | None]:
         if length == UNDEFINED:
             if vr != b"SQ":
                 return elements, -1, None  # UN of undefined length (pydicom reads it as a sequence)
-            end = skip_undefined(buf, start, True)
+            end = skip_undefined(buf, start, True, little)
             value = buf[start : end - 8]  # the items, without the sequence delimiter
         else:
             end = start + length
@@ -203,7 +209,7 @@ def _explicit(buf: bytes, pos: int) -> tuple[dict, int, tuple | None]:
                 raise OutOfBytes
             value = buf[start:end] if length else empty_value_for_VR(text, raw=True)  # as pydicom's reader
         key = base_tag((group << 16) | element)
-        elements[key] = raw(key, text, length, value, start, False, True)
+        elements[key] = raw(key, text, length, value, start, False, little)
         previous, pos = pos, end
     raise OutOfBytes
 
@@ -212,8 +218,8 @@ def _last(elements: dict, buf: bytes, at: int) -> tuple | None:
     """(tag, VR or None, header offset, length) of the element whose header is at `at` (-1: none)."""
     if at < 0:
         return None
-    tag = (int.from_bytes(buf[at : at + 2], "little") << 16) | int.from_bytes(buf[at + 2 : at + 4], "little")
-    elem = elements[tag]
+    elem = next(reversed(elements.values()))  # the element read last
+    tag = int(elem.tag)
     return tag, None if elem.is_implicit_VR else elem.VR, at, elem.length
 
 
