@@ -26,7 +26,8 @@ from dcmcore._kernels import color, convert, pages
 from dcmcore._native_plan import NativePlan, check_native_length, needs_rgb_conversion
 from dcmcore._source import PixelSource
 from dcmcore._threads import run_jobs
-from dcmcore._arrays import byte_view, new_array
+from dcmcore._arrays import byte_view
+from dcmcore._one_frame import OneFrameDecoding
 from dcmcore.dataset_elements import element_value
 from dcmcore.errors import PluginError
 from dcmcore.plugins.dispatch import Dispatcher, preference_labels
@@ -37,9 +38,6 @@ from dcmcore.spec import PixelSpec
 __all__ = ["Session", "resolve_workers"]
 
 LOGGER = logging.getLogger("dcmcore")
-
-_ZERO = np.zeros(1, np.intp)
-_ZERO.flags.writeable = False
 
 #: Runs of frames per thread under workers=: more balance the threads better, fewer cost less to hand out.
 RUNS_PER_WORKER = 16
@@ -68,7 +66,7 @@ def _native_preference(uid: str, preference: str | Sequence[str] | None) -> str 
     return kept or None
 
 
-class Session:
+class Session(OneFrameDecoding):
     """Decode frames of one :class:`PixelSource` with fixed options.
 
     Making a session is cheap: it validates the description and, for natively
@@ -229,75 +227,6 @@ class Session:
                 "dcmcore mapped %d bytes of the new output's pages ahead of the frames, in %d steps",
                 sum(prefault), len(prefault), extra={"mapped_bytes": sum(prefault), "mapped_steps": len(prefault)},
             )
-
-    @cached_property
-    def _one_layout(self) -> tuple:
-        """What :meth:`decode_one` needs of the description for every frame, worked out once."""
-        spec = self.spec
-        lengths = np.array([spec.frame_nbytes], np.intp)
-        lengths.flags.writeable = False
-        return spec.frame_shape, spec.dtype, spec.frame_nbytes, lengths, (1, *spec.frame_shape)
-
-    @cached_property
-    def _one_plugin(self) -> Any | None:
-        """The plugin :meth:`decode_one` hands a natively encoded frame to in one call, or None to go the general way.
-
-        The first plugin in dispatch order, when it has the ``decode_frames``
-        capability and, for frames read from a file, ``decodes_in_place``
-        (found by attribute, as for runs of frames) and no options apply.
-        """
-        spec = self.spec
-        if not spec.is_native or self._bit_offsets or self.options:
-            return None
-        plugin = self.dispatcher.first
-        if getattr(plugin, "decode_frames", None) is None:
-            return None
-        if self.source.buffer is None:
-            in_place = getattr(plugin, "decodes_in_place", None)
-            if in_place is None or not in_place(spec, as_rgb=self._ybr_to_rgb, correct_unused_bits=self._fix_bits):
-                return None
-        return plugin
-
-    def decode_one(self, index: int, out: np.ndarray | None = None) -> np.ndarray:
-        """Frame `index` decoded into `out` (C-contiguous, one frame of :attr:`dtype`) or a new array.
-
-        What :meth:`decode` does for one frame, with less work per call: a
-        natively encoded frame read from a file goes straight into the output
-        and the plugin turns it into stored values there (``decodes_in_place``).
-        """
-        spec = self.spec
-        plugin = self._one_plugin
-        if plugin is None or not 0 <= index < spec.number_of_frames:
-            return self._decode_one_generally(index, out)
-        shape, dtype, nbytes, lengths, run_shape = self._one_layout
-        if out is None:
-            out = new_array(shape, dtype)
-        source = self.source
-        if source.buffer is None:
-            flat = out.reshape(-1).view(np.uint8)
-            target = flat[:nbytes] if flat.size != nbytes else flat
-            source.readinto(index * nbytes, target)
-            run = FrameRun(memoryview(target), _ZERO, lengths, index, in_place=True, check=False)
-        else:
-            run = FrameRun(source.buffer, *self._native_offsets(index, 1, 0), index, check=False)
-        got, produced = plugin.decode_frames(
-            run, spec, out.reshape(run_shape), as_rgb=self._ybr_to_rgb, correct_unused_bits=self._fix_bits
-        )
-        if got != 1:  # refused: the general way, for the precise error or another plugin
-            return self._decode_one_generally(index, out)
-        if self._ybr_to_rgb and produced.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422"):
-            self._conform(out, produced, out, False)  # the plugin left YCbCr as stored
-        self.dispatcher.succeeded(plugin)
-        return out
-
-    def _decode_one_generally(self, index: int, out: np.ndarray | None) -> np.ndarray:
-        if out is None:
-            out = self.new_output(index, 1, self.spec.frame_shape)
-            self.decode(index, 1, out, fresh=True)
-        else:
-            self.check_frames((index,))
-            self.decode(index, 1, out)
-        return out
 
     def _decode_run(self, first: int, count: int, frames: np.ndarray, prefault: list[int] | None = None) -> None:
         done = 0
