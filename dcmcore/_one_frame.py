@@ -87,15 +87,7 @@ class OneFrameDecoding:
             run = FrameRun(memoryview(target), _ZERO, lengths, index, in_place=True, check=False)
         else:
             run = FrameRun(source.buffer, *self._native_offsets(index, 1, 0), index, check=False)
-        got, produced = plugin.decode_frames(
-            run, spec, out.reshape(run_shape), as_rgb=self._ybr_to_rgb, correct_unused_bits=self._fix_bits
-        )
-        if got != 1:  # refused: the general way, for the precise error or another plugin
-            return self._decode_one_generally(index, out)
-        if self._ybr_to_rgb and produced.photometric_interpretation in ("YBR_FULL", "YBR_FULL_422"):
-            self._conform(out, produced, out, False)  # the plugin left YCbCr as stored
-        self.dispatcher.succeeded(plugin)
-        return out
+        return self._hand_over(plugin, run, index, out, run_shape)
 
     @cached_property
     def _one_encapsulated(self) -> Any | None:
@@ -117,9 +109,8 @@ class OneFrameDecoding:
         :meth:`decode`, which maps its pages first); anything else, and a
         refusal, goes the general way.
         """
-        spec = self.spec
         ranges = self._ranges
-        shape, dtype, nbytes, _, run_shape = self._one_layout
+        shape, dtype, _, _, run_shape = self._one_layout
         fragments = ranges[index] if ranges is not None else ()
         if len(fragments) != 1 or (out is None and dtype.itemsize * math.prod(shape) >= config.prefault_bytes):
             return self._decode_one_generally(index, out)
@@ -133,8 +124,12 @@ class OneFrameDecoding:
         else:
             data = source.read_at(start, length)
             run = FrameRun(memoryview(data), _ZERO, np.array([length], np.intp), index, check=False)
+        return self._hand_over(plugin, run, index, out, run_shape)
+
+    def _hand_over(self, plugin: Any, run: FrameRun, index: int, out: np.ndarray, run_shape: tuple) -> np.ndarray:
+        """`run` (frame `index`) to `plugin`'s ``decode_frames`` into `out`; a refusal goes the general way."""
         got, produced = plugin.decode_frames(
-            run, spec, out.reshape(run_shape), as_rgb=self._ybr_to_rgb, correct_unused_bits=self._fix_bits
+            run, self.spec, out.reshape(run_shape), as_rgb=self._ybr_to_rgb, correct_unused_bits=self._fix_bits
         )
         if got != 1:  # refused: the general way, for the precise error or another plugin
             return self._decode_one_generally(index, out)
