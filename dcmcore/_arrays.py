@@ -90,13 +90,15 @@ def new_array(
     pages are mapped before it is returned (one fault per huge page instead
     of one per 4 KiB page): for outputs made one frame at a time.
     """
-    dtype = np.dtype(dtype)
-    dims = tuple(int(d) for d in shape)
+    dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
+    dims = tuple(map(int, shape))
     nbytes = dtype.itemsize * math.prod(dims)
     limit = config.max_array_bytes
     if limit is not None and nbytes > limit:
         raise ArrayTooLargeError(f"{what} would take {nbytes} bytes, more than dcmcore.config.max_array_bytes ({limit})")
     try:
+        if nbytes < ALIGN_BYTES and not huge_pages:
+            return np.empty(dims, dtype)  # the usual case; NumPy's own error for a negative size
         huge = huge_pages and nbytes >= HUGE_PAGE and (-nbytes % HUGE_PAGE) * 4 <= HUGE_PAGE
         if dtype.hasobject or min(dims, default=0) < 0 or (nbytes < ALIGN_BYTES and not huge):
             return np.empty(shape, dtype)  # NumPy's own result, or its own error

@@ -14,6 +14,7 @@ import sys
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Callable
 
 import numpy as np
 
@@ -183,6 +184,25 @@ class NativePlan:
             and not (self.interleave and s.samples_per_pixel > 1 and s.planar_configuration == 1)
         )
 
+    @cached_property
+    def in_place_kernel(self) -> Callable[[np.ndarray, int], None] | None:
+        """``f(dst, count)``: :meth:`transform_in_place` on `count` frames whose stored bytes are in `dst`.
+
+        `dst` is a flat uint8 view of the output. The options are resolved
+        here once, so a call costs the kernel and little else (for outputs
+        read one frame at a time). None when :attr:`works_in_place` is False.
+        """
+        if not self.works_in_place:
+            return None
+        if self.is_plain_copy:
+            return _nothing
+        s = self.spec
+        if self.to_rgb:
+            return lambda dst, count: self._transform(dst, dst, count) if count > 0 else None
+        # in place there is no planar order to change: a swap, a mask or a sign extension
+        args = (s.itemsize, self.swap, s.bits_stored if self.fix_bits else s.bits_allocated, self.fix_bits and s.is_signed)
+        return lambda dst, count: convert.convert(dst, dst, *args) if count > 0 else None
+
     def transform_in_place(self, out: np.ndarray, count: int) -> None:
         """Turn stored bytes already read into `out` into the output (see :attr:`works_in_place`)."""
         if count > 0 and not self.is_plain_copy:
@@ -343,6 +363,10 @@ class NativePlan:
             np.copyto(dst, np.frombuffer(src, np.uint8, count=dst.size))
         if self.to_rgb:
             color.ybr_full_to_rgb(dst, dst, count, npix, False)
+
+
+def _nothing(dst: np.ndarray, count: int) -> None:
+    """The in-place kernel of a plain copy: the stored bytes are the output."""
 
 
 def frame_to_bytes(src, spec: PixelSpec) -> bytes:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from functools import cached_property
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -62,6 +62,22 @@ class OneFrameDecoding:
                 return None
         return plugin
 
+    @cached_property
+    def _one_in_place(self) -> Callable[[np.ndarray, int], None] | None:
+        """The first plugin's ``in_place_decoder`` for natively encoded frames read from a file, or None.
+
+        Found by attribute, as every capability: with it a frame read into its
+        output is decoded there in one call, no run made and no options
+        resolved per frame.
+        """
+        plugin = self._one_plugin
+        if plugin is None or self.source.buffer is not None:
+            return None
+        make = getattr(plugin, "in_place_decoder", None)
+        if make is None:
+            return None
+        return make(self.spec, as_rgb=self._ybr_to_rgb, correct_unused_bits=self._fix_bits)
+
     def decode_one(self, index: int, out: np.ndarray | None = None) -> np.ndarray:
         """Frame `index` decoded into `out` (C-contiguous, one frame of :attr:`dtype`) or a new array.
 
@@ -84,6 +100,11 @@ class OneFrameDecoding:
             flat = out.reshape(-1).view(np.uint8)
             target = flat[:nbytes] if flat.size != nbytes else flat
             source.readinto(index * nbytes, target)
+            kernel = self._one_in_place
+            if kernel is not None:
+                kernel(target, 1)
+                self.dispatcher.succeeded(plugin)
+                return out
             run = FrameRun(memoryview(target), _ZERO, lengths, index, in_place=True, check=False)
         else:
             run = FrameRun(source.buffer, *self._native_offsets(index, 1, 0), index, check=False)

@@ -38,6 +38,8 @@ from dcmcore.uids import DeflatedExplicitVRLittleEndian
 
 __all__ = ["PixelSource", "open_source"]
 
+_PREADV = getattr(os, "preadv", None)  # positioned reads, safe from several threads (not on Windows)
+
 
 class PixelSource:
     """The pixel data value of one data set, and its description.
@@ -119,9 +121,13 @@ class PixelSource:
         if self.buffer is not None:
             np.copyto(dst, np.frombuffer(self.buffer, np.uint8, count=n, offset=start))
             return
-        view = memoryview(dst).cast("B")
         got = 0
-        if self._fd is not None and hasattr(os, "preadv"):
+        if self._fd is not None and _PREADV is not None:
+            got = _PREADV(self._fd, [dst], self.offset + start)  # one call reads the whole range, as a rule
+            if got == n:
+                return
+        view = memoryview(dst).cast("B")
+        if self._fd is not None and _PREADV is not None:
             while got < n:
                 chunk = os.preadv(self._fd, [view[got:]], self.offset + start + got)
                 if not chunk:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -24,7 +24,8 @@ class NativeDecoder(PluginBase):
     Besides the per-frame :meth:`decode` of the contract it has the optional
     capabilities :meth:`decode_frames` (a run of frames in one fused kernel
     pass: unpacking, byte swapping, unused bits, planar order, YBR_FULL_422
-    upsampling and YCbCr to RGB) and :meth:`decodes_in_place`.
+    upsampling and YCbCr to RGB), :meth:`decodes_in_place` and
+    :meth:`in_place_decoder`.
     """
 
     label = "dcmcore"
@@ -55,6 +56,16 @@ class NativeDecoder(PluginBase):
     def decodes_in_place(self, spec: PixelSpec, *, as_rgb: bool = False, correct_unused_bits: bool = False) -> bool:
         """True when :meth:`decode_frames` can take a run whose stored bytes are already in ``out``."""
         return _plan(spec, as_rgb, correct_unused_bits).works_in_place
+
+    def in_place_decoder(
+        self, spec: PixelSpec, *, as_rgb: bool = False, correct_unused_bits: bool = False
+    ) -> Callable[[np.ndarray, int], None] | None:
+        """``f(dst, count)`` decoding `count` frames whose stored bytes were read into `dst`, or None.
+
+        `dst` is a flat uint8 view of the output (see :meth:`decodes_in_place`);
+        the options are resolved once here, not per call.
+        """
+        return _plan(spec, as_rgb, correct_unused_bits).in_place_kernel
 
     def decode_frames(
         self,
