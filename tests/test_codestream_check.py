@@ -59,3 +59,21 @@ def test_lines_given_later_by_dnl_name_the_library():
     info = dataclasses.replace(codestream_info(src, spec.transfer_syntax_uid), rows=0)
     with pytest.raises(UnsupportedPixelDataError, match="DNL segment; SomeCodec cannot decode that"):
         check_geometry(info, spec, "SomeCodec")
+
+
+def test_a_header_read_again_gives_what_reading_it_anew_gives():
+    """parse_jpeg remembers the last header: frames that share it, and frames that differ in it or end inside it."""
+    src, spec = testing.first_frame("SC_rgb_jpeg_dcmtk.dcm")
+    src = bytes(src)
+    first = plugins.parse_jpeg(src)
+    other_tail = src[:-200] + bytes(190) + src[-10:]  # the same header, other entropy-coded data
+    assert plugins.parse_jpeg(other_tail) == first
+    sof = src.index(b"\xff\xc0")
+    taller = bytearray(src)
+    taller[sof + 5 : sof + 7] = (first.rows + 7).to_bytes(2, "big")  # the frame header's number of lines
+    assert plugins.parse_jpeg(bytes(taller)).rows == first.rows + 7
+    assert plugins.parse_jpeg(src) == first
+    sos = src.index(b"\xff\xda")
+    with pytest.raises(CorruptPixelDataError, match="truncated"):
+        plugins.parse_jpeg(src[: sos + 5])  # ends inside the first scan header
+    assert plugins.parse_jpeg(src[: sos + 2 + int.from_bytes(src[sos + 2 : sos + 4], "big")]) == first

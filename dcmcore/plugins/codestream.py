@@ -140,6 +140,28 @@ def parse_jpeg(src: Any, kind: str = "JPEG") -> CodestreamInfo:
         before the first scan, or no scan.
     """
     buf = frame_view(src)
+    last = _last_jpeg
+    if last is not None and last[1] == kind and bytes(buf[: len(last[0])]) == last[0]:
+        return last[2]  # the same header as the frame before (the tiles of one image, as a rule)
+    info, end = _parse_jpeg(buf, kind)
+    _remember(bytes(buf[:end]), kind, info)
+    return info
+
+
+#: ``(header, kind, info)`` of the last JPEG header read: its bytes from SOI to
+#: the end of the first scan header, and what :func:`parse_jpeg` made of them.
+#: Whatever follows those bytes, a frame that starts with them has that header:
+#: every check :func:`_parse_jpeg` makes lies inside them.
+_last_jpeg: tuple[bytes, str, CodestreamInfo] | None = None
+
+
+def _remember(header: bytes, kind: str, info: CodestreamInfo) -> None:
+    global _last_jpeg
+    _last_jpeg = (header, kind, info)  # one assignment: safe from several threads
+
+
+def _parse_jpeg(buf: memoryview, kind: str) -> tuple[CodestreamInfo, int]:
+    """:func:`parse_jpeg`'s walk; also returns where the first scan header ends."""
     size = buf.nbytes
     if size < 4 or buf[0] != 0xFF or buf[1] != 0xD8:
         start = bytes(buf[:4]).hex(" ")
@@ -184,7 +206,7 @@ def parse_jpeg(src: Any, kind: str = "JPEG") -> CodestreamInfo:
             )
         if marker == 0xDA:  # the first scan: the header is complete
             assert frame is not None
-            return CodestreamInfo(kind=kind, app=tuple(app), **frame)
+            return CodestreamInfo(kind=kind, app=tuple(app), **frame), pos + length
         if marker in _APP:
             app.append((marker, bytes(buf[pos + 2 : pos + 2 + min(length - 2, _APP_PREFIX)])))
         elif marker in _SOF:
