@@ -10,6 +10,10 @@ Then, where dcmcore-gdcm decodes the syntax too, this plugin against it (the
 measurement behind the priorities: imagecodecs 20, before GDCM's 30), and
 dcmcore with ``workers=2`` against ``workers=1``.
 
+Rows marked "the ceiling" time the codec library alone on the same frames
+(split beforehand, each decoded into a new array), against the same reference:
+what no plugin around that library can beat.
+
 Targets (issue 10): JPEG Baseline YBR 1024x1024 >= 4x, JPEG Baseline grey
 >= 1.3x, JPEG-LS and JPEG 2000 >= 1x, HTJ2K >= 2x pydicom with
 pylibjpeg-openjpeg, ``workers=2`` >= 1.7x ``workers=1``.
@@ -248,6 +252,63 @@ def _cases_for(ds, note: str, target: float | None, quick: bool) -> list[Case]:
     return out
 
 
+#: The ceiling rows: (key, library function, its keyword arguments, label). The
+#: library decodes the frames on its own, with nothing of dcmcore around it; where
+#: that is no faster than the target, no plugin of that library can meet it.
+_CEILINGS = [
+    ("jpeg_grey", "jpeg8_decode", {}, "libjpeg-turbo (imagecodecs jpeg8_decode) alone"),
+    ("htj2k12", "jpeg2k_decode", {"numthreads": 1}, "OpenJPEG (imagecodecs jpeg2k_decode, 1 thread) alone"),
+    ("htj2k12", "htj2k_decode", {}, "OpenJPH (imagecodecs htj2k_decode, not used: hangs on corrupt data) alone"),
+]
+
+
+def _library_alone(ds, function: str, kwargs: dict):
+    """Decode every frame of `ds` with one imagecodecs function into a new array, frames split beforehand."""
+    import imagecodecs
+    from pydicom.encaps import generate_fragmented_frames
+
+    count = int(ds.get("NumberOfFrames", 1) or 1)
+    frames = [b"".join(f) for f in generate_fragmented_frames(ds.PixelData, number_of_frames=count)]
+    decode = getattr(imagecodecs, function)
+    dtype = np.uint8 if ds.BitsAllocated == 8 else np.uint16
+
+    def run():
+        out = np.empty((count, ds.Rows, ds.Columns), dtype)
+        for k, frame in enumerate(frames):
+            out[k] = decode(frame, **kwargs)
+        return out
+
+    return run
+
+
+def _ceiling_cases(quick: bool) -> list[Case]:
+    from pydicom.pixels import pixel_array as pydicom_array
+
+    out = []
+    for key, function, kwargs, label in _CEILINGS:
+        ds = _generated(key, quick)
+        reference = _fastest_pydicom(ds)
+        note = next(g[-1] for g in _GENERATED if g[0] == key)
+        if reference is None:
+            continue
+
+        def theirs(ds=ds, reference=reference):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return pydicom_array(ds, decoding_plugin=reference)
+
+        out.append(
+            Case(
+                name=f"{note}: {label} (the ceiling)",
+                dcmcore=_library_alone(ds, function, kwargs),
+                reference_label=f"pydicom + {reference} (fastest)",
+                reference=theirs,
+                repeat=3 if quick else 7,
+            )
+        )
+    return out
+
+
 def cases(quick: bool = False) -> list[Case]:
     if not _available():
         print("codecs    skipped: the 'imagecodecs' plugin (plugins/dcmcore-imagecodecs) is not installed")
@@ -256,6 +317,8 @@ def cases(quick: bool = False) -> list[Case]:
     generated = _GENERATED[:2] if quick else _GENERATED
     for key, _, _, _, _, _, target, note in generated:
         out.extend(_cases_for(_generated(key, quick), note, target, quick))
+    if not quick:
+        out.extend(_ceiling_cases(quick))
     for name, note in _REAL[-1:] if quick else _REAL:
         out.extend(_cases_for(_real(name), note, None, quick))
     return out
