@@ -202,26 +202,31 @@ def _available() -> bool:
     return any(i.label == "imagecodecs" and i.available for i in plugins.decoders("1.2.840.10008.1.2.4.50"))
 
 
+def _pydicom_decoding(ds, reference: str):
+    """pydicom's ``pixel_array`` of `ds` with its plugin `reference` (its warnings silenced)."""
+    from pydicom.pixels import pixel_array as pydicom_array
+
+    def theirs():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return pydicom_array(ds, decoding_plugin=reference)
+
+    return theirs
+
+
 def _cases_for(ds, note: str, target: float | None, quick: bool) -> list[Case]:
     import dcmcore
-    from pydicom.pixels import pixel_array as pydicom_array
 
     reference = _fastest_pydicom(ds)
     repeat = 3 if quick else 7
     out = []
     if reference is not None:
-
-        def theirs(ds=ds, reference=reference):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return pydicom_array(ds, decoding_plugin=reference)
-
         out.append(
             Case(
                 name=note,
                 dcmcore=lambda ds=ds: dcmcore.pixel_array(ds, decoding_plugin="imagecodecs"),
                 reference_label=f"pydicom + {reference} (fastest)",
-                reference=theirs,
+                reference=_pydicom_decoding(ds, reference),
                 target=target,
                 target_text=f">= {target:g}x" if target else "",
                 repeat=repeat,
@@ -282,8 +287,6 @@ def _library_alone(ds, function: str, kwargs: dict):
 
 
 def _ceiling_cases(quick: bool) -> list[Case]:
-    from pydicom.pixels import pixel_array as pydicom_array
-
     out = []
     for key, function, kwargs, label in _CEILINGS:
         ds = _generated(key, quick)
@@ -291,18 +294,12 @@ def _ceiling_cases(quick: bool) -> list[Case]:
         note = next(g[-1] for g in _GENERATED if g[0] == key)
         if reference is None:
             continue
-
-        def theirs(ds=ds, reference=reference):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return pydicom_array(ds, decoding_plugin=reference)
-
         out.append(
             Case(
                 name=f"{note}: {label} (the ceiling)",
                 dcmcore=_library_alone(ds, function, kwargs),
                 reference_label=f"pydicom + {reference} (fastest)",
-                reference=theirs,
+                reference=_pydicom_decoding(ds, reference),
                 repeat=3 if quick else 7,
             )
         )
