@@ -29,6 +29,7 @@ cdef extern from "simd8.h" nogil:
 cdef extern from "stream16.h" nogil:
     int dcm_convert16_stream(const uint16_t* s, uint16_t* d, Py_ssize_t n, int swap,
                              uint16_t mask, uint16_t sign)
+    int dcm_fix16_inplace(uint16_t* d, Py_ssize_t n, int swap, uint16_t mask, uint16_t sign)
 
 #: Outputs of at least this many bytes (well beyond the caches) are written with
 #: streaming stores: they are not read back before they leave the caches anyway.
@@ -115,8 +116,11 @@ def convert(
         if itemsize == 1:
             _convert(<const uint8_t*>&src[0], <uint8_t*>&dst[0], n, False, <uint8_t>mask, <uint8_t>sign)
         elif itemsize == 2:
-            if not (
-                stream and 2 * n >= _STREAM_BYTES and &src[0] != &dst[0]
+            if &src[0] == &dst[0]:
+                if not dcm_fix16_inplace(<uint16_t*>&dst[0], n, swap, <uint16_t>mask, <uint16_t>sign):
+                    _convert(<const uint16_t*>&src[0], <uint16_t*>&dst[0], n, swap, <uint16_t>mask, <uint16_t>sign)
+            elif not (
+                stream and 2 * n >= _STREAM_BYTES
                 and dcm_convert16_stream(<const uint16_t*>&src[0], <uint16_t*>&dst[0], n, swap,
                                          <uint16_t>mask, <uint16_t>sign)
             ):
