@@ -77,3 +77,31 @@ def test_a_header_read_again_gives_what_reading_it_anew_gives():
     with pytest.raises(CorruptPixelDataError, match="truncated"):
         plugins.parse_jpeg(src[: sos + 5])  # ends inside the first scan header
     assert plugins.parse_jpeg(src[: sos + 2 + int.from_bytes(src[sos + 2 : sos + 4], "big")]) == first
+
+
+@pytest.mark.parametrize(
+    "offset, value",
+    [
+        (36, 19),  # YTOsiz past YOsiz (0): the tile grid starts below the image area
+        (32, 1),  # XTOsiz past XOsiz
+        (24, 0),  # XTsiz 0
+        (28, 0),  # YTsiz 0
+    ],
+)
+def test_a_tile_grid_the_standard_does_not_allow_is_corrupt(offset, value):
+    """ISO/IEC 15444-1 A.5.1: a real frame's SIZ with one tile field changed (OpenJPH loops forever on the first)."""
+    src, spec = testing.first_frame("MR_small_jp2klossless.dcm")
+    frame = bytearray(src)
+    assert frame[:4] == b"\xff\x4f\xff\x51"  # a bare codestream: SOC, then SIZ
+    frame[offset : offset + 4] = value.to_bytes(4, "big")
+    with pytest.raises(CorruptPixelDataError, match=r"SIZ segment gives tiles of .* \(ISO/IEC 15444-1 A\.5\.1\)"):
+        plugins.parse_j2k(bytes(frame))
+    assert plugins.parse_j2k(src).rows == spec.rows  # the frame as it is passes
+
+
+def test_a_component_sub_sampling_of_zero_is_corrupt():
+    src, _ = testing.first_frame("MR_small_jp2klossless.dcm")
+    frame = bytearray(src)
+    frame[43] = 0  # XRsiz of component 0
+    with pytest.raises(CorruptPixelDataError, match="sub-sampling of 0 x 1"):
+        plugins.parse_j2k(bytes(frame))

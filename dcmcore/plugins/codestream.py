@@ -263,7 +263,8 @@ def parse_j2k(src: Any) -> CodestreamInfo:
     ------
     CorruptPixelDataError
         No SOC followed by SIZ, a SIZ segment that is too short for its
-        components or runs past the data, or an empty image area.
+        components or runs past the data, an empty image area, a tile grid
+        or a component sub-sampling ISO/IEC 15444-1 A.5.1 does not allow.
     """
     buf = frame_view(src)
     size = buf.nbytes
@@ -291,6 +292,13 @@ def parse_j2k(src: Any) -> CodestreamInfo:
         raise CorruptPixelDataError(
             f"The JPEG 2000 SIZ segment gives an empty image area ({xsiz} x {ysiz} with offsets {xosiz}, {yosiz})"
         )
+    _check_tiles(buf, cs, xsiz, ysiz, xosiz, yosiz)
+    for k in range(ncomp):
+        if buf[cs + 43 + 3 * k] == 0 or buf[cs + 44 + 3 * k] == 0:
+            raise CorruptPixelDataError(
+                f"The JPEG 2000 SIZ segment gives component {k} a sub-sampling of {buf[cs + 43 + 3 * k]} x "
+                f"{buf[cs + 44 + 3 * k]}: 1 to 255 is required (ISO/IEC 15444-1 A.5.1)"
+            )
     ssiz = buf[cs + 42]
     return CodestreamInfo(
         kind="JPEG 2000",
@@ -301,6 +309,19 @@ def parse_j2k(src: Any) -> CodestreamInfo:
         is_signed=bool(ssiz & 0x80),
         jp2=jp2,
     )
+
+
+def _check_tiles(buf: memoryview, cs: int, xsiz: int, ysiz: int, xosiz: int, yosiz: int) -> None:
+    """Refuse a tile grid ISO/IEC 15444-1 A.5.1 does not allow: tiles of at least one sample whose
+    origin lies at or before the image area's and whose first tile reaches into it (decoders trust it:
+    OpenJPH loops forever on a tile origin past the image's)."""
+    xtsiz, ytsiz, xtosiz, ytosiz = (_u32(buf, cs + off) for off in (24, 28, 32, 36))
+    if not (xtsiz and ytsiz and xtosiz <= xosiz and ytosiz <= yosiz and xtsiz + xtosiz > xosiz and ytsiz + ytosiz > yosiz):
+        raise CorruptPixelDataError(
+            f"The JPEG 2000 SIZ segment gives tiles of {xtsiz} x {ytsiz} from ({xtosiz}, {ytosiz}) for the "
+            f"image area from ({xosiz}, {yosiz}) to ({xsiz}, {ysiz}): tiles of at least one sample are "
+            "required, starting at or before the image area, the first reaching into it (ISO/IEC 15444-1 A.5.1)"
+        )
 
 
 def codestream_info(src: Any, uid: str) -> CodestreamInfo | None:
