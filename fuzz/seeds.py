@@ -1,6 +1,6 @@
 """Seed inputs made from the test files (``dcmcore._testdata``), and the frame header of the frame targets.
 
-Frame targets (``rle_frame``, ``plugin_rle``, ``plugin_gdcm``) read an 8-byte
+Frame targets (``rle_frame``, ``plugin_rle``, ``plugin_gdcm``, ``plugin_imagecodecs``) read an 8-byte
 header before the frame: Rows, Columns (uint16 LE), Samples per Pixel, Bits
 Allocated, Bits Stored, and flags (bit 0 signed, bit 1 planar configuration 1,
 bit 2 correct unused bits, bits 3-4 frames in a batch minus one, bit 5

@@ -39,6 +39,7 @@ RUNS = {
     "lut": 800,
     "plugin_rle": 3000,
     "plugin_gdcm": 600,
+    "plugin_imagecodecs": 600,
 }
 
 #: Findings of these runs that are known and reported, not fixed yet (outside the
@@ -63,6 +64,8 @@ def test_target_runs_clean(name, tmp_path):
         pytest.importorskip("gdcm")
     if name == "plugin_rle":
         pytest.importorskip("rle")
+    if name == "plugin_imagecodecs":
+        pytest.importorskip("imagecodecs")
     result = run_target(name, seed=0, runs=RUNS[name], workdir=tmp_path, timeout=120)
     assert result.executions == RUNS[name]
     assert (result.crashes, result.hangs, result.rss_kills, result.sanitizer_reports) == (0, 0, 0, 0), result.events

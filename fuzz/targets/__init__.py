@@ -23,6 +23,7 @@ TARGETS = {
     "lut": "LUTs: segmented palette expansion, palette / modality / VOI / presentation LUTs from elements",
     "plugin_rle": "the dcmcore-rle plugin's decode (pylibjpeg-rle), against dcmcore's decoder",
     "plugin_gdcm": "the dcmcore-gdcm plugin's decode (GDCM): JPEG, JPEG-LS, JPEG 2000, RLE frames",
+    "plugin_imagecodecs": "the dcmcore-imagecodecs plugin's decode and decode_frames: JPEG, JPEG-LS, JPEG 2000, HTJ2K, JPEG XL frames",
 }
 
 
