@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from dcmcore import config
-from dcmcore._arrays import new_array
+from dcmcore._arrays import new_array, output_array
 from dcmcore.plugins.frames import FrameRun
 
 __all__ = ["OneFrameDecoding"]
@@ -86,6 +86,9 @@ class OneFrameDecoding:
         and the plugin turns it into stored values there (``decodes_in_place``).
         """
         spec = self.spec
+        if out is not None:  # the caller's array: one frame exactly, checked as every output is
+            shape, dtype = self._one_layout[:2]
+            out = output_array(out, shape, dtype)
         plugin = self._one_plugin
         if plugin is None or not 0 <= index < spec.number_of_frames:
             plugin = self._one_encapsulated

@@ -134,3 +134,25 @@ def test_the_reader_of_random_frames_uses_the_kernel(wrapper):
     finally:
         reader_hd.close()
     assert (wrapper.calls if wrapper.mode == "kernel" else wrapper.runs) == 4
+
+
+@pytest.mark.parametrize(
+    "make, error",
+    [
+        (lambda shape, dtype: np.zeros((2, *shape), dtype), ValueError),  # two frames
+        (lambda shape, dtype: np.zeros(2 * shape[0] * shape[1], dtype), ValueError),  # flat, too large
+        (lambda shape, dtype: np.zeros((shape[0] - 1, shape[1]), dtype), ValueError),  # too small
+        (lambda shape, dtype: np.zeros(shape, dtype, order="F"), ValueError),  # not C-contiguous
+        (lambda shape, dtype: np.zeros(shape, np.float32), TypeError),  # another dtype
+    ],
+)
+@pytest.mark.parametrize("name", ["emri_small.dcm", "emri_small_jpeg_ls_lossless.dcm"])
+def test_an_output_that_is_not_one_frame_is_refused(name, make, error):
+    """A frame read into the caller's array: the array is checked before anything is read into it."""
+    with dcmcore.imread(get_testdata_file(name), lazy_frame_retrieval=True) as im:
+        store = im._store()
+        frame = im.get_stored_frame(1)
+        with pytest.raises(error, match="'out'"):
+            store.frame(0, make(frame.shape, frame.dtype))
+        out = np.zeros((1, *frame.shape), frame.dtype)  # one frame, with a leading axis of 1: accepted
+        np.testing.assert_array_equal(store.frame(0, out)[0], frame)

@@ -143,14 +143,7 @@ def jpeg_colour(info: CodestreamInfo, spec: PixelSpec) -> tuple[str, str | None]
 
 
 def _plan_jpeg(buf: memoryview, spec: PixelSpec, as_rgb: bool) -> Plan:
-    plan = _jpeg_plan(parse_jpeg(buf, "JPEG"), spec, as_rgb)
-    check_ends(buf, "JPEG")
-    return plan
-
-
-@functools.lru_cache(maxsize=64)
-def _jpeg_plan(info: CodestreamInfo, spec: PixelSpec, as_rgb: bool) -> Plan:
-    """The plan for a JPEG header and a data set: the same for every frame (tile) that shares the header."""
+    info = parse_jpeg(buf, "JPEG")
     if info.marker == 0xF7:
         raise CorruptPixelDataError("The frame is a JPEG-LS codestream (SOF55), not JPEG as the transfer syntax says")
     check_geometry(info, spec, "imagecodecs")
@@ -158,6 +151,13 @@ def _jpeg_plan(info: CodestreamInfo, spec: PixelSpec, as_rgb: bool) -> Plan:
         raise UnsupportedPixelDataError(
             f"The JPEG frame is hierarchical (SOF FF {info.marker:02X}), which libjpeg-turbo does not decode"
         )
+    check_ends(buf, "JPEG")
+    return _jpeg_plan(info, spec, as_rgb)
+
+
+@functools.lru_cache(maxsize=64)
+def _jpeg_plan(info: CodestreamInfo, spec: PixelSpec, as_rgb: bool) -> Plan:
+    """The plan for a checked JPEG header and a data set: the same for every frame (tile) that shares the header."""
     dtype = _container(info.precision)
     if info.components == 1:
         return Plan("jpeg8", (("colorspace", "GRAYSCALE"), ("outcolorspace", "GRAYSCALE")), dtype, spec.photometric_interpretation)

@@ -212,3 +212,20 @@ def test_fuzzed_frames_and_elements_never_crash():
     )
     assert result.returncode == 0, f"the fuzz child ended with {result.returncode}: {result.stderr[-2000:]}"
     assert "decoded" in result.stdout and "CorruptPixelDataError" in result.stdout, result.stdout
+
+
+def test_a_truncated_frame_is_corrupt_before_its_precision_is_looked_at():
+    """No end marker is final (CorruptPixelDataError), even where the SOF's 33-bit samples are not decodable here."""
+    from dcmcore import PixelSpec
+    from pydicom.uid import JPEGExtended12Bit
+
+    sof = bytes([0xFF, 0xC1, 0, 11, 33, 0, 4, 0, 4, 1, 1, 0x11, 0])
+    sos = bytes([0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 63, 0])
+    frame = b"\xff\xd8" + sof + sos + b"\x12\x34" * 10  # no FF D9
+    spec = PixelSpec(
+        rows=4, columns=4, samples_per_pixel=1, bits_allocated=64, bits_stored=33, pixel_representation=0,
+        photometric_interpretation="MONOCHROME2", transfer_syntax_uid=JPEGExtended12Bit,
+    )  # fmt: skip
+    for _ in range(2):  # the second time from the plan cache
+        with pytest.raises(CorruptPixelDataError, match="does not end with its end marker"):
+            DECODER.decode(frame, spec)
