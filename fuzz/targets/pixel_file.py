@@ -1,10 +1,11 @@
-"""A whole file through the public API: ``pixel_array`` and ``iter_pixels`` from a file object
-(dcmcore seeks and reads frames itself), and ``pixel_array`` of the Dataset pydicom reads.
+"""A whole file through the public API: ``pixel_array``, ``iter_pixels`` and a lazy ``imread`` from a
+file object (dcmcore seeks and reads frames itself), and ``pixel_array`` of the Dataset pydicom reads.
 
 Input: a DICOM file. Seeds: the test files of at most 128 KiB that have pixel
 data, every transfer syntax. Both paths run on every input (the file object's,
 and the Dataset's when pydicom reads one). Checked (differential): when
-``pixel_array`` decodes the file, ``iter_pixels`` gives the same frames, and so
+``pixel_array`` decodes the file, ``iter_pixels`` gives the same frames, so do
+frames read one at a time from a lazy ``Image`` (:func:`check_image`), and so
 does ``pixel_array`` of the data set when it decodes it; when the file path
 refuses the file with a ``DcmcoreError`` and the data set path decodes it, the
 error must be one of the documented cases where the file path is stricter than
@@ -22,7 +23,7 @@ import pydicom
 
 from pydicom.filereader import read_partial
 
-from dcmcore import iter_pixels, pixel_array
+from dcmcore import imread, iter_pixels, pixel_array
 from dcmcore._header import HEAD_BYTES, scanned_dataset
 from dcmcore._scan import scan_file
 from dcmcore.errors import DcmcoreError, ElementOrderError, TruncatedFileError, UnknownVRError
@@ -95,6 +96,14 @@ def check_scan(data: bytes) -> None:
         assert same, f"{tag}: the scan's File Meta element differs from pydicom's"
 
 
+def check_image(data: bytes, frames: list[np.ndarray]) -> None:
+    """A lazy Image of the same file: frames read one at a time (``Session.decode_one``) equal ``pixel_array``'s."""
+    with imread(io.BytesIO(data), lazy_frame_retrieval=True) as image:
+        assert image.number_of_frames == len(frames), f"the Image has {image.number_of_frames} frames, pixel_array {len(frames)}"
+        for k in sorted({len(frames) - 1, *range(min(len(frames), 3))}):
+            _same(image.get_stored_frame(k, as_index=True), frames[k], f"frame {k} of the lazy Image against pixel_array")
+
+
 def run(data: bytes) -> None:
     check_scan(data)
     error = None
@@ -105,6 +114,7 @@ def run(data: bytes) -> None:
     if arr is not None:
         frames = list(iter_pixels(io.BytesIO(data)))
         _same(frames[0] if len(frames) == 1 else np.stack(frames), arr, "iter_pixels against pixel_array")
+        check_image(data, frames)
     # the same bytes as a Dataset: dcmcore's in-memory path (pydicom's own failures are not under test)
     try:
         ds = pydicom.dcmread(io.BytesIO(data), force=True)
