@@ -104,3 +104,29 @@ def encapsulated(uids: set[str], *, max_frame: int = 1 << 18, max_decoded: int =
         for frame in frames[:2]:
             if len(frame) <= max_frame:
                 yield uid, head, bytes(frame)
+
+
+#: The codec plugin targets (``plugin_gdcm``, ``plugin_imagecodecs``): the longest frame of their
+#: seeds, and the largest decoded frame they try (larger geometries are item 2 of issue 13,
+#: allocation bounds: skipped).
+PLUGIN_MAX_LEN = 1 << 17
+PLUGIN_MAX_DECODED = 1 << 22
+
+
+def plugin_seeds(uids: tuple[str, ...]) -> list[bytes]:
+    """A codec plugin target's seeds: each test frame of a syntax in `uids` as frame header, syntax byte, frame."""
+    found = encapsulated(set(uids), max_frame=PLUGIN_MAX_LEN, max_decoded=PLUGIN_MAX_DECODED)
+    return [head + bytes([uids.index(uid)]) + frame for uid, head, frame in found]
+
+
+def plugin_input(data: bytes, uids: tuple[str, ...]):
+    """``(frame, uid, spec)`` of a codec plugin target's input, or None for one too short or too large.
+
+    The input is the frame header, one byte choosing the transfer syntax of
+    `uids`, then the frame (raises what PixelSpec raises for bad values).
+    """
+    frame = read_frame_input(data[: FRAME_HEADER.size] + data[FRAME_HEADER.size + 1 :])
+    if frame is None or len(data) <= FRAME_HEADER.size or frame.decoded_nbytes > PLUGIN_MAX_DECODED:
+        return None
+    uid = uids[data[FRAME_HEADER.size] % len(uids)]
+    return frame, uid, spec_of(frame, uid)

@@ -14,29 +14,24 @@ import numpy as np
 
 from dcmcore import rle
 from dcmcore.uids import RLELossless
-from fuzz.seeds import FRAME_HEADER, encapsulated, read_frame_input, spec_of
+from fuzz.seeds import FRAME_HEADER, PLUGIN_MAX_LEN, plugin_input, plugin_seeds
 
 from dcmcore_gdcm import DECODER
 
 UIDS = tuple(sorted(DECODER.uids))
 FOCUS = FRAME_HEADER.size + 1 + 256  # the headers and the start of the codestream
-MAX_LEN = 1 << 17
-MAX_DECODED = 1 << 22  # larger geometries are item 2 of issue 13 (allocation bounds): skipped here
+MAX_LEN = PLUGIN_MAX_LEN
 
 
 def seeds() -> list[bytes]:
-    out = []
-    for uid, head, frame in encapsulated(set(UIDS), max_frame=MAX_LEN, max_decoded=MAX_DECODED):
-        out.append(head + bytes([UIDS.index(uid)]) + frame)
-    return out
+    return plugin_seeds(UIDS)
 
 
 def run(data: bytes) -> None:
-    frame = read_frame_input(data[: FRAME_HEADER.size] + data[FRAME_HEADER.size + 1 :])
-    if frame is None or len(data) <= FRAME_HEADER.size or frame.decoded_nbytes > MAX_DECODED:
+    found = plugin_input(data, UIDS)
+    if found is None:
         return
-    uid = UIDS[data[FRAME_HEADER.size] % len(UIDS)]
-    spec = spec_of(frame, uid)
+    frame, uid, spec = found
     decoded, produced = DECODER.decode(frame.data, spec)
     assert decoded.shape == spec.frame_shape, (decoded.shape, spec.frame_shape)
     if uid == RLELossless:

@@ -10,42 +10,38 @@ give), to the same values when neither converts colours.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
 
 from dcmcore.plugins import FrameRun
-from fuzz.seeds import FRAME_HEADER, encapsulated, read_frame_input, spec_of
+from fuzz.seeds import FRAME_HEADER, PLUGIN_MAX_LEN, plugin_input, plugin_seeds
 
 from dcmcore_imagecodecs import DECODER
 
 UIDS = tuple(sorted(DECODER.uids))
 FOCUS = FRAME_HEADER.size + 1 + 256  # the headers and the start of the codestream
-MAX_LEN = 1 << 17
-MAX_DECODED = 1 << 22  # larger geometries are item 2 of issue 13 (allocation bounds): skipped here
-
-
-def seeds() -> list[bytes]:
-    out = []
-    for uid, head, frame in encapsulated(set(UIDS), max_frame=MAX_LEN, max_decoded=MAX_DECODED):
-        out.append(head + bytes([UIDS.index(uid)]) + frame)
-    return out
+MAX_LEN = PLUGIN_MAX_LEN
+seeds = functools.partial(plugin_seeds, UIDS)
 
 
 def run(data: bytes) -> None:
-    frame = read_frame_input(data[: FRAME_HEADER.size] + data[FRAME_HEADER.size + 1 :])
-    if frame is None or len(data) <= FRAME_HEADER.size or frame.decoded_nbytes > MAX_DECODED:
-        return
-    uid = UIDS[data[FRAME_HEADER.size] % len(UIDS)]
-    spec = spec_of(frame, uid)
+    found = plugin_input(data, UIDS)
+    if found is not None:
+        _decode_both(found[0].data, found[2])
+
+
+def _decode_both(src: bytes, spec) -> None:
+    """``decode_frames`` on a run of the one frame, then ``decode``: the same frames taken, the same values."""
     batch = np.zeros((1, *spec.frame_shape), spec.dtype)
     starts = np.zeros(1, np.intp)
-    stops = np.array([len(frame.data)], np.intp)
-    got, produced_batch = DECODER.decode_frames(FrameRun(memoryview(frame.data), starts, stops, 0), spec, batch)
+    stops = np.array([len(src)], np.intp)
+    got, produced_batch = DECODER.decode_frames(FrameRun(memoryview(src), starts, stops, 0), spec, batch)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            decoded, produced = DECODER.decode(frame.data, spec)
+            decoded, produced = DECODER.decode(src, spec)
         except Exception:
             assert got == 0, "decode_frames decoded a frame that decode refuses"
             raise
