@@ -24,6 +24,7 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 import dcmcore
 from dcmcore._header import HEAD_BYTES, scanned_dataset
 from dcmcore._scan import scan_file
+from dcmcore.errors import DcmcoreError
 from tests._helpers import headers
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -189,3 +190,15 @@ def test_pixel_array_of_a_scanned_file_equals_pydicom(tmp_path, syntax):
     with dcmcore.imread(path, lazy_frame_retrieval=True) as image:
         assert image.PatientName == "Müller^Jürgen"
         assert _same(image, pydicom.dcmread(path, stop_before_pixels=True)) == []
+
+
+def test_a_transfer_syntax_uid_of_another_vr_is_left_to_pydicom():
+    """(0002,0010) with the VR US: pydicom reads US values, so the scan must not take the bytes as a UID."""
+    data = _file(PIXELS + PIXEL_END, ExplicitVRLittleEndian)
+    at = data.index(b"\x02\x00\x10\x00UI")
+    mutated = data[:at] + b"\x02\x00\x10\x00US" + data[at + 6 :]
+    assert scan_file(data) is not None and scan_file(mutated) is None
+    ref = pydicom.dcmread(io.BytesIO(mutated), force=True, stop_before_pixels=True)
+    assert ref.file_meta[0x00020010].VR == "US"
+    with pytest.raises(DcmcoreError):  # the syntax pydicom read is no transfer syntax any plugin decodes
+        dcmcore.pixel_array(io.BytesIO(mutated))

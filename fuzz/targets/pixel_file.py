@@ -99,9 +99,29 @@ def check_scan(data: bytes) -> None:
 def check_image(data: bytes, frames: list[np.ndarray]) -> None:
     """A lazy Image of the same file: frames read one at a time (``Session.decode_one``) equal ``pixel_array``'s."""
     with imread(io.BytesIO(data), lazy_frame_retrieval=True) as image:
-        assert image.number_of_frames == len(frames), f"the Image has {image.number_of_frames} frames, pixel_array {len(frames)}"
-        for k in sorted({len(frames) - 1, *range(min(len(frames), 3))}):
+        count = image.number_of_frames  # (0028,0008) Number of Frames: pixel_array may give excess frames too
+        assert count <= len(frames), f"the Image has {count} frames, pixel_array {len(frames)}"
+        for k in sorted({count - 1, *range(min(count, 3))}):
             _same(image.get_stored_frame(k, as_index=True), frames[k], f"frame {k} of the lazy Image against pixel_array")
+
+
+def _later_pixel_data(ds, data: bytes) -> bool:
+    """Whether pydicom's data set holds a pixel data element that comes after the file's first one.
+
+    A second pixel data element (PS3.5 7.1 allows one): pydicom keeps the later
+    value, the file path reads the first (and refuses the file for the second
+    when its value can be read past; a corrupt first value is refused before).
+    """
+    elem = next((ds._dict[tag] for tag in _PIXEL_TAGS if tag in ds._dict), None)
+    tell = getattr(elem, "value_tell", None) if elem is not None else None
+    if tell is None:
+        tell = getattr(elem, "file_tell", None)
+    buf = io.BytesIO(data)
+    try:
+        read_partial(buf, lambda tag, vr, length: tag in _PIXEL_TAGS, force=True)
+    except Exception:  # noqa: BLE001
+        return False
+    return tell is not None and tell > buf.tell() + 12  # past the first element's header (8 or 12 bytes)
 
 
 def run(data: bytes) -> None:
@@ -121,6 +141,8 @@ def run(data: bytes) -> None:
         ds.get("PixelData")  # the data set is read lazily: parse up to Pixel Data here
     except Exception:  # noqa: BLE001
         ds = None
+    if ds is not None and _later_pixel_data(ds, data):
+        ds = None  # pydicom kept a second pixel data element: the two paths decode different values (STRICTER)
     if ds is not None:
         try:
             from_ds = pixel_array(ds)
