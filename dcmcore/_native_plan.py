@@ -204,10 +204,11 @@ class NativePlan:
         return lambda dst, count: convert.convert(dst, dst, *args) if count > 0 else None
 
     def transform_in_place(self, out: np.ndarray, count: int) -> None:
-        """Turn stored bytes already read into `out` into the output (see :attr:`works_in_place`)."""
-        if count > 0 and not self.is_plain_copy:
-            dst = byte_view(out)
-            self._transform(dst, dst, count)
+        """Turn stored bytes already read into `out` into the output (:attr:`in_place_kernel`)."""
+        kernel = self.in_place_kernel
+        if kernel is None:
+            raise ValueError("These frames cannot be transformed in place (see NativePlan.works_in_place)")
+        kernel(byte_view(out), count)
 
     @cached_property
     def output_spec(self) -> PixelSpec:

@@ -100,8 +100,7 @@ class OneFrameDecoding:
             out = new_array(shape, dtype)
         source = self.source
         if source.buffer is None:
-            flat = out.reshape(-1).view(np.uint8)
-            target = flat[:nbytes] if flat.size != nbytes else flat
+            target = out.reshape(-1).view(np.uint8)  # one frame exactly (checked above when given)
             source.readinto(index * nbytes, target)
             kernel = self._one_in_place
             if kernel is not None:

@@ -108,9 +108,10 @@ def check_image(data: bytes, frames: list[np.ndarray]) -> None:
 def _later_pixel_data(ds, data: bytes) -> bool:
     """Whether pydicom's data set holds a pixel data element that comes after the file's first one.
 
-    A second pixel data element (PS3.5 7.1 allows one): pydicom keeps the later
-    value, the file path reads the first (and refuses the file for the second
-    when its value can be read past; a corrupt first value is refused before).
+    A second pixel data element (out of order, PS3.5 7.1): pydicom keeps the
+    later value, the file path reads the first (and names the second in an
+    ``ElementOrderError`` when it can read past the first; a corrupt first
+    value is refused before that).
     """
     elem = next((ds._dict[tag] for tag in _PIXEL_TAGS if tag in ds._dict), None)
     tell = getattr(elem, "value_tell", None) if elem is not None else None
