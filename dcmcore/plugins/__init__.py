@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dcmcore.plugins import codestream, helpers, testing
+from dcmcore.plugins import codestream, helpers, jpeg_scans, jpegls, testing
 from dcmcore.plugins.codestream import CodestreamInfo, check_geometry, codestream_info, parse_j2k, parse_jpeg
+from dcmcore.plugins.jpeg_scans import segments_after_scan
+from dcmcore.plugins.jpegls import PresetParameters, check_scan_parameters, default_thresholds, read_near, read_presets
 from dcmcore.plugins.base import DECODER_MEMBERS, ENCODER_MEMBERS, PLUGIN_API, DecoderPlugin, EncoderPlugin, PluginBase
 from dcmcore.plugins.dispatch import Dispatcher, encoded_photometric, encoder_dispatcher, install_hint, known_hint_uids
 from dcmcore.plugins.frames import FrameRun
@@ -74,6 +76,8 @@ __all__ = [
     "overriding",
     *helpers.__all__,  # what dcmcore offers plugin authors
     *codestream.__all__,  # codestream headers, read without decoding
+    *jpeg_scans.__all__,  # the markers among a JPEG frame's scans
+    *jpegls.__all__,  # JPEG-LS coding parameters checked
     "testing",  # helpers for plugin test suites
 ]
 

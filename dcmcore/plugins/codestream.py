@@ -26,6 +26,7 @@ from pydicom.uid import JPEGLSTransferSyntaxes
 from dcmcore.errors import CorruptPixelDataError, UnsupportedPixelDataError
 from dcmcore.uids import JPEG_2000_FAMILY_TRANSFER_SYNTAXES, JPEG_FAMILY_TRANSFER_SYNTAXES
 from dcmcore.plugins.helpers import frame_view
+from dcmcore.plugins.jpegls import PresetParameters, check_scan_parameters, read_near, read_presets
 
 if TYPE_CHECKING:
     from dcmcore.spec import PixelSpec
@@ -37,6 +38,8 @@ _SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0x
 #: Markers without a length field: TEM and RST0-RST7.
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
 _APP = range(0xE0, 0xF0)
+#: The LSE marker of JPEG-LS (ISO/IEC 14495-1 C.2.4.1).
+_LSE = 0xF8
 #: The JP2 signature box (ISO/IEC 15444-1 I.5.1).
 _JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
 #: Bytes of an APP segment kept for colour-space checks.
@@ -68,6 +71,12 @@ class CodestreamInfo:
         and the first bytes of the segment's data.
     jp2 : bool
         The JPEG 2000 codestream was wrapped in a JP2 file.
+    scan_offset : int
+        JPEG and JPEG-LS: where the coded data of the first scan starts (the
+        end of its scan header).
+    presets : PresetParameters or None
+        JPEG-LS: the preset coding parameters (LSE segment of ID 1) in force
+        for the first scan, None for the defaults.
     """
 
     kind: str
@@ -80,6 +89,8 @@ class CodestreamInfo:
     component_ids: tuple[int, ...] = ()
     app: tuple[tuple[int, bytes], ...] = field(default=(), repr=False)
     jp2: bool = False
+    scan_offset: int = 0
+    presets: PresetParameters | None = field(default=None, repr=False)
 
     @property
     def has_jfif(self) -> bool:
@@ -172,6 +183,7 @@ def _parse_jpeg(buf: memoryview, kind: str) -> tuple[CodestreamInfo, int]:
     pos = 2
     app: list[tuple[int, bytes]] = []
     frame: dict[str, Any] | None = None
+    presets: PresetParameters | None = None
     while True:
         if pos + 2 > size:
             where = "its first scan (SOS)" if frame is not None else "its frame header (SOF)"
@@ -206,8 +218,13 @@ def _parse_jpeg(buf: memoryview, kind: str) -> tuple[CodestreamInfo, int]:
             )
         if marker == 0xDA:  # the first scan: the header is complete
             assert frame is not None
-            return CodestreamInfo(kind=kind, app=tuple(app), **frame), pos + length
-        if marker in _APP:
+            if frame["marker"] == 0xF7:
+                check_scan_parameters(frame["precision"], presets, read_near(buf[pos + 2 : pos + length], pos - 2), pos - 2)
+            info = CodestreamInfo(kind=kind, app=tuple(app), scan_offset=pos + length, presets=presets, **frame)
+            return info, pos + length
+        if marker == _LSE and kind == "JPEG-LS" and length >= 3 and buf[pos + 2] == 1:
+            presets = read_presets(buf[pos + 2 : pos + length], pos - 2)
+        elif marker in _APP:
             app.append((marker, bytes(buf[pos + 2 : pos + 2 + min(length - 2, _APP_PREFIX)])))
         elif marker in _SOF:
             if frame is not None:

@@ -13,7 +13,10 @@ than 1, an unknown Adobe colour transform), so such frames are refused, as is a
 sample precision the frame's JPEG process does not allow. GDCM's JPEG codec
 also asserts that Bits Stored equals Bits Allocated for 8-bit samples (the
 exception ends the process), so a lossless frame of 2 to 7 bits is given to
-it as 8 bits, which decodes its samples unchanged. A frame that passes these
+it as 8 bits, which decodes its samples unchanged. GDCM never returns on two
+kinds of frame, refused here too (:mod:`dcmcore_gdcm._guards`): a JPEG frame
+that ends inside a marker segment after its scan, and a JPEG-LS scan whose
+coding parameters ISO/IEC 14495-1 does not allow. A frame that passes these
 checks but that GDCM cannot decode has corrupt coded data:
 :class:`~dcmcore.errors.CorruptPixelDataError` naming the transfer syntax and
 the frame's size (final for the dispatcher: no plugin after GDCM is tried).
@@ -62,6 +65,7 @@ from dcmcore import PixelSpec
 from dcmcore.errors import CorruptPixelDataError, UnsupportedPixelDataError
 from dcmcore.plugins import PluginBase, check_geometry, check_rle_frame, frame_bytes, rle_segment_count, version_tuple
 from dcmcore.plugins.codestream import CodestreamInfo, codestream_info, parse_j2k, parse_jpeg
+from dcmcore_gdcm._guards import check_jpeg_ls_scans, check_jpeg_precision, check_jpeg_tail, check_libjpeg_warnings
 
 __all__ = [
     "GDCMDecoder",
@@ -95,8 +99,6 @@ MIN_VERSION = (3, 0, 10)
 
 _REQUIREMENT = "python-gdcm>=3.0.10"
 _RGB_IDS = ((0x52, 0x47, 0x42), (0x72, 0x67, 0x62))  # "RGB" and "rgb" in ASCII
-#: SOF markers of the lossless processes (ISO/IEC 10918-1 B.1.1.3): SOF3, SOF7, SOF11, SOF15.
-_LOSSLESS_SOF = frozenset({0xC3, 0xC7, 0xCB, 0xCF})
 
 
 def _container(precision: int) -> int:
@@ -153,55 +155,14 @@ def _jpeg_colour(info: CodestreamInfo, spec: PixelSpec, uid: str) -> str:
     return pi
 
 
-def _check_libjpeg_warnings(info: CodestreamInfo) -> None:
-    """Refuse the JPEG headers that make libjpeg warn: GDCM then aborts the process.
-
-    GDCM's JPEG codec (``gdcmJPEGBITSCodec.hxx``) treats any warning that
-    libjpeg gives while it reads the header (``jpeg_read_header``) as an
-    impossible case and throws a C++ exception that nothing catches
-    ("An invalid logic behavior occurred"): the process ends. Besides bytes
-    that are not markers between the segments (refused by
-    :func:`~dcmcore.plugins.codestream.parse_jpeg`), libjpeg warns about a JFIF
-    major version other than 1, and, for three components without JFIF, an
-    Adobe colour transform other than 0 or 1.
-    """
-    for major, minor in info.jfif_versions:
-        if major != 1:
-            raise UnsupportedPixelDataError(
-                f"The JPEG frame's JFIF segment has the version {major}.{minor:02d}, and only major version 1 "
-                "exists: libjpeg warns about it and GDCM aborts the process on that warning, so the frame is "
-                "not given to GDCM"
-            )
-    transforms = info.adobe_transforms
-    if info.components == 3 and not info.jfif_versions and transforms and transforms[-1] not in (0, 1):
-        raise UnsupportedPixelDataError(
-            f"The JPEG frame's Adobe segment gives the unknown colour transform {transforms[-1]} for three "
-            "components (0: none, 1: YCbCr): libjpeg warns about it and GDCM aborts the process on that "
-            "warning, so the frame is not given to GDCM"
-        )
-
-
-def _check_jpeg_precision(info: CodestreamInfo) -> None:
-    """Refuse a sample precision that ISO/IEC 10918-1 does not allow for the frame's process (B.2.2)."""
-    if info.marker in _LOSSLESS_SOF:
-        allowed, valid = "2 to 16 bits", 2 <= info.precision <= 16
-    else:
-        allowed, valid = "8 or 12 bits", info.precision in (8, 12)
-    if not valid:
-        process = "lossless" if info.marker in _LOSSLESS_SOF else "DCT-based"
-        raise CorruptPixelDataError(
-            f"The JPEG frame header (SOF FF {info.marker:02X}, {process}) gives a sample precision of "
-            f"{info.precision} bits; ISO/IEC 10918-1 allows {allowed} for that process: the frame is corrupt"
-        )
-
-
 def _plan_jpeg(src: bytes, spec: PixelSpec, uid: str) -> _Plan:
     info = parse_jpeg(src, "JPEG")
     if info.marker == 0xF7:
         raise CorruptPixelDataError("The frame is a JPEG-LS codestream (SOF55), not JPEG as the transfer syntax says")
     check_geometry(info, spec, "GDCM")
-    _check_jpeg_precision(info)
-    _check_libjpeg_warnings(info)
+    check_jpeg_precision(info)
+    check_libjpeg_warnings(info)
+    check_jpeg_tail(src, info)
     container = _container(info.precision)
     # GDCM's JPEG codec requires Bits Stored = Bits Allocated for 8-bit containers (gdcmImageCodec.cxx,
     # ImageCodec::DecodeByStreams asserts it and the exception ends the process): a lossless frame of 2 to
@@ -229,6 +190,7 @@ def _plan_jpeg_ls(src: bytes, spec: PixelSpec, uid: str) -> _Plan:
             "Signed near-lossless JPEG-LS samples of fewer than 8 bits are not decoded with GDCM, whose results "
             "there are not right"
         )
+    check_jpeg_ls_scans(src, info)
     container = _container(info.precision)
     # JPEG-LS has no signed samples: signed data sets store the two's complement bit patterns.
     shift = container - info.precision if spec.pixel_representation == 1 else 0

@@ -339,3 +339,65 @@ def test_relabelled_data_sets_never_abort_the_process():
             assert kind == "InvalidPixelSpecError", (name, pi, kind)
     # RLE segments hold every sample: YBR_FULL_422 there is full-resolution YCbCr, as dcmcore's decoder reads it
     assert outcomes[("SC_rgb_rle.dcm", "YBR_FULL_422")] == ("array", True)
+
+
+# -- frames on which GDCM never returns, refused first (in a child process, with a limit) ------------
+_HANG_GUARD_SCRIPT = '''
+import json, struct, sys, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+from dcmcore.plugins import testing
+from dcmcore_gdcm import DECODER
+
+def outcome(src, spec):
+    try:
+        arr, _ = DECODER.decode(src, spec)
+    except Exception as exc:
+        return [type(exc).__name__, str(exc)]
+    return ["decoded", arr.tobytes().hex()]
+
+out = {}
+frame, spec = testing.first_frame("SC_rgb_jpeg_dcmtk.dcm")
+coded = frame[: frame.rfind(b"\\xff\\xd9")]
+out["whole"] = outcome(frame, spec)
+out["comment_then_eoi"] = outcome(coded + b"\\xff\\xfe\\x00\\x04ab\\xff\\xd9", spec)
+for name, tail in (("comment_cut", b"\\xff\\xfe\\xd9\\x00"), ("app7_cut", b"\\xff\\xe7\\x00\\x05"),
+                   ("length_cut", b"\\xff\\xfe\\xd9")):
+    out[name] = outcome(coded + tail, spec)
+jls, spec = testing.first_frame("MR_small_jpeg_ls_lossless.dcm")
+sof = jls.find(b"\\xff\\xf7")
+bad_lse = b"\\xff\\xf8\\x00\\x0d\\x01" + struct.pack(">5H", 65535, 18, 67, 0, 256)
+sos = jls.find(b"\\xff\\xda")
+sos_end = sos + 2 + int.from_bytes(jls[sos + 2 : sos + 4], "big")
+near = bytearray(jls[sos:sos_end]); near[5 + 2 * near[4]] = 222
+out["jls_first_scan"] = outcome(jls[:sos] + bad_lse + bytes(near) + jls[sos_end:], spec)
+second = jls[: jls.rfind(b"\\xff\\xd9")] + bad_lse + bytes(near) + b"\\x00" * 8 + b"\\xff\\xd9"
+out["jls_second_scan"] = outcome(second, spec)
+print(json.dumps(out))
+'''
+
+
+@pytest.fixture(scope="module")
+def hang_guard_outcomes():
+    run = subprocess.run([sys.executable, "-c", _HANG_GUARD_SCRIPT], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, f"the child process died: {run.stderr[-2000:]}"
+    return json.loads(run.stdout)
+
+
+def test_a_jpeg_frame_ending_inside_a_segment_after_the_scan_is_not_given_to_gdcm(hang_guard_outcomes):
+    """GDCM's libjpeg source loops forever when a skipped segment (COM, APPn) runs past the frame."""
+    out = hang_guard_outcomes
+    assert out["whole"][0] == "decoded"
+    assert out["comment_then_eoi"] == out["whole"]  # a complete segment there is decoded as before
+    for case in ("comment_cut", "app7_cut", "length_cut"):
+        kind, message = out[case]
+        assert kind == "UnsupportedPixelDataError" and "GDCM does not return" in message, (case, message)
+        assert "inside the segment FF" in message
+
+
+def test_jpeg_ls_scans_with_invalid_coding_parameters_are_corrupt(hang_guard_outcomes):
+    """The CharLS inside GDCM loops forever on T1 below NEAR + 1; ISO/IEC 14495-1 forbids it."""
+    for case in ("jls_first_scan", "jls_second_scan"):
+        kind, message = hang_guard_outcomes[case]
+        assert kind == "CorruptPixelDataError", (case, message)
+        assert "T1 18 is not NEAR + 1 = 223 to MAXVAL 65535" in message, (case, message)
