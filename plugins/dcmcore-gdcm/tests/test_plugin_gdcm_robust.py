@@ -33,19 +33,23 @@ RLE = "1.2.840.10008.1.2.5"
 
 
 # -- bad input, in a child process ---------------------------------------------------------------
-_BAD_INPUT_SCRIPT = '''
-import json, sys, warnings
+#: What both child scripts start with: outcome() is the decoded shape (or values), or the exception.
+_CHILD_PRELUDE = '''
+import json, struct, sys, warnings
 import numpy as np
 warnings.simplefilter("ignore")
 from dcmcore.plugins import testing
 from dcmcore_gdcm import DECODER
 
-def outcome(src, spec):
+def outcome(src, spec, values=False):
     try:
         arr, produced = DECODER.decode(src, spec)
     except Exception as exc:
         return [type(exc).__name__, str(exc)]
-    return ["decoded", list(arr.shape)]
+    return ["decoded", arr.tobytes().hex() if values else list(arr.shape)]
+'''
+
+_BAD_INPUT_SCRIPT = _CHILD_PRELUDE + '''
 
 results = {}
 for name in sys.argv[1:]:
@@ -342,25 +346,12 @@ def test_relabelled_data_sets_never_abort_the_process():
 
 
 # -- frames on which GDCM never returns, refused first (in a child process, with a limit) ------------
-_HANG_GUARD_SCRIPT = '''
-import json, struct, sys, warnings
-import numpy as np
-warnings.simplefilter("ignore")
-from dcmcore.plugins import testing
-from dcmcore_gdcm import DECODER
-
-def outcome(src, spec):
-    try:
-        arr, _ = DECODER.decode(src, spec)
-    except Exception as exc:
-        return [type(exc).__name__, str(exc)]
-    return ["decoded", arr.tobytes().hex()]
-
+_HANG_GUARD_SCRIPT = _CHILD_PRELUDE + '''
 out = {}
 frame, spec = testing.first_frame("SC_rgb_jpeg_dcmtk.dcm")
 coded = frame[: frame.rfind(b"\\xff\\xd9")]
-out["whole"] = outcome(frame, spec)
-out["comment_then_eoi"] = outcome(coded + b"\\xff\\xfe\\x00\\x04ab\\xff\\xd9", spec)
+out["whole"] = outcome(frame, spec, values=True)
+out["comment_then_eoi"] = outcome(coded + b"\\xff\\xfe\\x00\\x04ab\\xff\\xd9", spec, values=True)
 for name, tail in (("comment_cut", b"\\xff\\xfe\\xd9\\x00"), ("app7_cut", b"\\xff\\xe7\\x00\\x05"),
                    ("length_cut", b"\\xff\\xfe\\xd9")):
     out[name] = outcome(coded + tail, spec)
