@@ -200,3 +200,15 @@ def test_pixel_file_accepts_only_the_documented_refusals(monkeypatch):
         monkeypatch.setattr(pixel_file, "pixel_array", refuse_files)
         with pytest.raises(outcome):
             pixel_file.run(data)
+
+
+def test_pixel_file_compares_values_either_way():
+    """check_scan's comparison of converted values: sequences item by item, never a str or bytes as items."""
+    from pydicom.multival import MultiValue
+
+    from fuzz.targets.pixel_file import _equal
+
+    many, one = ("CS", MultiValue(str, ["A", "B"]), False), ("CS", "AB", False)
+    assert not _equal(many, one) and not _equal(one, many)
+    assert not _equal(("OB", [1, 2], False), ("OB", b"\x01\x02", False))
+    assert _equal(many, ("CS", MultiValue(str, ["A", "B"]), False))

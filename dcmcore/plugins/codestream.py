@@ -75,8 +75,8 @@ class CodestreamInfo:
         JPEG and JPEG-LS: where the coded data of the first scan starts (the
         end of its scan header).
     presets : PresetParameters or None
-        JPEG-LS: the preset coding parameters (LSE segment of ID 1) in force
-        for the first scan, None for the defaults.
+        JPEG-LS (a SOF55 frame): the preset coding parameters (LSE segment of
+        ID 1) in force for the first scan, None for the defaults.
     """
 
     kind: str
@@ -184,6 +184,7 @@ def _parse_jpeg(buf: memoryview, kind: str) -> tuple[CodestreamInfo, int]:
     app: list[tuple[int, bytes]] = []
     frame: dict[str, Any] | None = None
     presets: PresetParameters | None = None
+    lse: tuple[memoryview, int] | None = None
     while True:
         if pos + 2 > size:
             where = "its first scan (SOS)" if frame is not None else "its frame header (SOF)"
@@ -218,12 +219,13 @@ def _parse_jpeg(buf: memoryview, kind: str) -> tuple[CodestreamInfo, int]:
             )
         if marker == 0xDA:  # the first scan: the header is complete
             assert frame is not None
-            if frame["marker"] == 0xF7:
+            if frame["marker"] == 0xF7:  # JPEG-LS, whatever `kind` says
+                presets = read_presets(*lse) if lse else None
                 check_scan_parameters(frame["precision"], presets, read_near(buf[pos + 2 : pos + length], pos - 2), pos - 2)
             info = CodestreamInfo(kind=kind, app=tuple(app), scan_offset=pos + length, presets=presets, **frame)
             return info, pos + length
-        if marker == _LSE and kind == "JPEG-LS" and length >= 3 and buf[pos + 2] == 1:
-            presets = read_presets(buf[pos + 2 : pos + length], pos - 2)
+        if marker == _LSE and length >= 3 and buf[pos + 2] == 1:
+            lse = (buf[pos + 2 : pos + length], pos - 2)  # JPEG-LS preset parameters, read once SOF55 is known
         elif marker in _APP:
             app.append((marker, bytes(buf[pos + 2 : pos + 2 + min(length - 2, _APP_PREFIX)])))
         elif marker in _SOF:

@@ -24,8 +24,8 @@ __all__ = ["segments_after_scan"]
 _JPEG_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 #: The same in JPEG-LS coded data, where FF is followed by a byte whose high bit is 0 (ISO/IEC 14495-1 A.1).
 _JPEG_LS_MARKER = re.compile(rb"\xff[\x80-\xcf\xd8-\xfe]")
-#: Markers without a length field: TEM, RST0-RST7, SOI and EOI.
-_STANDALONE = frozenset({0x01, *range(0xD0, 0xDA)})
+#: Markers without a length field the walk meets: TEM, SOI and EOI (RST0-RST7 are skipped with the coded data).
+_STANDALONE = frozenset({0x01, 0xD8, 0xD9})
 
 
 def segments_after_scan(src: Any, info: CodestreamInfo) -> Iterator[tuple[int, int, int]]:
@@ -33,8 +33,8 @@ def segments_after_scan(src: Any, info: CodestreamInfo) -> Iterator[tuple[int, i
 
     Yields ``(marker, offset, end)``: the marker's second byte, the offset of
     its ``FF``, and where its segment ends: ``offset + 2`` for a marker
-    without a length field (RSTn, TEM, SOI, EOI), ``offset + 2 + length``
-    otherwise. An `end` past the frame's size means the frame ends inside
+    without a length field (TEM, SOI, EOI), ``offset + 2 + length``
+    otherwise. RST0-RST7 are part of the coded data and not yielded. An `end` past the frame's size means the frame ends inside
     that segment (inside its length field when `end` is ``offset + 4``); it is
     the last item, as is EOI. The coded data between the markers is skipped
     as a decoder skips it (stuffed bytes and RST markers are part of it).
@@ -48,7 +48,7 @@ def segments_after_scan(src: Any, info: CodestreamInfo) -> Iterator[tuple[int, i
     """
     buf = frame_view(src)
     size = buf.nbytes
-    find = (_JPEG_LS_MARKER if info.kind == "JPEG-LS" else _JPEG_MARKER).search
+    find = (_JPEG_LS_MARKER if info.marker == 0xF7 else _JPEG_MARKER).search  # SOF55: JPEG-LS stuffing
     pos = info.scan_offset
     while True:
         found = find(buf, pos)

@@ -74,7 +74,9 @@ def _clamp(value: int, low: int, maxval: int) -> int:
 
 
 def default_thresholds(maxval: int, near: int) -> tuple[int, int, int]:
-    """T1, T2, T3 of ISO/IEC 14495-1 C.2.4.1.1.1 for `maxval` and `near`."""
+    """T1, T2, T3 of ISO/IEC 14495-1 C.2.4.1.1.1 for `maxval` (1 to 65535) and `near` (0 or more)."""
+    if not 1 <= maxval <= 65535 or near < 0:
+        raise ValueError(f"default_thresholds: MAXVAL must be 1 to 65535 and NEAR 0 or more, not {maxval} and {near}")
     b1, b2, b3 = _BASIC
     if maxval >= 128:
         factor = (min(maxval, 4095) + 128) // 256
@@ -90,7 +92,7 @@ def default_thresholds(maxval: int, near: int) -> tuple[int, int, int]:
 
 
 def check_scan_parameters(precision: int, presets: PresetParameters | None, near: int, offset: int) -> None:
-    """Refuse a scan whose NEAR or preset parameters ISO/IEC 14495-1 C.2.4.1.1 does not allow.
+    """Refuse a scan whose NEAR (ISO/IEC 14495-1 C.2.3) or preset parameters (C.2.4.1.1) the standard does not allow.
 
     Parameters
     ----------
@@ -137,7 +139,8 @@ def check_scan_parameters(precision: int, presets: PresetParameters | None, near
         elif p.reset and not 3 <= p.reset <= max(255, maxval):
             bad = f"RESET {p.reset} is not 3 to max(255, MAXVAL) = {max(255, maxval)}"
     if bad:
+        clause = "C.2.3" if bad.startswith("NEAR") else "C.2.4.1.1"
         raise CorruptPixelDataError(
-            f"The JPEG-LS scan at offset {offset} has coding parameters ISO/IEC 14495-1 C.2.4.1.1 does not "
+            f"The JPEG-LS scan at offset {offset} has coding parameters ISO/IEC 14495-1 {clause} does not "
             f"allow: {bad} (preset parameters {p.maxval}, {p.t1}, {p.t2}, {p.t3}, {p.reset}; 0 is the default)"
         )

@@ -71,7 +71,7 @@ def _equal(a, b) -> bool:
     """
     if isinstance(a, pydicom.Dataset) and isinstance(b, pydicom.Dataset):
         return list(a._dict) == list(b._dict) and all(_equal(_converted(a, t), _converted(b, t)) for t in a._dict)
-    if isinstance(a, _ITEMS) and isinstance(b, _ITEMS) and not isinstance(a, (str, bytes)):
+    if all(isinstance(v, _ITEMS) and not isinstance(v, (str, bytes)) for v in (a, b)):
         return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
     return bool(a == b)
 
