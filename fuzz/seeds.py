@@ -14,9 +14,12 @@ import functools
 import struct
 import warnings
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 
-__all__ = ["FRAME_HEADER", "Frame", "frame_header", "read_frame_input", "files", "file_bytes", "encapsulated", "spec_of"]
+__all__ = [
+    "FRAME_HEADER", "Frame", "frame_header", "read_frame_input", "files", "file_bytes", "encapsulated", "spec_of",
+    "lightest_per_syntax",
+]
 
 FRAME_HEADER = struct.Struct("<HHBBBB")
 
@@ -106,17 +109,35 @@ def encapsulated(uids: set[str], *, max_frame: int = 1 << 18, max_decoded: int =
                 yield uid, head, bytes(frame)
 
 
-#: The codec plugin targets (``plugin_gdcm``, ``plugin_imagecodecs``): the longest frame of their
-#: seeds, and the largest decoded frame they try (larger geometries are item 2 of issue 13,
-#: allocation bounds: skipped).
+def lightest_per_syntax(items: Iterable[tuple[str, int, bytes]], limit: int) -> list[bytes]:
+    """Of ``(syntax, cost, seed)`` items, those costing at most `limit`, and for each syntax none of whose
+    seeds does, its cheapest (in the items' order): every syntax keeps a seed."""
+    items = list(items)
+    keep = [cost <= limit for _, cost, _ in items]
+    for uid in {uid for uid, _, _ in items}:
+        of_uid = [k for k, item in enumerate(items) if item[0] == uid]
+        if not any(keep[k] for k in of_uid):
+            keep[min(of_uid, key=lambda k: items[k][1])] = True
+    return [item[2] for item, kept in zip(items, keep) if kept]
+
+
+#: The codec plugin targets (``plugin_gdcm``, ``plugin_imagecodecs``): the longest input they
+#: take, the largest decoded frame they try (larger geometries are item 2 of issue 13,
+#: allocation bounds: skipped), and the longest frame taken as a seed (with the shortest of a
+#: syntax that has none so short). A test frame of 30 to 110 KiB costs GDCM or imagecodecs 10 to
+#: 80 ms an input, one of at most 16 KiB about 1 ms (docs/robustness.md, "Seeds"): the mutations
+#: of the headers dcmcore reads reach the decoders as well from the short frames, at 3 to 5 times
+#: the rate.
 PLUGIN_MAX_LEN = 1 << 17
 PLUGIN_MAX_DECODED = 1 << 22
+PLUGIN_SEED_MAX_FRAME = 1 << 14
 
 
 def plugin_seeds(uids: tuple[str, ...]) -> list[bytes]:
     """A codec plugin target's seeds: each test frame of a syntax in `uids` as frame header, syntax byte, frame."""
     found = encapsulated(set(uids), max_frame=PLUGIN_MAX_LEN, max_decoded=PLUGIN_MAX_DECODED)
-    return [head + bytes([uids.index(uid)]) + frame for uid, head, frame in found]
+    items = [(uid, len(frame), head + bytes([uids.index(uid)]) + frame) for uid, head, frame in found]
+    return lightest_per_syntax(items, PLUGIN_SEED_MAX_FRAME)
 
 
 def plugin_input(data: bytes, uids: tuple[str, ...]):

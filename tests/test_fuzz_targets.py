@@ -212,3 +212,40 @@ def test_pixel_file_compares_values_either_way():
     assert not _equal(many, one) and not _equal(one, many)
     assert not _equal(("OB", [1, 2], False), ("OB", b"\x01\x02", False))
     assert _equal(many, ("CS", MultiValue(str, ["A", "B"]), False))
+
+
+def test_lightest_per_syntax_keeps_a_seed_of_every_syntax():
+    from fuzz.seeds import lightest_per_syntax
+
+    items = [("a", 5, b"a5"), ("b", 90, b"b90"), ("a", 50, b"a50"), ("b", 70, b"b70"), ("c", 10, b"c10")]
+    assert lightest_per_syntax(items, 20) == [b"a5", b"b70", b"c10"]
+    assert lightest_per_syntax(items, 100) == [item[2] for item in items]
+    assert lightest_per_syntax([], 20) == []
+
+
+@pytest.mark.parametrize("name", ["plugin_gdcm", "plugin_imagecodecs"])
+def test_codec_plugin_seeds_are_short_frames_of_every_syntax(name):
+    """The short-frame seeds (fuzz.seeds.PLUGIN_SEED_MAX_FRAME) leave out no syntax the test files have."""
+    pytest.importorskip({"plugin_gdcm": "gdcm", "plugin_imagecodecs": "imagecodecs"}[name])
+    from fuzz.seeds import FRAME_HEADER, PLUGIN_MAX_DECODED, PLUGIN_MAX_LEN, PLUGIN_SEED_MAX_FRAME, encapsulated
+    from fuzz.targets import load
+
+    target = load(name)
+    every = list(encapsulated(set(target.UIDS), max_frame=PLUGIN_MAX_LEN, max_decoded=PLUGIN_MAX_DECODED))
+    seeds = target.seeds()
+    syntaxes = {target.UIDS[seed[FRAME_HEADER.size]] for seed in seeds}
+    assert syntaxes == {uid for uid, _, _ in every} and len(syntaxes) >= 6
+    long = [seed for seed in seeds if len(seed) - FRAME_HEADER.size - 1 > PLUGIN_SEED_MAX_FRAME]
+    assert len(long) <= len(syntaxes) and len(seeds) < len(every)
+
+
+def test_pixel_file_seeds_are_small_images_of_every_syntax():
+    from fuzz.seeds import file_bytes
+    from fuzz.targets import pixel_file
+
+    every = [d for d in file_bytes(128 << 10) if b"\xe0\x7f\x10\x00" in d or b"\x7f\xe0\x00\x10" in d]
+    seeds = pixel_file.seeds()
+    syntaxes = {pixel_file._syntax_and_size(d)[0] for d in seeds}
+    assert syntaxes == {pixel_file._syntax_and_size(d)[0] for d in every} and len(syntaxes) >= 10
+    large = [d for d in seeds if pixel_file._syntax_and_size(d)[1] > pixel_file.SEED_MAX_DECODED]
+    assert len(large) <= 2 and 0.8 * len(every) < len(seeds) < len(every)
