@@ -125,7 +125,7 @@ def lightest_per_syntax(items: Iterable[tuple[str, int, bytes]], limit: int) -> 
 #: take, the largest decoded frame they try (larger geometries are item 2 of issue 13,
 #: allocation bounds: skipped), and the longest frame taken as a seed (with the shortest of a
 #: syntax that has none so short). A test frame of 30 to 110 KiB costs GDCM or imagecodecs 10 to
-#: 80 ms an input, one of at most 16 KiB about 1 ms (docs/robustness.md, "Seeds"): the mutations
+#: 80 ms an input, one of at most 16 KiB about 1 ms (docs/robustness.md, "What is fuzzed"): the mutations
 #: of the headers dcmcore reads reach the decoders as well from the short frames, at 3 to 5 times
 #: the rate.
 PLUGIN_MAX_LEN = 1 << 17

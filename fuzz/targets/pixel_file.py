@@ -44,7 +44,7 @@ STRICTER = (ElementOrderError, UnknownVRError, TruncatedFileError)
 
 #: Seeds decoding to more than this many bytes are left out, except the smallest of a transfer syntax
 #: that has no other: the 14 of 122 test files above it cost 10 to 180 ms an input (four decodes of
-#: a large JPEG 2000 frame), the rest 6 ms on average (docs/robustness.md, "Seeds").
+#: a large JPEG 2000 frame), the rest 6 ms on average (docs/robustness.md, "What is fuzzed").
 SEED_MAX_DECODED = 1 << 18
 
 
