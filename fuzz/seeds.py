@@ -124,10 +124,10 @@ def lightest_per_syntax(items: Iterable[tuple[str, int, bytes]], limit: int) -> 
 #: The codec plugin targets (``plugin_gdcm``, ``plugin_imagecodecs``): the longest input they
 #: take, the largest decoded frame they try (larger geometries are item 2 of issue 13,
 #: allocation bounds: skipped), and the longest frame taken as a seed (with the shortest of a
-#: syntax that has none so short). A test frame of 30 to 110 KiB costs GDCM or imagecodecs 10 to
-#: 80 ms an input, one of at most 16 KiB about 1 ms (docs/robustness.md, "What is fuzzed"): the mutations
-#: of the headers dcmcore reads reach the decoders as well from the short frames, at 3 to 5 times
-#: the rate.
+#: syntax that has none so short). A JPEG 2000 test frame of 30 to 110 KiB costs GDCM or imagecodecs
+#: 30 to 80 ms an input, the other frames above 16 KiB 3 to 12 ms, one of at most 16 KiB about 1 ms
+#: (docs/robustness.md, "What is fuzzed"): the mutations of the headers dcmcore reads reach the
+#: decoders as well from the short frames, at 4 to 5 times the rate.
 PLUGIN_MAX_LEN = 1 << 17
 PLUGIN_MAX_DECODED = 1 << 22
 PLUGIN_SEED_MAX_FRAME = 1 << 14
