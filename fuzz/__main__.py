@@ -67,7 +67,7 @@ def _status(args: argparse.Namespace) -> int:
             "end": None if info.get("executions") is None else first + info["executions"],
             "executions": info.get("executions"), "seconds": info.get("seconds"),
             "crashes": info.get("crashes"), "hangs": info.get("hangs"), "rss_kills": info.get("rss_kills"),
-            "sanitizer_reports": info.get("sanitizer_reports"), "findings": findings, "escaped": escaped,
+            "rss_growth": info.get("rss_growth"), "sanitizer_reports": info.get("sanitizer_reports"), "findings": findings, "escaped": escaped,
         }, indent=1))  # fmt: skip
     return 0
 

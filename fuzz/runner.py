@@ -5,9 +5,13 @@ The inputs of a run are a function of the seed and their index only
 anything, and the input that crashed or hung the child can be made again.
 The child (:mod:`fuzz.worker`) runs inputs in order; when it dies (a signal,
 an abort, a sanitizer report) or stops making progress for ``timeout``
-seconds (a hang), or its resident memory exceeds ``rss_mb`` (a blow-up), the
+seconds (a hang), or its resident memory exceeds ``rss_mb``, the
 supervisor records the input, saves it under ``<workdir>/<target>/`` and
-starts a new child at the next input. Nothing needs atheris, and the child
+starts a new child at the next input. A child over ``rss_mb`` is told apart
+from one input's blow-up by running that input again, alone, in a fresh
+child: over ``rss_mb`` again, it is a blow-up (``rss_kills``); under, the
+memory grew over the inputs the child had run before it, a leak
+(``rss_growth``), and the run goes on from the next input. Nothing needs atheris, and the child
 may run a sanitizer build (``env``: ``LD_PRELOAD`` and ``ASAN_OPTIONS``).
 """
 
@@ -50,7 +54,8 @@ class Result:
     seconds: float = 0.0
     crashes: int = 0
     hangs: int = 0
-    rss_kills: int = 0
+    rss_kills: int = 0  # one input alone takes more than rss_mb
+    rss_growth: int = 0  # a child went over rss_mb, the input it was on did not alone: memory kept across inputs
     sanitizer_reports: int = 0
     children: int = 0
     expected: int = 0
@@ -66,8 +71,8 @@ class Result:
 
     @property
     def clean(self) -> bool:
-        """No crash, hang, memory blow-up, sanitizer report or finding."""
-        return not (self.crashes or self.hangs or self.rss_kills or self.sanitizer_reports or self.findings)
+        """No crash, hang, memory blow-up or growth, sanitizer report or finding."""
+        return not (self.crashes or self.hangs or self.rss_kills or self.rss_growth or self.sanitizer_reports or self.findings)
 
     def to_json(self) -> dict:
         return {**asdict(self), "end": self.end, "clean": self.clean}
@@ -125,7 +130,7 @@ def _status(out: Path, result: Result, running: int, seconds: float, log) -> Non
     status = {
         "target": result.target, "seed": result.seed, "start": result.start, "executions": result.executions + max(running, 0),
         "seconds": round(seconds), "crashes": result.crashes, "hangs": result.hangs, "rss_kills": result.rss_kills,
-        "sanitizer_reports": result.sanitizer_reports, "findings": sorted(result.findings),
+        "rss_growth": result.rss_growth, "sanitizer_reports": result.sanitizer_reports, "findings": sorted(result.findings),
     }  # fmt: skip
     (out / "status.json").write_text(json.dumps(status, indent=1))
     if log is not None:
@@ -187,16 +192,18 @@ def run_target(
         mm = mmap.mmap(fh.fileno(), 32)
     shared = (ctypes.c_int64 * 4).from_buffer(mm)  # see fuzz.worker
     next_log = t0 + 60
-    while start < stop and time.time() < deadline:
+    pending = None  # (index, inputs the child had run, its stderr) of a child over rss_mb, until the input runs alone
+    while start < stop and (pending is not None or time.time() < deadline):
         shared[:] = [-1, 0, 0, 0]  # the child sets the index to `start` once its target and corpus are ready
         stats = out / f"stats-{result.children}.json"
         stats.unlink(missing_ok=True)
         err_path = out / f"stderr-{result.children}.txt"
-        cmd = [sys.executable, "-m", "fuzz.worker", name, str(seed), str(start), str(stop), repr(deadline), str(progress), str(stats)]
+        last = start + 1 if pending is not None else stop
+        cmd = [sys.executable, "-m", "fuzz.worker", name, str(seed), str(start), str(last), repr(deadline), str(progress), str(stats)]
         with open(err_path, "wb") as err:
             proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=child_env, cwd=str(out))
         result.children += 1
-        seen, seen_at, kind = -1, time.monotonic(), None
+        seen, seen_at, kind, peak = -1, time.monotonic(), None, 0.0
         while proc.poll() is None:
             time.sleep(0.05)
             now_index = shared[0]
@@ -204,7 +211,8 @@ def run_target(
                 seen, seen_at = now_index, time.monotonic()
             elif time.monotonic() - seen_at > (timeout if seen >= 0 else _STARTUP_SECONDS):
                 kind = "hang"
-            if _rss_mb(proc.pid) > rss_mb:
+            peak = max(peak, _rss_mb(proc.pid))
+            if peak > rss_mb:
                 kind = "rss"
             if kind:
                 proc.send_signal(signal.SIGKILL)
@@ -224,11 +232,27 @@ def run_target(
         result.sanitizer_reports += reports
         if kind is None and proc.returncode != 0:
             kind = "crash"
+        if kind == "rss" and pending is None and index > start:
+            # Over rss_mb after other inputs: run this one again alone before saying which it is.
+            result.executions += index - start
+            pending, start = (index, index - start, stderr[-20000:]), index
+            continue
         if kind is None:
             result.executions += index - start
             if reports:  # a sanitizer that reported and let the child go on
                 _record(result, "sanitizer", name, seed, index, out, stderr[-20000:], child_env)
+            if pending is not None:
+                at, before, old_err = pending
+                pending, start = None, index
+                result.rss_growth += 1
+                detail = (
+                    f"rss_growth at input {at}: the child went over {rss_mb:g} MB resident on this input, after "
+                    f"{before} inputs; alone, in a fresh child, it peaked at {peak:.0f} MB. Child stderr:\n{old_err}"
+                )
+                _record(result, "rss_growth", name, seed, at, out, detail, child_env)
+                continue
             break
+        pending = None
         result.executions += index - start + 1
         detail = f"{kind} at input {index} (exit status {proc.returncode}); child stderr:\n{stderr[-20000:]}"
         _record(result, kind, name, seed, index, out, detail, child_env)

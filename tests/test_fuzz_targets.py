@@ -68,7 +68,7 @@ def test_target_runs_clean(name, tmp_path):
         pytest.importorskip("imagecodecs")
     result = run_target(name, seed=0, runs=RUNS[name], workdir=tmp_path, timeout=120)
     assert result.executions == RUNS[name]
-    assert (result.crashes, result.hangs, result.rss_kills, result.sanitizer_reports) == (0, 0, 0, 0), result.events
+    assert (result.crashes, result.hangs, result.rss_kills, result.rss_growth, result.sanitizer_reports) == (0,) * 5, result.events
     assert result.expected + result.ok + sum(v[0] for v in result.escaped.values()) + sum(
         v[0] for v in result.findings.values()
     ) == RUNS[name]
@@ -112,6 +112,29 @@ def test_runner_sees_crashes_hangs_and_findings(tmp_path):
     assert [key.split(" @ ")[0] for key in result.escaped] == ["ValueError"]
     assert result.expected == kinds.count(4)
     assert not result.clean
+
+
+def test_runner_tells_a_blowup_from_memory_kept_across_inputs(tmp_path):
+    """A child over rss_mb runs its input again alone: over again is a blow-up, under is growth (a leak)."""
+    from fuzz.targets._selftest import outcome
+
+    seed = 46
+    kinds = [outcome(make_input("_selftest", seed, i)) for i in range(32)]
+    assert [i for i, k in enumerate(kinds) if k == 2] == [29]  # the one input of 512 MiB
+    blowup = run_target(
+        "_selftest", seed=seed, runs=32, workdir=tmp_path / "blowup", rss_mb=300, env={"DCMCORE_FUZZ_SELFTEST_MEMORY": "blowup"}
+    )
+    assert [(e["kind"], e["index"]) for e in blowup.events] == [("rss", 29)]
+    assert (blowup.rss_kills, blowup.rss_growth, blowup.executions, blowup.children) == (1, 0, 32, 3)
+    assert outcome(Path(blowup.events[0]["input"]).read_bytes()) == 2
+
+    leak = run_target(
+        "_selftest", seed=seed, runs=60, workdir=tmp_path / "leak", rss_mb=300, env={"DCMCORE_FUZZ_SELFTEST_MEMORY": "leak"}
+    )
+    assert leak.rss_growth >= 1 and leak.rss_kills == 0 and leak.executions == 60
+    assert {e["kind"] for e in leak.events} == {"rss_growth"} and len(leak.events) == leak.rss_growth
+    assert all(e["index"] > 0 and "alone, in a fresh child, it peaked at" in e["detail"] for e in leak.events)
+    assert not leak.clean
 
 
 def test_a_run_can_start_at_any_input_index(tmp_path):

@@ -4,11 +4,18 @@ By the CRC-32 of the input: 0 ends the process with a segmentation fault, 1
 hangs (both about once in 389 inputs), 2 raises MemoryError (a finding), 3 a
 bare ValueError (escaped), 4 a DcmcoreError (expected) (about once in 97
 each); anything else returns.
+
+With ``DCMCORE_FUZZ_SELFTEST_MEMORY`` set in its environment, the target tests
+the runner's memory watch instead: ``leak`` keeps 8 MiB of every input (and
+waits 20 ms, so that the supervisor sees the growth input by input);
+``blowup`` makes the inputs of outcome 2 take 512 MiB for a second, and
+returns on the others.
 """
 
 from __future__ import annotations
 
 import ctypes
+import os
 import time
 import zlib
 
@@ -24,8 +31,22 @@ def seeds() -> list[bytes]:
     return [b"dcmcore fuzz self test", bytes(range(32))]
 
 
+_KEPT: list[bytes] = []
+MEMORY = os.environ.get("DCMCORE_FUZZ_SELFTEST_MEMORY", "")
+
+
 def run(data: bytes) -> None:
     kind = outcome(data)
+    if MEMORY == "leak":
+        _KEPT.append(b"\1" * (8 << 20))
+        time.sleep(0.02)
+        return
+    if MEMORY == "blowup":
+        if kind == 2:
+            taken = b"\1" * (512 << 20)  # (written: resident)
+            time.sleep(1)
+            del taken
+        return
     if kind == 0:
         ctypes.string_at(0)  # SIGSEGV
     elif kind == 1:
