@@ -44,9 +44,7 @@ RUNS = {
 
 #: Findings of these runs that are known and reported, not fixed yet (outside the
 #: kernels): "Type @ file" prefixes of fuzz.outcome.origin. Remove one when it is fixed.
-KNOWN_FINDINGS = {
-    "pixel_file": ("BytesLengthException @ pydicom/hooks.py",),
-}
+KNOWN_FINDINGS: dict[str, tuple[str, ...]] = {}
 
 REGRESSIONS = ROOT / "fuzz" / "regressions"
 
