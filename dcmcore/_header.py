@@ -197,10 +197,14 @@ def read_dataset(fp: BinaryIO, name: str, dicm: bool, *, stop_before_pixels: boo
         if isinstance(exc, NotImplementedError):
             raise UnknownVRError(f"{name}: {what} has a Value Representation that is not the Standard's {detail}") from None
         raise InvalidElementError(f"{name}: {what} cannot be read {detail}") from None
-    except ValueError as exc:  # a value pydicom converts while reading: (0008,0005) 'Specific Character Set'
-        what = "an element of its File Meta Information" if check.last is None else (
-            f"{tag_name(check.last[0])} at byte {check.last[2]}"
-        )
+    except (ValueError, TypeError) as exc:  # a value pydicom converts while reading: (0008,0005) 'Specific Character Set'
+        # (TypeError: a Specific Character Set of a numeric VR, which pydicom converts to numbers)
+        if _raised_in(exc, "charset.py") and (check.last is None or check.last[0] != SPECIFIC_CHARACTER_SET):
+            what = tag_name(SPECIFIC_CHARACTER_SET)  # converted once the elements after it are read
+        elif check.last is None:
+            what = "an element of its File Meta Information"
+        else:
+            what = f"{tag_name(check.last[0])} at byte {check.last[2]}"
         raise InvalidElementError(f"{name}: {what} cannot be read ({type(exc).__name__}: {exc})") from None
     except zlib.error as exc:
         raise TruncatedFileError(f"{name}: the deflated data set cannot be inflated: it is truncated or corrupt ({exc})") from None
@@ -209,6 +213,19 @@ def read_dataset(fp: BinaryIO, name: str, dicm: bool, *, stop_before_pixels: boo
     else:
         ds.buffer, ds.fileobj_type = fp, type(fp)
     return ds, check
+
+
+SPECIFIC_CHARACTER_SET = 0x00080005
+
+
+def _raised_in(exc: BaseException, module_file: str) -> bool:
+    """Whether `exc` was raised inside a call to a module whose file name is `module_file`."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if os.path.basename(tb.tb_frame.f_code.co_filename) == module_file:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def not_dicom(name: str) -> NotDicomFileError:
@@ -266,6 +283,9 @@ def scanned_dataset(found: Scanned) -> Dataset:
     undefined = found.undefined
     meta = FileMetaDataset(found.meta)
     meta.set_original_encoding(False, True, default_encoding)
+    # pydicom's reader converts the first File Meta element and (0002,0000) (and fails where they cannot be)
+    meta[next(iter(meta._dict))]
+    meta.get(0x00020000)
     ds = FileDataset(None, found.elements, found.preamble, meta, found.implicit, found.little)  # type: ignore[arg-type]
     ds.set_original_encoding(found.implicit, found.little, ds._character_set)
     for tag in undefined:

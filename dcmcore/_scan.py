@@ -141,8 +141,8 @@ def _meta(buf: bytes) -> tuple[dict, int, UID] | None:
         value = buf[start:end]
         if tag == _TRANSFER_SYNTAX:
             text = value.rstrip(b"\x00 ")
-            if vr != b"UI" or not text or not text.isascii():
-                return None  # pydicom converts a Transfer Syntax UID of another VR by that VR
+            if vr != b"UI" or not text or not text.isascii() or b"\\" in text:
+                return None  # pydicom converts a Transfer Syntax UID of another VR by that VR, or of 2 values to a list
             syntax = UID(text.decode("ascii"))
             # converted as pydicom's read_partial converts it (it reads the transfer syntax at once)
             meta[tag] = DataElement(tag, vr.decode("ascii"), syntax, start, already_converted=True)

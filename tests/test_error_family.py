@@ -119,6 +119,12 @@ def _nul_in_character_set() -> bytes:
     return raw[: at + 8] + b"\0" + raw[at + 9 :]  # 'ISO_IR 1\x002': Python's codecs.lookup refuses it
 
 
+def _numeric_character_set() -> bytes:
+    raw = testdata("SC_rgb_rle.dcm").read_bytes()  # (0008,0005) 'ISO_IR 192' of VR CS
+    at = raw.index(b"\x08\x00\x05\x00CS")
+    return raw[: at + 4] + b"SS" + raw[at + 6 :]  # five SS numbers: pydicom's charset code gets ints
+
+
 CASES = [
     # 1. a VR that is not the Standard's
     Case("unknown-vr-unused-element", lambda: _replace_vr(CT, b"\x08\x00\x16\x00UI"), UnknownVRError,
@@ -133,6 +139,8 @@ CASES = [
          r"its File Meta Information cannot be read .*\(0002,0000\) according to VR 'UL'"),
     Case("nul-in-specific-character-set", _nul_in_character_set,
          InvalidElementError, (ValueError,), r"\(0008,0005\) 'Specific Character Set' at byte \d+ cannot be read"),
+    Case("numeric-specific-character-set", _numeric_character_set,
+         InvalidElementError, (ValueError,), r"\(0008,0005\) 'Specific Character Set' (at byte \d+ )?cannot be read \(TypeError"),
     # 2. a file cut short before its pixel data
     Case("cut-in-file-meta", lambda: CT[:150], TruncatedFileError, (OSError, ValueError),
          r"ends at byte 150, inside its File Meta Information"),
