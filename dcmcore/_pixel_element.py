@@ -50,10 +50,16 @@ _MAX_DEPTH = 64
 Read = Callable[[int, int], bytes]
 
 
-def pixel_element_header(fp: BinaryIO, ds: Dataset, name: str, tsyntax: UID | None = None) -> tuple[str, str | None, int]:
+def pixel_element_header(
+    fp: BinaryIO, ds: Dataset, name: str, tsyntax: UID | None = None, read_implicit: bool | None = None
+) -> tuple[str, str | None, int]:
     """Parse the pixel data element header at the file position: (keyword, VR, length).
 
     `tsyntax`: the data set's transfer syntax, when the caller knows it already.
+    `read_implicit`: whether the elements before it were read as implicit VR
+    (pydicom's reader decides that from the data set's first element, whatever
+    the transfer syntax says); the pixel data element is read the same way.
+    None: it is the first element, read as pydicom reads a first element.
     """
     if tsyntax is None:
         tsyntax = transfer_syntax_of(ds)
@@ -66,7 +72,9 @@ def pixel_element_header(fp: BinaryIO, ds: Dataset, name: str, tsyntax: UID | No
     tag = group << 16 | elem
     if tag not in PIXEL_TAGS:
         raise MissingElementError(f"Expected a pixel data element, found ({group:04X},{elem:04X})")
-    if not implicit and not (65 <= head[4] <= 90 and 65 <= head[5] <= 90):
+    if read_implicit is not None:
+        implicit = read_implicit
+    elif not implicit and not (65 <= head[4] <= 90 and 65 <= head[5] <= 90):
         implicit = True  # the data set says explicit VR but was written implicit (pydicom copes too)
     elif implicit and head[4:6] in LONG_VRS and head[6:8] == b"\0\0":
         implicit = False  # said implicit, written explicit: as implicit, an odd length, which is invalid

@@ -175,7 +175,8 @@ def _from_file(fp: BinaryIO, name: str, *, whole_head: bool = False) -> PixelSou
         return _from_dataset(read_dataset(fp, name, dicm)[0])
     if not check.at_pixels:
         raise no_pixel_data(ds, check, name, dicm)
-    keyword, vr, length = pixel_element_header(fp, ds, name, tsyntax)
+    read_implicit = None if check.last is None else check.last[1] is None  # how the elements before were read
+    keyword, vr, length = pixel_element_header(fp, ds, name, tsyntax, read_implicit)
     offset = fp.tell()
     spec = PixelSpec.from_dataset(ds, pixel_keyword=keyword, pixel_vr=vr, transfer_syntax_uid=tsyntax)
     if length == UNDEFINED_LENGTH:
