@@ -90,12 +90,15 @@ def _equal(a, b) -> bool:
     Comparing two pydicom ``Sequence`` values with ``==`` converts the raw
     elements of their items, and one that pydicom cannot convert (a value
     whose length is no multiple of its VR's size) raises from inside the
-    comparison; element by element, the exception is what is compared.
+    comparison; element by element, the exception is what is compared. Two
+    NaNs (FL and FD values) are equal here.
     """
     if isinstance(a, pydicom.Dataset) and isinstance(b, pydicom.Dataset):
         return list(a._dict) == list(b._dict) and all(_equal(_converted(a, t), _converted(b, t)) for t in a._dict)
     if all(isinstance(v, _ITEMS) and not isinstance(v, (str, bytes)) for v in (a, b)):
         return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True  # NaN, an FL or FD value of the data (IEEE 754: NaN != NaN)
     return bool(a == b)
 
 
