@@ -74,9 +74,9 @@ def pixel_element_header(
         raise MissingElementError(f"Expected a pixel data element, found ({group:04X},{elem:04X})")
     if read_implicit is not None:
         implicit = read_implicit
-    elif not implicit and not (65 <= head[4] <= 90 and 65 <= head[5] <= 90):
-        implicit = True  # the data set says explicit VR but was written implicit (pydicom copes too)
-    elif implicit and head[4:6] in LONG_VRS and head[6:8] == b"\0\0":
+    if not implicit and not (65 <= head[4] <= 90 and 65 <= head[5] <= 90):
+        implicit = True  # VR bytes that are no letters: pydicom reads the element as implicit VR
+    elif read_implicit is None and implicit and head[4:6] in LONG_VRS and head[6:8] == b"\0\0":
         implicit = False  # said implicit, written explicit: as implicit, an odd length, which is invalid
     if implicit:
         (length,) = struct.unpack(f"{end}L", head[4:])
