@@ -104,6 +104,8 @@ class HeaderCheck:
         if vr is not None and vr not in KNOWN_VRS and "AA" <= vr <= "ZZ":
             # (pydicom reads other bytes as an implicit VR element; it also calls this hook with
             # them, peeking at the first element to detect implicit VR)
+            if length == 0 and self._peeked(value_at, vr):
+                start = value_at - 6  # the peek read the tag and the VR only
             raise BadHeader("vr", tag, vr, start, length)
         is_pixels = tag in PIXEL_TAGS
         if self.stop_at_pixels and is_pixels:
@@ -113,6 +115,19 @@ class HeaderCheck:
             raise BadHeader("length", tag, vr, start, length)
         self.last = (tag, vr, start, length)
         return False
+
+    def _peeked(self, value_at: int, vr: str) -> bool:
+        """Whether the hook was called from pydicom's peek at the first element's VR, with a length of 0.
+
+        The peek has read the tag and the VR (the two bytes before `value_at`
+        are the VR's letters); an element read as explicit VR with a length of
+        0 has its two length bytes, zeros, there.
+        """
+        fp = self.reader._fp
+        fp.seek(value_at - 2)
+        before = fp.read(2)
+        fp.seek(value_at)
+        return before == vr.encode()
 
 
 def _declared_syntax(fp: BinaryIO, start: int, size: int) -> str:
@@ -181,7 +196,7 @@ def read_dataset(fp: BinaryIO, name: str, dicm: bool, *, stop_before_pixels: boo
         ds = read_partial(reader, check, force=True)  # type: ignore[arg-type]
     except BadHeader as bad:
         if not dicm and check.last is None:
-            raise not_dicom(name) from None
+            raise not_dicom(name, _first_element(bad, size)) from None
         raise _header_error(bad, fp, start, size, name) from None
     except (struct.error, EOFError, OSError, BytesLengthException, NotImplementedError) as exc:
         # pydicom converts the File Meta Information while reading (the rest stays raw): an unknown VR
@@ -228,11 +243,19 @@ def _raised_in(exc: BaseException, module_file: str) -> bool:
     return False
 
 
-def not_dicom(name: str) -> NotDicomFileError:
-    return NotDicomFileError(
-        f"{name} is not a DICOM file: it has no 'DICM' prefix at byte 128 and no data set "
-        "elements could be read from its start"
+def _first_element(bad: BadHeader, size: int) -> str:
+    """What is wrong with the first element of a file without the 'DICM' prefix, which ended its reading."""
+    if bad.kind == "vr":
+        return f"{tag_name(bad.tag)} at byte {bad.start} has the Value Representation {bad.vr!r}, which is not one of the Standard's"
+    return f"{tag_name(bad.tag)} at byte {bad.start} has a length of {bad.length} bytes, past the end of the file ({size} bytes)"
+
+
+def not_dicom(name: str, first_element: str = "") -> NotDicomFileError:
+    """The error for a file without the 'DICM' prefix whose first data set element cannot be read (`first_element`: why)."""
+    why = f"its first data set element cannot be read: {first_element}" if first_element else (
+        "no data set elements could be read from its start"
     )
+    return NotDicomFileError(f"{name} is not a DICOM file: it has no 'DICM' prefix at byte 128 and {why}")
 
 
 def no_pixel_data(ds: Dataset, check: HeaderCheck, name: str, dicm: bool) -> Exception:

@@ -22,6 +22,7 @@ import numpy as np
 import pydicom
 import pytest
 from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_file_meta_info
 from pydicom.sequence import Sequence
@@ -34,6 +35,7 @@ from dcmcore.errors import (
     FrameIndexError,
     InvalidElementError,
     MissingElementError,
+    NotDicomFileError,
     PixelDataLengthError,
     TruncatedFileError,
     UnknownVRError,
@@ -125,6 +127,20 @@ def _numeric_character_set() -> bytes:
     return raw[: at + 4] + b"SS" + raw[at + 6 :]  # five SS numbers: pydicom's charset code gets ints
 
 
+MR_IMPLICIT = testdata("MR_small_implicit.dcm").read_bytes()
+IMPLICIT_FIRST = 132 + 12 + read("MR_small_implicit.dcm", stop_before_pixels=True).file_meta.FileMetaInformationGroupLength
+
+
+def _explicit_looking_first_element() -> bytes:
+    """MR_small_implicit.dcm with its first data set element's length starting 'ZZ': pydicom's peek sees an explicit VR."""
+    return MR_IMPLICIT[: IMPLICIT_FIRST + 4] + b"ZZ" + MR_IMPLICIT[IMPLICIT_FIRST + 6 :]
+
+
+def _first_element_without_dicm() -> bytes:
+    """CT_small.dcm with a zero preamble and two bytes after its 'D': no 'DICM', and at byte 128 a tag then 'CM'."""
+    return bytes(128) + CT[128:129] + b"\xc5\xc5" + CT[129:]
+
+
 CASES = [
     # 1. a VR that is not the Standard's
     Case("unknown-vr-unused-element", lambda: _replace_vr(CT, b"\x08\x00\x16\x00UI"), UnknownVRError,
@@ -133,6 +149,11 @@ CASES = [
          (ValueError, NotImplementedError), r"\(0028,0010\) 'Rows'.* Value Representation 'ZZ'", FILE_SOURCES + ("Dataset",)),
     Case("unknown-vr-pixel-data", lambda: _replace_vr(CT, b"\xe0\x7f\x10\x00OW"), UnknownVRError,
          (ValueError, NotImplementedError), r"\(7FE0,0010\) 'Pixel Data'.* Value Representation 'ZZ'", FILE_SOURCES + ("Dataset",)),
+    Case("unknown-vr-first-element-of-implicit-data-set", _explicit_looking_first_element, UnknownVRError,
+         (ValueError, NotImplementedError), rf"\(\w{{4}},\w{{4}}\) '[^']+' at byte {IMPLICIT_FIRST} has the Value Representation 'ZZ'"),
+    Case("unknown-vr-first-element-without-dicm", _first_element_without_dicm, NotDicomFileError, (InvalidDicomError,),
+         r"no 'DICM' prefix at byte 128 and its first data set element cannot be read: \(C544,49C5\) 'Unknown' at byte 128 "
+         r"has the Value Representation 'CM'"),
     Case("unknown-vr-in-file-meta", lambda: _replace_vr(CT, b"\x02\x00\x10\x00UI", b"U\xca"), UnknownVRError,
          (ValueError, NotImplementedError), r"its File Meta Information has a Value Representation .*\(0002,0010\)"),
     Case("bad-length-in-file-meta", lambda: CT[:138] + b"\x03\x00" + CT[140:], InvalidElementError, (ValueError,),
@@ -173,6 +194,8 @@ CASES = [
 def _message_after_name(exc: BaseException) -> str:
     """The message without the leading source name (a path, or 'file')."""
     text = str(exc)
+    if " is not a DICOM file: " in text:  # '<name> is not a DICOM file: ...'
+        return text[text.index(" is not a DICOM file: ") :]
     return text.split(": ", 1)[1] if text.startswith(("file: ", "/")) else text
 
 

@@ -28,7 +28,7 @@ from pydicom.filereader import read_partial
 from dcmcore import imread, iter_pixels, pixel_array
 from dcmcore._header import HEAD_BYTES, scanned_dataset
 from dcmcore._scan import scan_file
-from dcmcore.errors import DcmcoreError, ElementOrderError, TruncatedFileError, UnknownVRError
+from dcmcore.errors import DcmcoreError, ElementOrderError, NotDicomFileError, TruncatedFileError, UnknownVRError
 from fuzz.seeds import file_bytes, lightest_per_syntax
 
 FOCUS = 2048  # the preamble, the file meta information and the first elements
@@ -38,8 +38,9 @@ MAX_LEN = 1 << 18
 #: docs/robustness.md, "Where the file path is stricter than pydicom"): an element of group 0028 or a second
 #: pixel data element after the pixel data (PS3.5 7.1; pydicom keeps the later value); an element whose VR
 #: is not the Standard's (pydicom guesses its length and reads on; the file cannot be parsed past it); a file
-#: that ends inside a value, e.g. the pixel data's (pydicom decodes the shorter value when it suffices).
-STRICTER = (ElementOrderError, UnknownVRError, TruncatedFileError)
+#: that ends inside a value, e.g. the pixel data's (pydicom decodes the shorter value when it suffices). In a
+#: file without the 'DICM' prefix, the last two refusals of its first element are a ``NotDicomFileError``.
+STRICTER = (ElementOrderError, UnknownVRError, TruncatedFileError, NotDicomFileError)
 
 
 #: Seeds decoding to more than this many bytes are left out, except the smallest of a transfer syntax
