@@ -125,14 +125,19 @@ class _Window:
         return len(chunk) - len(chunk.lstrip(b"\0"))
 
 
-def find_out_of_order(read: Read, start: int, stop: int, *, little: bool, implicit: bool) -> tuple[int, int] | None:
+def find_out_of_order(
+    read: Read, start: int, stop: int, *, little: bool, implicit: bool, in_encapsulated: bool = False
+) -> tuple[int, int] | None:
     """``(tag, byte offset)`` of the first top-level element in ``[start, stop)`` that :func:`out_of_order_tag` refuses.
 
     Nested sequence items are skipped (their elements are not the data set's).
+    `in_encapsulated`: `start` is the start of an encapsulated value of undefined
+    length, whose items are skipped up to its sequence delimiter.
     None when there is none, or when the bytes stop parsing as elements.
     """
     window = _Window(read, stop)
-    stack: list[tuple[str, bool, bool]] = []  # ("seq" | "item", implicit, little) of the open containers
+    stack: list[tuple[str, bool, bool]] = [("seq", implicit, little)] if in_encapsulated else []  # ("seq" | "item",
+    # implicit, little) of the open containers
     pos = start
     while pos + 8 <= stop:
         head = window.get(pos, 8)
@@ -208,16 +213,22 @@ class Tail:
         ElementOrderError
             Naming the element, its byte offset and where the pixel data ends.
         """
-        if end >= size:
-            return
-        found = find_out_of_order(self.read, end, size, little=self.little, implicit=self.implicit)
+        if end < size:
+            self._refuse(find_out_of_order(self.read, end, size, little=self.little, implicit=self.implicit), f"byte {end}")
+
+    def check_from_value(self, start: int, size: int) -> None:
+        """:meth:`check` for an encapsulated value of undefined length from `start`: its items are skipped first."""
+        found = find_out_of_order(self.read, start, size, little=self.little, implicit=self.implicit, in_encapsulated=True)
+        self._refuse(found, f"its value starts at byte {start}")
+
+    def _refuse(self, found: tuple[int, int] | None, end: str) -> None:
         if found is None:
             return
         tag, at = found
         pixel = tag_name(self.pixel_tag)
         what = f"a second pixel data element, {tag_name(tag)}" if tag >> 16 == 0x7FE0 else tag_name(tag)
         raise ElementOrderError(
-            f"{self.name}: {what} at byte {at} comes after the end of {pixel} (byte {end}): elements must be in "
+            f"{self.name}: {what} at byte {at} comes after the end of {pixel} ({end}): elements must be in "
             "ascending tag order, each at most once (PS3.5 7.1), and this one would change what the pixel data "
             "means (pydicom keeps the last value of a repeated element, dcmcore's file reader reads up to the "
             "pixel data): the file is malformed"

@@ -28,13 +28,14 @@ from dcmcore._pixel_element import Tail, pixel_element_header
 from dcmcore.dataset_elements import element, tag_name
 from dcmcore.errors import (
     CorruptPixelDataError,
+    DcmcoreError,
     InvalidElementError,
     MissingElementError,
     NotDicomFileError,
     TruncatedFileError,
 )
 from dcmcore.spec import PIXEL_KEYWORDS, PixelSpec, transfer_syntax_of
-from dcmcore.uids import DeflatedExplicitVRLittleEndian
+from dcmcore.uids import BIG_ENDIAN_TRANSFER_SYNTAXES, DeflatedExplicitVRLittleEndian
 
 __all__ = ["PixelSource", "open_source"]
 
@@ -178,7 +179,15 @@ def _from_file(fp: BinaryIO, name: str, *, whole_head: bool = False) -> PixelSou
     read_implicit = None if check.last is None else check.last[1] is None  # how the elements before were read
     keyword, vr, length = pixel_element_header(fp, ds, name, tsyntax, read_implicit)
     offset = fp.tell()
-    spec = PixelSpec.from_dataset(ds, pixel_keyword=keyword, pixel_vr=vr, transfer_syntax_uid=tsyntax)
+    try:
+        spec = PixelSpec.from_dataset(ds, pixel_keyword=keyword, pixel_vr=vr, transfer_syntax_uid=tsyntax)
+    except DcmcoreError as exc:
+        refused = exc
+    else:
+        refused = None
+    if refused is not None:
+        _refuse_an_element_after(fp, name, keyword, vr, length, tsyntax)
+        raise refused
     if length == UNDEFINED_LENGTH:
         if spec.is_native:
             raise CorruptPixelDataError(
@@ -199,6 +208,33 @@ def _from_file(fp: BinaryIO, name: str, *, whole_head: bool = False) -> PixelSou
     if offset + length < size:  # elements after the pixel data (usually none, or trailing padding)
         source.tail.check(offset + length, size)  # type: ignore[union-attr]
     return source
+
+
+def _refuse_an_element_after(fp: BinaryIO, name: str, keyword: str, vr: str | None, length: int, tsyntax: UID | None) -> None:
+    """For a file whose Image Pixel elements before its pixel data are refused: an ``ElementOrderError`` when one comes
+    after the pixel data (pydicom keeps that later value), which says more than the missing or invalid element.
+
+    `fp` is at the start of the pixel data's value, of `length` bytes (or of undefined length: its items are
+    skipped); nothing comes after a value that runs to the end of the file.
+    """
+    offset = fp.tell()
+    size = fp.seek(0, io.SEEK_END)
+    fp.seek(offset)
+    if length != UNDEFINED_LENGTH and offset + length >= size:
+        return
+
+    def read(pos: int, n: int) -> bytes:
+        fp.seek(pos)
+        return fp.read(n)
+
+    tail = Tail(name, PIXEL_KEYWORDS[keyword], little=tsyntax not in BIG_ENDIAN_TRANSFER_SYNTAXES, implicit=vr is None, read=read)
+    try:
+        if length == UNDEFINED_LENGTH:
+            tail.check_from_value(offset, size)
+        else:
+            tail.check(offset + length, size)
+    finally:
+        fp.seek(offset)
 
 
 def _with_tail(source: PixelSource, name: str, keyword: str, vr: str | None) -> PixelSource:

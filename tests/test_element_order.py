@@ -80,6 +80,24 @@ def test_image_pixel_element_after_pixel_data_is_refused(tmp_path, name):
     assert issubclass(dcmcore.ElementOrderError, (dcmcore.InvalidElementError, ValueError))
 
 
+@pytest.mark.parametrize("name", list(FILES))
+def test_an_image_pixel_element_only_after_pixel_data_is_named(tmp_path, name):
+    # (0028,0010) Rows moved from before the pixel data to after it: before it, Rows is missing; pydicom reads the
+    # whole file and decodes it; the file path names the element out of order rather than the one missing
+    little, implicit = FILES[name]
+    original = Path(testdata_file(name)).read_bytes()
+    rows = _encode([DataElement(0x00280010, "US", _read(testdata_file(name)).Rows)], little=little, implicit=implicit)
+    assert original.count(rows) == 1
+    data = original.replace(rows, b"") + rows
+    path = tmp_path / name
+    path.write_bytes(data)
+    np.testing.assert_array_equal(pydicom_array(_read(path)), pydicom_array(_read(testdata_file(name))))
+    match = rf"\(0028,0010\) 'Rows' at byte {len(data) - len(rows)} comes after the end of \(7FE0,0010\) 'Pixel Data'"
+    for src in (path, io.BytesIO(data)):
+        with pytest.raises(dcmcore.ElementOrderError, match=match):
+            dcmcore.pixel_array(src)
+
+
 def test_second_pixel_data_is_refused(tmp_path):
     path, data = _appended(tmp_path, "CT_small.dcm", [DataElement(0x7FE00010, "OW", bytes(128 * 128 * 2))])
     assert not _read(path).PixelData.strip(b"\0")  # pydicom keeps the second one
