@@ -72,7 +72,8 @@ class FragmentIndex:
             items.append((pos + 8, length))
             pos += 8 + length
         else:
-            if pos != size and _DELIMITER.startswith(bytes(read_at(pos, size - pos))):
+            if pos != size and _DELIMITER[:4].startswith(bytes(read_at(pos, min(size - pos, 4)))):  # its tag, the
+                # length (0, or any bytes: only the tag ends the value) cut off
                 raise TruncatedFileError(
                     f"Encapsulated pixel data: it ends {size - pos} bytes into the 8 of its "
                     f"Sequence Delimitation Item (FFFE,E0DD) at byte {pos}: the data is truncated"

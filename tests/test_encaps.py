@@ -203,6 +203,7 @@ def test_one_frame_from_a_file_reads_little_of_it():
 def test_data_cut_inside_the_sequence_delimiter_is_truncated(cut):
     """A file that ends inside the (FFFE,E0DD) item after the last fragment is truncated, not corrupt (found by fuzzing)."""
     frames = [bytes(range(20)), bytes(range(40))]
-    value = encapsulate(frames, has_bot=True) + b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"[:cut]
-    with pytest.raises(dcmcore.errors.TruncatedFileError, match=rf"ends {cut} bytes into the 8 of its Sequence Delimitation"):
-        _frames(value, 2)
+    for length in (b"\x00\x00\x00\x00", b"\x00\x00\xfe\x01"):  # its length: 0, or bytes that are no 0 (pydicom ignores them)
+        value = encapsulate(frames, has_bot=True) + (b"\xfe\xff\xdd\xe0" + length)[:cut]
+        with pytest.raises(dcmcore.errors.TruncatedFileError, match=rf"ends {cut} bytes into the 8 of its Sequence Delimitation"):
+            _frames(value, 2)
