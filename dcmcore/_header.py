@@ -294,6 +294,7 @@ class _Head:
     overrun = False
 
     def __init__(self, buf: io.BytesIO, size: int) -> None:
+        self._fp = buf  # (HeaderCheck looks at bytes before the position when pydicom peeks at a VR)
         self.tell = buf.tell
         self.size = size
 
