@@ -95,11 +95,19 @@ class HeaderCheck:
         self.reader = reader
         self.stop_at_pixels = stop_at_pixels
         self.last: tuple[int, str | None, int, int] | None = None  # tag, VR, header offset, length
+        #: Whether pydicom reads the data set as implicit VR: set by the first call (None before). An
+        #: element of an explicit VR data set whose VR bytes are no letters is read as implicit VR on
+        #: its own; the elements after it are read as explicit VR again.
+        self.implicit: bool | None = None
         self.at_pixels = False
 
     def __call__(self, tag: int, vr: str | None, length: int) -> bool:
         reader = self.reader
         value_at = reader.tell()
+        if self.implicit is None:
+            # pydicom's peek at the first element (called only when it finds the other encoding than
+            # the transfer syntax's) and its reading of the first element both say how it reads the rest
+            self.implicit = vr is None or not (len(vr) == 2 and "A" <= vr[0] <= "Z" and "A" <= vr[1] <= "Z")
         start = value_at - (12 if vr is not None and vr.encode() in LONG_VRS else 8)
         if vr is not None and vr not in KNOWN_VRS and "AA" <= vr <= "ZZ":
             # (pydicom reads other bytes as an implicit VR element; it also calls this hook with
@@ -334,7 +342,7 @@ def read_head(fp: BinaryIO, head: bytes, size: int) -> tuple[Dataset, HeaderChec
     if found is not None and found.pixel_at + 12 <= len(head):  # (every element inside `head`)
         try:
             ds = scanned_dataset(found)  # converts (0008,0005) 'Specific Character Set', as pydicom's reader does
-            check.at_pixels, check.last, at = True, found.last, found.pixel_at
+            check.at_pixels, check.last, check.implicit, at = True, found.last, found.implicit, found.pixel_at
         except Exception:
             ds = None  # pydicom's reader fails on it too, in the way the caller turns into dcmcore's error
     if ds is None:

@@ -56,9 +56,11 @@ def pixel_element_header(
     """Parse the pixel data element header at the file position: (keyword, VR, length).
 
     `tsyntax`: the data set's transfer syntax, when the caller knows it already.
-    `read_implicit`: whether the elements before it were read as implicit VR
-    (pydicom's reader decides that from the data set's first element, whatever
-    the transfer syntax says); the pixel data element is read the same way.
+    `read_implicit`: whether pydicom reads the data set as implicit VR (it
+    decides that from the data set's first element, whatever the transfer
+    syntax says); the pixel data element is read the same way, but for VR bytes
+    that are no letters in an explicit VR data set (that element alone is read
+    as implicit VR).
     None: it is the first element, read as pydicom reads a first element.
     """
     if tsyntax is None:

@@ -176,7 +176,7 @@ def _from_file(fp: BinaryIO, name: str, *, whole_head: bool = False) -> PixelSou
         return _from_dataset(read_dataset(fp, name, dicm)[0])
     if not check.at_pixels:
         raise no_pixel_data(ds, check, name, dicm)
-    read_implicit = None if check.last is None else check.last[1] is None  # how the elements before were read
+    read_implicit = None if check.last is None else check.implicit  # how pydicom reads the data set
     keyword, vr, length = pixel_element_header(fp, ds, name, tsyntax, read_implicit)
     offset = fp.tell()
     try:

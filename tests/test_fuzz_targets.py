@@ -49,12 +49,7 @@ KNOWN_FINDINGS: dict[str, tuple[str, ...]] = {}
 REGRESSIONS = ROOT / "fuzz" / "regressions"
 
 #: Regression inputs whose bug is reported but not fixed yet: (target, file name) -> the bug.
-OPEN_REGRESSIONS: dict[tuple[str, str], str] = {
-    ("pixel_file", "pixel_data_length_after_group_length_sequence"): (
-        "pixel_file seed 15 (5 December 2026): the file path finds 16975 bytes of Pixel Data where pydicom "
-        "reads 32768 and decodes them (PixelDataLengthError, not a documented stricter case); not yet examined"
-    ),
-}
+OPEN_REGRESSIONS: dict[tuple[str, str], str] = {}
 
 
 def test_every_target_has_a_bounded_run():
