@@ -10,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from pydicom.encaps import encapsulate
 
+import dcmcore
 import dcmcore.plugins as plugins
 from dcmcore.errors import CorruptPixelDataError, UnsupportedPixelDataError
 from dcmcore.plugins import check_geometry, codestream_info, testing
@@ -105,3 +107,41 @@ def test_a_component_sub_sampling_of_zero_is_corrupt():
     frame[43] = 0  # XRsiz of component 0
     with pytest.raises(CorruptPixelDataError, match="sub-sampling of 0 x 1"):
         plugins.parse_j2k(bytes(frame))
+
+
+@pytest.mark.parametrize(
+    "selectors, match",
+    [
+        ((1, 1, 3), "selects the component 1 a second time"),  # component 2 is never decoded
+        ((1, 2, 9), r"selects the component 9 but the frame header's components are \[1, 2, 3\]"),
+    ],
+)
+def test_a_scan_must_select_distinct_components_of_the_frame(selectors, match):
+    """ITU-T T.81 B.2.3, on a real 3-component frame with its scan header's selectors changed.
+
+    A repeated selector left GDCM's libjpeg returning memory it never wrote
+    (``fuzz/regressions/pixel_file/gdcm_jpeg_scan_selects_a_component_twice``);
+    the frame is refused before any codec sees it, through the public API too.
+    """
+    name = "SC_rgb_jpeg_dcmtk.dcm"
+    src, _ = testing.first_frame(name)
+    frame = bytearray(src)
+    sos = frame.index(b"\xff\xda")
+    assert frame[sos + 4] == 3 and plugins.parse_jpeg(bytes(frame)).component_ids == (1, 2, 3)
+    for k, cid in enumerate(selectors):
+        frame[sos + 5 + 2 * k] = cid
+    with pytest.raises(CorruptPixelDataError, match=match):
+        plugins.parse_jpeg(bytes(frame))
+    ds = testing.read_dataset(name)
+    ds.PixelData = encapsulate([bytes(frame)])
+    with pytest.raises(CorruptPixelDataError, match=match):
+        dcmcore.pixel_array(ds)
+
+
+def test_a_scan_of_no_components_is_corrupt():
+    src, _ = testing.first_frame("JPEG-LL.dcm")
+    frame = bytearray(src)
+    sos = frame.index(b"\xff\xda")
+    frame[sos + 4] = 0
+    with pytest.raises(CorruptPixelDataError, match="lists 0 components .* it needs at least one"):
+        plugins.parse_jpeg(bytes(frame))

@@ -219,6 +219,7 @@ def _parse_jpeg(buf: memoryview, kind: str) -> tuple[CodestreamInfo, int]:
             )
         if marker == 0xDA:  # the first scan: the header is complete
             assert frame is not None
+            _check_scan_components(buf[pos + 2 : pos + length], frame["component_ids"], kind, pos - 2)
             if frame["marker"] == 0xF7:  # JPEG-LS, whatever `kind` says
                 presets = read_presets(*lse) if lse else None
                 check_scan_parameters(frame["precision"], presets, read_near(buf[pos + 2 : pos + length], pos - 2), pos - 2)
@@ -248,6 +249,30 @@ def _parse_jpeg(buf: memoryview, kind: str) -> tuple[CodestreamInfo, int]:
                 component_ids=tuple(buf[pos + 8 + 3 * k] for k in range(ncomp)),
             )
         pos += length
+
+
+def _check_scan_components(header: memoryview, frame_ids: tuple[int, ...], kind: str, at: int) -> None:
+    """Refuse a scan header whose component selectors are not distinct components of the frame.
+
+    ITU-T T.81 B.2.3 (and T.87 C.2.3 for JPEG-LS): each selector matches one
+    component of the frame header, once. A component left out by a repeated
+    selector is never decoded; libjpeg-turbo refuses such a scan, GDCM's
+    libjpeg returns memory it never wrote for it.
+    """
+    ncomp = header[0] if header.nbytes else 0
+    if ncomp < 1 or header.nbytes < 1 + 2 * ncomp:  # more selectors than frame components repeat one, below
+        raise CorruptPixelDataError(
+            f"The {kind} scan header (SOS) at offset {at} lists {ncomp} components in a segment of "
+            f"{header.nbytes + 2} bytes: it needs at least one, and 2 bytes for each"
+        )
+    ids = [header[1 + 2 * k] for k in range(ncomp)]
+    for k, cid in enumerate(ids):
+        if cid not in frame_ids or cid in ids[:k]:
+            why = "a second time" if cid in ids[:k] else f"but the frame header's components are {list(frame_ids)}"
+            raise CorruptPixelDataError(
+                f"The {kind} scan header (SOS) at offset {at} selects the component {cid} {why}: "
+                "it is corrupt (ITU-T T.81 B.2.3)"
+            )
 
 
 def _jp2_codestream(buf: memoryview) -> int:
