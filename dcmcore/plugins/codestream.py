@@ -148,7 +148,9 @@ def parse_jpeg(src: Any, kind: str = "JPEG") -> CodestreamInfo:
         No SOI; a segment that runs past the end of the data; a byte that is
         not a marker (``FF 00`` included) where a marker must start; SOI,
         EOI or a second frame header before the first scan; no frame header
-        before the first scan, or no scan.
+        before the first scan, or no scan; a first scan whose component
+        selectors are not distinct components of the frame; a JPEG-LS scan
+        whose coding parameters ISO/IEC 14495-1 does not allow.
     """
     buf = frame_view(src)
     last = _last_jpeg
