@@ -12,9 +12,11 @@ else, so that the caller reads the file with pydicom and the errors are the
 same as ever: no 'DICM' prefix, File Meta Information that is not explicit VR
 little endian or has no Transfer Syntax UID, a deflated or private
 transfer syntax, a command set (group 0000), a VR that is not the
-Standard's, an implicit VR data set whose first element looks explicit, an
-undefined length on anything but a sequence, a length past the end of the
-bytes, or no pixel data element within them.
+Standard's, an implicit VR data set whose first element looks explicit,
+elements not in ascending order (or one twice), an undefined length on
+anything but a sequence, sequences and items whose delimiters or lengths do
+not nest (see :func:`skip_undefined`), a length past the end of the bytes, or
+no pixel data element within them.
 
 The sequence walk (:func:`element_header`, :func:`skip_undefined`) is shared
 with the header reading of :mod:`dcmcore.volume`.
@@ -51,6 +53,7 @@ _LONG, _LONG_BE = struct.Struct("<L"), struct.Struct(">L")
 _SHORT, _SHORT_BE = struct.Struct("<H"), struct.Struct(">H")
 _TRANSFER_SYNTAX = 0x00020010
 _MAX_DEPTH = 64  # nested sequences and items a scan follows (pydicom, recursing, is bounded by Python's stack)
+_IN_SEQUENCE, _IN_ITEM = -1, -2  # what skip_undefined is inside (an item of defined length: its end offset)
 
 
 class OutOfBytes(Exception):
@@ -94,30 +97,72 @@ def element_header(buf: bytes, pos: int, explicit: bool, little: bool = True) ->
 
 
 def skip_undefined(buf: bytes, pos: int, explicit: bool, little: bool = True) -> int:
-    """The offset after the delimiter of the sequence (or item) of undefined length whose value starts at `pos`.
+    """The offset after the Sequence Delimitation Item of the sequence of undefined length whose value starts at `pos`.
 
-    Raises :class:`OutOfBytes` when the bytes end first, ValueError for nesting deeper than 64 and for a VR
-    that is not the Standard's (which pydicom's reader reads as it can).
+    The nesting is followed as pydicom's reader follows well-formed data: a
+    sequence holds items up to its (FFFE,E0DD) delimiter; an item of
+    undefined length holds elements up to its (FFFE,E00D) delimiter, one of
+    defined length elements that end exactly at its end; an element of
+    undefined length inside an item is a sequence. Anything else (a
+    delimiter of the other kind, an item tag among elements, an element
+    across the end of its item, an undefined length on anything but a
+    sequence, a VR that is not the Standard's, nesting deeper than 64) is a
+    ValueError: pydicom's reader reads such data as it can, and says what is
+    wrong. Raises :class:`OutOfBytes` when the bytes end first.
     """
-    depth, size = 1, len(buf)
+    size = len(buf)
+    # what is open, innermost last: _IN_SEQUENCE, _IN_ITEM (undefined length) or the end offset of an item of defined length
+    levels = [_IN_SEQUENCE]
     while True:
+        inside = levels[-1]
+        if inside >= 0 and pos >= inside:
+            if pos > inside:
+                raise ValueError("an element across the end of its sequence item")
+            levels.pop()  # the end of an item of defined length
+            continue
         tag, start, length, vr = element_header(buf, pos, explicit, little)
-        if vr and vr not in _KNOWN:
-            raise ValueError("an element whose VR is not the Standard's inside a sequence")
-        if tag == SEQUENCE_END or tag == ITEM_END:
-            depth -= 1
+        if inside == _IN_SEQUENCE:
+            if tag == SEQUENCE_END:
+                levels.pop()
+                if not levels:
+                    return start
+                pos = start
+                continue
+            if tag != ITEM:
+                raise ValueError("something other than an item in a sequence")
+            if length == UNDEFINED:
+                levels.append(_IN_ITEM)
+            elif start + length > size:
+                raise OutOfBytes
+            else:
+                levels.append(start + length)
             pos = start
-            if not depth:
-                return pos
+        elif tag == ITEM_END and inside == _IN_ITEM:
+            levels.pop()
+            pos = start
+            continue
+        elif tag >> 16 == 0xFFFE or (vr and vr not in _KNOWN):
+            raise ValueError("an item tag, a misplaced delimiter or a VR that is not the Standard's in a sequence item")
         elif length == UNDEFINED:
-            depth += 1
-            if depth > _MAX_DEPTH:
-                raise ValueError("sequences nested deeper than the scan follows")
+            if not (vr == b"SQ" if explicit else _implicit_sequence(buf, tag, start)):
+                raise ValueError("an element of undefined length that is not a sequence, in a sequence item")
+            levels.append(_IN_SEQUENCE)
             pos = start
         else:
             pos = start + length
             if pos > size:
                 raise OutOfBytes
+            continue
+        if len(levels) > _MAX_DEPTH:
+            raise ValueError("sequences nested deeper than the scan follows")
+
+
+def _implicit_sequence(buf: bytes, tag: int, start: int) -> bool:
+    """Whether the implicit VR element of undefined length whose value starts at `start` is a sequence, as pydicom decides."""
+    try:
+        return dictionary_VR(tag) == "SQ"
+    except KeyError:  # a private element: a sequence when it holds items
+        return buf[start : start + 4] == b"\xfe\xff\x00\xe0"
 
 
 def _meta(buf: bytes) -> tuple[dict, int, UID] | None:
@@ -183,7 +228,7 @@ def _explicit(buf: bytes, pos: int, little: bool) -> tuple[dict, int, tuple | No
     size = len(buf)
     unpack_head, unpack_long = (_HEAD.unpack_from, _LONG.unpack_from) if little else (_HEAD_BE.unpack_from, _LONG_BE.unpack_from)
     vrs, raw, base_tag = _VRS, RawDataElement, BaseTag
-    previous = -1  # the header offset of the last element read
+    previous = last_tag = -1  # the header offset and the tag of the last element read
     while pos + 12 <= size:
         group, element, vr, length = unpack_head(buf, pos)
         info = vrs.get(vr)
@@ -193,6 +238,10 @@ def _explicit(buf: bytes, pos: int, little: bool) -> tuple[dict, int, tuple | No
             return elements, pos, _last(elements, buf, previous)
         if group <= 0x0002 or group == 0xFFFE:
             return elements, -1, None  # a command set, File Meta elements in the data set, an item
+        tag = (group << 16) | element
+        if tag <= last_tag:
+            return elements, -1, None  # not in ascending order (PS3.5 7.1), or twice: pydicom reads each as it comes
+        last_tag = tag
         text, long = info
         if long:
             length, start = unpack_long(buf, pos + 8)[0], pos + 12
@@ -208,7 +257,7 @@ def _explicit(buf: bytes, pos: int, little: bool) -> tuple[dict, int, tuple | No
             if end > size:
                 raise OutOfBytes
             value = buf[start:end] if length else empty_value_for_VR(text, raw=True)  # as pydicom's reader
-        key = base_tag((group << 16) | element)
+        key = base_tag(tag)
         elements[key] = raw(key, text, length, value, start, False, little)
         previous, pos = pos, end
     raise OutOfBytes
@@ -227,22 +276,19 @@ def _implicit(buf: bytes, pos: int) -> tuple[dict, int, tuple | None]:
     elements: dict = {}
     size = len(buf)
     unpack = _IMPLICIT.unpack_from
-    previous = -1
+    previous = last_tag = -1
     while pos + 12 <= size:
         group, element, length = unpack(buf, pos)
         tag = (group << 16) | element
         if tag in _PIXEL_TAGS:
             return elements, pos, _last(elements, buf, previous)
-        if group <= 0x0002 or group == 0xFFFE:
-            return elements, -1, None
+        if group <= 0x0002 or group == 0xFFFE or tag <= last_tag:
+            return elements, -1, None  # (last: elements not in ascending order, or one twice)
+        last_tag = tag
         start = pos + 8
         vr = None
         if length == UNDEFINED:
-            try:
-                is_sequence = dictionary_VR(tag) == "SQ"
-            except KeyError:  # a private element: a sequence when it holds items, as pydicom decides
-                is_sequence = buf[start : start + 4] == b"\xfe\xff\x00\xe0"
-            if not is_sequence:
+            if not _implicit_sequence(buf, tag, start):
                 return elements, -1, None
             vr = "SQ"
             end = skip_undefined(buf, start, False)

@@ -102,13 +102,23 @@ PIXELS = _explicit(0x00280010, b"US", b"\x02\x00") + _explicit(0x00280011, b"US"
 PIXEL_END = _explicit(0x7FE00010, b"OW", b"\x01\x00\x02\x00\x03\x00\x04\x00")
 
 
-_NEST = 70
-_DEEP = (
-    struct.pack("<HH2sHL", 0x0040, 0x0275, b"SQ", 0, 0xFFFFFFFF)
-    + struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF) * _NEST
-    + struct.pack("<HHL", 0xFFFE, 0xE00D, 0) * _NEST
-    + struct.pack("<HHL", 0xFFFE, 0xE0DD, 0)
-)
+SEQ_START = struct.pack("<HH2sHL", 0x0040, 0x0275, b"SQ", 0, 0xFFFFFFFF)  # (0040,0275), undefined length
+ITEM_START = struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF)
+ITEM_END = struct.pack("<HHL", 0xFFFE, 0xE00D, 0)
+SEQ_END = struct.pack("<HHL", 0xFFFE, 0xE0DD, 0)
+
+
+def _nested(depth: int) -> bytes:
+    """Sequences of undefined length, each in the one item of the one before: `depth` sequences."""
+    return (SEQ_START + ITEM_START) * depth + (ITEM_END + SEQ_END) * depth
+
+
+_DEEP = _nested(70)
+
+
+def _item(elements: bytes, length: int | None = None) -> bytes:
+    """An item of defined length (by default the elements' length) holding `elements`."""
+    return struct.pack("<HHL", 0xFFFE, 0xE000, len(elements) if length is None else length) + elements
 
 
 @pytest.mark.parametrize(
@@ -123,7 +133,25 @@ _DEEP = (
             struct.pack("<HH2sHL", 0x0009, 0x1010, b"UN", 0, 0xFFFFFFFF) + PIXELS + PIXEL_END, ExplicitVRLittleEndian,
             id="UN of undefined length",
         ),
-        pytest.param(_DEEP + PIXELS + PIXEL_END, ExplicitVRLittleEndian, id="sequences nested 70 deep"),
+        pytest.param(PIXELS + _DEEP + PIXEL_END, ExplicitVRLittleEndian, id="sequences nested 70 deep"),
+        pytest.param(PIXELS + PIXELS + PIXEL_END, ExplicitVRLittleEndian, id="elements twice"),
+        pytest.param(PIXELS[10:] + PIXELS[:10] + PIXEL_END, ExplicitVRLittleEndian, id="elements not in ascending order"),
+        pytest.param(PIXELS + SEQ_START + ITEM_START + ITEM_END + ITEM_END + PIXEL_END, ExplicitVRLittleEndian, id="sequence closed by an item delimiter"),
+        pytest.param(PIXELS + SEQ_START + ITEM_END + SEQ_END + PIXEL_END, ExplicitVRLittleEndian, id="item delimiter among items"),
+        pytest.param(PIXELS + SEQ_START + ITEM_START + SEQ_END + PIXEL_END, ExplicitVRLittleEndian, id="item closed by a sequence delimiter"),
+        pytest.param(PIXELS + SEQ_START + ITEM_START * 2 + ITEM_END * 2 + SEQ_END + PIXEL_END, ExplicitVRLittleEndian, id="item in an item"),
+        pytest.param(
+            PIXELS + SEQ_START + _item(_explicit(0x00081150, b"UI", b"1.2"), length=4) + SEQ_END + PIXEL_END, ExplicitVRLittleEndian,
+            id="element across the end of its item",
+        ),
+        pytest.param(
+            PIXELS + SEQ_START + _item(_explicit(0x00081150, b"UI", b"1.2") + ITEM_END) + SEQ_END + PIXEL_END, ExplicitVRLittleEndian,
+            id="item delimiter in an item of defined length",
+        ),
+        pytest.param(
+            PIXELS + SEQ_START + ITEM_START + struct.pack("<HH2sHL", 0x0009, 0x1010, b"UN", 0, 0xFFFFFFFF) + SEQ_END + ITEM_END
+            + SEQ_END + PIXEL_END, ExplicitVRLittleEndian, id="UN of undefined length in an item",
+        ),
         pytest.param(PIXELS + struct.pack("<HH2sH", 0x0028, 0x0030, b"DS", 0x7FFF) + b"1", ExplicitVRLittleEndian, id="past the end"),
         pytest.param(_explicit(0x00000000, b"UL", b"\x00" * 4) + PIXELS + PIXEL_END, ExplicitVRLittleEndian, id="command set"),
         pytest.param(PIXELS + PIXEL_END, ImplicitVRLittleEndian, id="explicit VR in an implicit VR file"),
@@ -139,9 +167,11 @@ def test_the_same_elements_are_scanned():
     """The control for the test above: its well-formed pieces, put together, are scanned."""
     found = scan_file(_file(PIXELS + PIXEL_END))
     assert found is not None and sorted(found.elements) == [0x00280010, 0x00280011]
-    nested = _DEEP.replace(struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF) * _NEST, struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF) * 3)
-    nested = nested.replace(struct.pack("<HHL", 0xFFFE, 0xE00D, 0) * _NEST, struct.pack("<HHL", 0xFFFE, 0xE00D, 0) * 3)
-    assert scan_file(_file(nested + PIXELS + PIXEL_END)) is not None
+    assert scan_file(_file(PIXELS + _nested(3) + PIXEL_END)) is not None
+    uid = _explicit(0x00081150, b"UI", b"1.2")
+    items = _item(uid) + _item(b"") + ITEM_START + uid + _nested(2) + ITEM_END + _item(uid + _nested(1))
+    found = scan_file(_file(PIXELS + SEQ_START + items + SEQ_END + PIXEL_END))
+    assert found is not None and len(scanned_dataset(found)[0x00400275].value) == 4
 
 
 def test_every_prefix_of_a_file_is_scanned_or_left_alone():
@@ -202,3 +232,31 @@ def test_a_transfer_syntax_uid_of_another_vr_is_left_to_pydicom():
     assert ref.file_meta[0x00020010].VR == "US"
     with pytest.raises(DcmcoreError):  # the syntax pydicom read is no transfer syntax any plugin decodes
         dcmcore.pixel_array(io.BytesIO(mutated))
+
+
+def _specific_character_set(value: bytes) -> bytes:
+    return _explicit(0x00080005, b"CS", value)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # fuzz/regressions/pixel_file/specific_character_set_twice: pydicom converts each (0008,0005) as it reads it
+        pytest.param(_specific_character_set(b"\x08\x00gdcm") + _specific_character_set(b"ISO_IR 100") + PIXELS, id="charset twice"),
+        # fuzz/regressions/pixel_file/sequence_closed_by_item_delimiter: pydicom reads items up to a (FFFE,E0DD)
+        pytest.param(PIXELS + SEQ_START + ITEM_START + ITEM_END + ITEM_END, id="sequence closed by an item delimiter"),
+    ],
+)
+def test_a_header_pydicom_refuses_is_refused_from_a_path_too(tmp_path, body):
+    """Malformed headers the scan once read: the path gives the error pydicom's reading of a file object gives."""
+    data = _file(body + PIXEL_END)
+    path = tmp_path / "malformed.dcm"
+    path.write_bytes(data)
+    with pytest.raises(Exception):  # the oracle: pydicom refuses the header
+        pydicom.dcmread(io.BytesIO(data), force=True)
+    with pytest.raises(DcmcoreError) as from_object:
+        dcmcore.pixel_array(io.BytesIO(data))
+    with pytest.raises(DcmcoreError) as from_path:
+        dcmcore.pixel_array(path)
+    assert type(from_path.value) is type(from_object.value)
+    assert str(from_path.value).split(": ", 1)[1] == str(from_object.value).split(": ", 1)[1]
