@@ -30,6 +30,7 @@ from pydicom.datadict import dictionary_description
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
+from pydicom.sequence import Sequence as PydicomSequence
 from pydicom.uid import UID
 from pydicom.valuerep import VR
 
@@ -277,6 +278,8 @@ def _file_meta_syntax(ds: Dataset) -> UID | None:
     uid = _file_meta_value(ds)
     if uid is None or (type(uid) is UID and not uid.endswith(("\0", " "))):
         return uid  # (a UID made again is validated again)
+    if isinstance(uid, PydicomSequence):  # (0002,0010) of VR SQ: no UID (its items stay unread)
+        raise InvalidElementError(f"{tag_name(TRANSFER_SYNTAX_UID)} is a sequence (VR SQ), not a UID")
     return UID(str(uid).strip("\0 "))
 
 

@@ -24,7 +24,7 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 import dcmcore
 from dcmcore._header import HEAD_BYTES, scanned_dataset
 from dcmcore._scan import scan_file
-from dcmcore.errors import DcmcoreError
+from dcmcore.errors import DcmcoreError, InvalidElementError
 from tests._helpers import headers
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -260,3 +260,20 @@ def test_a_header_pydicom_refuses_is_refused_from_a_path_too(tmp_path, body):
         dcmcore.pixel_array(path)
     assert type(from_path.value) is type(from_object.value)
     assert str(from_path.value).split(": ", 1)[1] == str(from_object.value).split(": ", 1)[1]
+
+
+def test_a_transfer_syntax_uid_of_vr_sq_is_refused_naming_it():
+    """(0002,0010) of VR SQ (pixel_file seed 17, input 2,187,388): an InvalidElementError naming it, not the
+    BytesLengthException pydicom raised while printing the sequence's malformed items as a UID."""
+    data = _file(PIXELS + PIXEL_END, ExplicitVRLittleEndian)
+    at = data.index(b"\x02\x00\x10\x00UI")
+    length = struct.unpack_from("<H", data, at + 6)[0]
+    item = _item(struct.pack("<HH2sH", 0x0002, 0x0010, b"UL", 3) + b"abc")  # a UL of 3 bytes: not convertible
+    sequence = struct.pack("<HH2sHL", 0x0002, 0x0010, b"SQ", 0, len(item)) + item
+    mutated = data[:at] + sequence + data[at + 8 + length :]
+    group_length = data.index(b"\x02\x00\x00\x00UL")  # (0002,0000) follows the change of length
+    old = struct.unpack_from("<L", mutated, group_length + 8)[0]
+    mutated = mutated[: group_length + 8] + struct.pack("<L", old + len(sequence) - 8 - length) + mutated[group_length + 12 :]
+    assert pydicom.dcmread(io.BytesIO(mutated), force=True, stop_before_pixels=True).file_meta[0x00020010].VR == "SQ"
+    with pytest.raises(InvalidElementError, match=r"\(0002,0010\) 'Transfer Syntax UID' is a sequence"):
+        dcmcore.pixel_array(io.BytesIO(mutated))
